@@ -1,0 +1,37 @@
+"""Helpers for the book pages themselves: glued numbers and checked claims."""
+from __future__ import annotations
+
+__all__ = ["glue_number", "claim", "show_source"]
+
+
+def glue_number(name: str, value: float, digits: int = 2):
+    """Round ``value`` to ``digits`` decimals and glue it (myst-nb) for ``{glue:text}`name``` in prose.
+
+    Rounding first keeps the stored output (which nbval compares) free of float noise.
+    Returns the rounded value, so a claim cell can assert on what the reader sees.
+    """
+    from myst_nb import glue
+
+    if isinstance(value, bool):
+        raise TypeError(f"value must be a number, got a bool for {name!r}")
+    rounded = round(float(value), digits) if digits > 0 else int(round(float(value)))
+    glue(name, rounded, display=False)
+    return rounded
+
+
+def claim(condition: bool, statement: str) -> None:
+    """Assert a claim the prose makes; print it when it holds, fail loudly when it does not.
+
+    The printed line is stored in the notebook and compared by nbval, so the page shows
+    exactly which claims were checked.
+    """
+    if not condition:
+        raise AssertionError(f"Claim no longer holds: {statement}")
+    print(f"✓ {statement}")
+
+
+def show_source(obj) -> None:
+    """Print the source of a package function or class, so a chapter shows the code it explains."""
+    import inspect
+
+    print(inspect.getsource(obj).rstrip())

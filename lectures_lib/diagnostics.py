@@ -1,0 +1,131 @@
+"""Training-health diagnostics for any ``nn.Module``, via forward hooks.
+
+Used from Chapter 1 (gradient norms per layer, saturation) to the capstone's checklist.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Callable
+
+import torch
+from torch import nn
+
+from ._checks import check_positive, check_tensor
+
+__all__ = ["capture_outputs", "dead_unit_fraction", "gradient_norms", "activation_stats",
+           "saturation_fraction", "layer_saturation", "update_to_weight_ratio",
+           "ACTIVATION_TYPES"]
+
+#: The activation modules the diagnostics look at by default.
+ACTIVATION_TYPES = (nn.Sigmoid, nn.Tanh, nn.ReLU, nn.LeakyReLU, nn.PReLU, nn.RReLU, nn.ELU,
+                    nn.SELU, nn.Softplus, nn.SiLU, nn.GELU)
+
+
+def _check_module(model):
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+
+
+@contextmanager
+def capture_outputs(model: nn.Module, types=ACTIVATION_TYPES, *, inputs: bool = False):
+    """Within the block, record each matching submodule's output (or input) by qualified name.
+
+    Yields a dict name -> tensor (detached), filled by the forward passes run in the block.
+    """
+    _check_module(model)
+    store: dict[str, torch.Tensor] = {}
+    handles = []
+    for name, module in model.named_modules():
+        if isinstance(module, types):
+            def hook(mod, args, out, name=name):
+                store[name] = (args[0] if inputs else out).detach()
+            handles.append(module.register_forward_hook(hook))
+    try:
+        yield store
+    finally:
+        for h in handles:
+            h.remove()
+
+
+def _units(t: torch.Tensor) -> torch.Tensor:
+    """(N, ...) -> (N, units): every non-batch position counts as a unit."""
+    return t.reshape(t.shape[0], -1)
+
+
+@torch.no_grad()
+def dead_unit_fraction(model: nn.Module, x: torch.Tensor) -> dict[str, float]:
+    """For each ``nn.ReLU`` module (by qualified name): the fraction of its units that output
+    exactly 0 for *every* example in x, i.e. units that pass no gradient on this data.
+
+    Shapes: x (N, ...). Run on a large batch (the whole training set for digits). (Chapter 2.)
+    """
+    check_tensor(x, "x")
+    with capture_outputs(model, (nn.ReLU,)) as outs:
+        model(x)
+    return {name: (_units(out) == 0).all(dim=0).float().mean().item() for name, out in outs.items()}
+
+
+@torch.no_grad()
+def activation_stats(model: nn.Module, x: torch.Tensor, types=ACTIVATION_TYPES) -> dict[str, dict]:
+    """Per activation module: mean, std, and fraction of exact zeros of its output on x."""
+    check_tensor(x, "x")
+    with capture_outputs(model, types) as outs:
+        model(x)
+    return {name: {"mean": out.mean().item(), "std": out.std().item(),
+                   "zero_fraction": (out == 0).float().mean().item()}
+            for name, out in outs.items()}
+
+
+def saturation_fraction(z: torch.Tensor, threshold: float = 2.5) -> float:
+    """Fraction of pre-activations with |z| > threshold. Shape: z any.
+
+    For sigmoid, |z| > 2.5 means sigma'(z) < 0.07 (under 30% of its peak 1/4); for tanh,
+    |z| > 2.5 means tanh'(z) < 0.03. Chapter 1 uses it as "how many units are saturated".
+    """
+    check_tensor(z, "z")
+    check_positive(threshold, "threshold")
+    return (z.abs() > threshold).float().mean().item()
+
+
+@torch.no_grad()
+def layer_saturation(model: nn.Module, x: torch.Tensor, threshold: float = 2.5,
+                     types=(nn.Sigmoid, nn.Tanh)) -> dict[str, float]:
+    """``saturation_fraction`` of the *input* of each sigmoid/tanh module, by name."""
+    check_tensor(x, "x")
+    with capture_outputs(model, types, inputs=True) as ins:
+        model(x)
+    return {name: saturation_fraction(z, threshold) for name, z in ins.items()}
+
+
+def gradient_norms(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
+                   loss_fn: Callable | None = None) -> dict[str, float]:
+    """One forward/backward pass on (x, y); the L2 norm of each ``nn.Linear`` weight's gradient,
+    by layer name, from input to output. Leaves the model's ``.grad`` fields cleared.
+
+    Shapes: x (N, D), y (N,) int64 labels (cross-entropy by default). (Chapter 1.)
+    """
+    _check_module(model)
+    check_tensor(x, "x")
+    loss_fn = loss_fn or nn.functional.cross_entropy
+    model.zero_grad(set_to_none=True)
+    loss_fn(model(x), y).backward()
+    norms = {name: m.weight.grad.norm().item() for name, m in model.named_modules()
+             if isinstance(m, nn.Linear) and m.weight.grad is not None}
+    model.zero_grad(set_to_none=True)
+    return norms
+
+
+def update_to_weight_ratio(before: dict[str, torch.Tensor], model: nn.Module) -> dict[str, float]:
+    """||W_after - W_before|| / ||W_before|| for each ``nn.Linear`` weight.
+
+    ``before`` maps layer names to weight copies, e.g.
+    ``{n: m.weight.detach().clone() for n, m in model.named_modules() if isinstance(m, nn.Linear)}``.
+    A healthy SGD step changes weights by roughly 1e-3 of their size (Karpathy's rule of thumb).
+    """
+    _check_module(model)
+    out = {}
+    for name, m in model.named_modules():
+        if isinstance(m, nn.Linear) and name in before:
+            w0 = before[name]
+            out[name] = ((m.weight.detach() - w0).norm() / w0.norm().clamp(min=1e-12)).item()
+    return out

@@ -1,0 +1,53 @@
+"""Numerical gradient checking (central differences). (Chapters 1 and 8.)"""
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+
+from ._checks import check_positive, check_tensor
+
+__all__ = ["numerical_gradient", "rel_error"]
+
+
+def numerical_gradient(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor,
+                       dout: torch.Tensor | None = None, h: float = 1e-6) -> torch.Tensor:
+    """Gradient of L(x) = sum(f(x) * dout) by central differences, one element at a time:
+    dL/dx_i ~ (L(x + h e_i) - L(x - h e_i)) / (2h), error O(h^2).
+
+    Shapes: x any; dout like f(x) (ones if None); result like x. Use float64: with float32
+    and h = 1e-6 the rounding error swamps the difference. ``x`` is left unchanged.
+    """
+    check_tensor(x, "x")
+    check_positive(h, "h")
+    if not callable(f):
+        raise TypeError(f"f must be callable, got {type(f).__name__}")
+    x = x.detach().clone()
+    with torch.no_grad():
+        fx = f(x)
+        if dout is None:
+            dout = torch.ones_like(fx)
+        check_tensor(dout, "dout")
+        if dout.shape != fx.shape:
+            raise ValueError(f"dout must have the shape of f(x), {tuple(fx.shape)}, got {tuple(dout.shape)}")
+        grad = torch.zeros_like(x)
+        flat, gflat = x.view(-1), grad.view(-1)
+        for i in range(flat.numel()):
+            old = flat[i].item()
+            flat[i] = old + h
+            plus = (f(x) * dout).sum()
+            flat[i] = old - h
+            minus = (f(x) * dout).sum()
+            flat[i] = old
+            gflat[i] = (plus - minus) / (2 * h)
+    return grad
+
+
+def rel_error(a: torch.Tensor, b: torch.Tensor) -> float:
+    """max_i |a_i - b_i| / max(1e-8, |a_i| + |b_i|): about 1e-7 or less means "equal" in float64."""
+    check_tensor(a, "a")
+    check_tensor(b, "b")
+    if a.shape != b.shape:
+        raise ValueError(f"a and b must have the same shape, got {tuple(a.shape)} and {tuple(b.shape)}")
+    a, b = a.detach().double(), b.detach().double()
+    return ((a - b).abs() / (a.abs() + b.abs()).clamp(min=1e-8)).max().item() if a.numel() else 0.0

@@ -1,0 +1,103 @@
+"""A small MLP builder shared by the chapters' experiments."""
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Callable
+
+import torch
+from torch import nn
+
+from ._checks import check_int, check_range
+from . import initialization as init
+
+__all__ = ["ACTIVATION_MODULES", "make_activation", "mlp", "init_mlp_"]
+
+#: Names accepted by ``mlp(..., activation=name)``: PyTorch's own modules, so that the
+#: diagnostics (which look for e.g. ``nn.ReLU``) and the speed are PyTorch's.
+ACTIVATION_MODULES: dict[str, Callable[[], nn.Module]] = {
+    "sigmoid": nn.Sigmoid,
+    "tanh": nn.Tanh,
+    "relu": nn.ReLU,
+    "leaky_relu": nn.LeakyReLU,
+    "prelu": nn.PReLU,
+    "rrelu": nn.RReLU,
+    "elu": nn.ELU,
+    "selu": nn.SELU,
+    "softplus": nn.Softplus,
+    "silu": nn.SiLU,
+    "gelu": nn.GELU,
+    "identity": nn.Identity,
+}
+
+_INITS = {
+    "glorot": lambda w: init.glorot_uniform_(w),
+    "glorot_normal": lambda w: init.glorot_normal_(w),
+    "he": lambda w: init.he_normal_(w),
+    "he_uniform": lambda w: init.he_uniform_(w),
+    "lecun": lambda w: init.lecun_normal_(w),
+}
+
+
+def make_activation(name: str) -> nn.Module:
+    """A fresh activation module by name (see ``ACTIVATION_MODULES``)."""
+    if name not in ACTIVATION_MODULES:
+        raise ValueError(f"activation must be one of {sorted(ACTIVATION_MODULES)}, got {name!r}")
+    return ACTIVATION_MODULES[name]()
+
+
+def init_mlp_(model: nn.Module, scheme: str | float = "default", bias: float = 0.0) -> nn.Module:
+    """Re-initialize every ``nn.Linear`` in ``model`` in place.
+
+    ``scheme``: "default" keeps PyTorch's U(+-1/sqrt(fan_in)); "glorot", "glorot_normal",
+    "he", "he_uniform", "lecun" use ``lectures_lib.initialization``; a float s draws
+    N(0, s^2) (a fixed "small initialization"). Biases are set to ``bias`` unless "default".
+    """
+    if not (scheme == "default" or scheme in _INITS or isinstance(scheme, float)):
+        raise ValueError(f"scheme must be 'default', one of {sorted(_INITS)} or a float std, got {scheme!r}")
+    for layer in model.modules():
+        if not isinstance(layer, nn.Linear):
+            continue
+        if scheme == "default":
+            continue
+        if isinstance(scheme, float):
+            with torch.no_grad():
+                layer.weight.normal_(0.0, scheme)
+        else:
+            _INITS[scheme](layer.weight)
+        if layer.bias is not None:
+            nn.init.constant_(layer.bias, bias)
+    return model
+
+
+def mlp(sizes: list[int], activation: str = "relu", *, init_scheme: str | float = "default",
+        bias_init: float = 0.0, drop_prob: float = 0.0, input_drop_prob: float = 0.0,
+        batch_norm: bool = False) -> nn.Sequential:
+    """A fully connected net ``sizes[0] -> ... -> sizes[-1]`` with named layers.
+
+    Layers are named ``fc1, act1, fc2, act2, ..., fcL`` (plus ``bn<i>`` before each
+    activation if ``batch_norm``, ``drop<i>`` after it if ``drop_prob > 0``, and ``drop0``
+    on the input if ``input_drop_prob > 0``), so diagnostics report readable names.
+    The output layer has no activation: it returns logits. Shapes: (N, sizes[0]) -> (N, sizes[-1]).
+    """
+    if not isinstance(sizes, (list, tuple)) or len(sizes) < 2:
+        raise ValueError(f"sizes must list at least an input and an output size, got {sizes!r}")
+    for s in sizes:
+        check_int(s, "sizes[i]", minimum=1)
+    make_activation(activation)  # validates the name
+    check_range(drop_prob, "drop_prob", 0.0, 1.0, high_open=True)
+    check_range(input_drop_prob, "input_drop_prob", 0.0, 1.0, high_open=True)
+    layers: list[tuple[str, nn.Module]] = []
+    if input_drop_prob > 0:
+        layers.append(("drop0", nn.Dropout(input_drop_prob)))
+    n_layers = len(sizes) - 1
+    for i in range(1, n_layers + 1):
+        layers.append((f"fc{i}", nn.Linear(sizes[i - 1], sizes[i])))
+        if i == n_layers:
+            break
+        if batch_norm:
+            layers.append((f"bn{i}", nn.BatchNorm1d(sizes[i])))
+        layers.append((f"act{i}", make_activation(activation)))
+        if drop_prob > 0:
+            layers.append((f"drop{i}", nn.Dropout(drop_prob)))
+    model = nn.Sequential(OrderedDict(layers))
+    return init_mlp_(model, init_scheme, bias_init)

@@ -1,0 +1,150 @@
+"""A seeded, minimal training loop for the chapters' experiments (plain SGD by default)."""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+from ._checks import check_int, check_positive, check_range, check_tensor
+
+__all__ = ["seed_everything", "History", "accuracy", "train"]
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and PyTorch (CPU), so that model construction is reproducible."""
+    check_int(seed, "seed")
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+@dataclass
+class History:
+    """Metrics recorded every ``eval_every`` steps (and at step 0, before training).
+
+    ``train_acc`` / ``val_acc`` are fractions in [0, 1] (empty for regression).
+    """
+
+    steps: list[int] = field(default_factory=list)
+    train_loss: list[float] = field(default_factory=list)
+    train_acc: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_acc: list[float] = field(default_factory=list)
+
+    def steps_to(self, metric: str, target: float) -> int | None:
+        """First recorded step at which ``metric`` reached ``target`` (>= for accuracies,
+        <= for losses), or None if it never did."""
+        values = getattr(self, metric)
+        if not values:
+            raise ValueError(f"metric {metric!r} was not recorded")
+        reached = (lambda v: v <= target) if metric.endswith("loss") else (lambda v: v >= target)
+        return next((s for s, v in zip(self.steps, values) if reached(v)), None)
+
+    def final(self, metric: str) -> float:
+        return getattr(self, metric)[-1]
+
+
+def _is_classification(y: torch.Tensor) -> bool:
+    return not y.is_floating_point()
+
+
+@torch.no_grad()
+def _evaluate(model, x, y, loss_fn):
+    was_training = model.training
+    model.eval()
+    out = model(x)
+    loss = loss_fn(out, y).item()
+    acc = (out.argmax(dim=1) == y).float().mean().item() if _is_classification(y) else None
+    model.train(was_training)
+    return loss, acc
+
+
+def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+    """Fraction of rows of x whose argmax logit equals y, in evaluation mode."""
+    return _evaluate(model, x, y, lambda out, t: torch.zeros(()))[1]
+
+
+def train(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, x_val=None, y_val=None,
+          steps: int = 1000, lr: float = 0.1, batch_size: int = 64, momentum: float = 0.0,
+          weight_decay: float = 0.0, optimizer: str = "sgd", seed: int = 0, eval_every: int = 50,
+          loss_fn: Callable | None = None, stop_at: tuple[str, float] | None = None,
+          after_step: Callable[[nn.Module, int], None] | None = None,
+          progress: bool = False) -> History:
+    """Train ``model`` on (x, y) with mini-batch SGD (or Adam) and return its ``History``.
+
+    Shapes: x (N, D); y (N,) int64 class labels (cross-entropy) or (N, K) floats (MSE).
+    Mini-batches come from a permutation per epoch drawn from a generator seeded with
+    ``seed``, so two runs with the same seed and the same initial model are identical.
+    ``stop_at=("train_acc", 0.9)`` stops at the first evaluation that reaches the target.
+    ``after_step(model, step)`` runs after each update (e.g. a max-norm constraint).
+    ``progress=True`` shows a progress bar for live use (off in stored outputs).
+    """
+    check_tensor(x, "x")
+    if not isinstance(y, torch.Tensor):
+        raise TypeError(f"y must be a torch.Tensor, got {type(y).__name__}")
+    if len(x) != len(y):
+        raise ValueError(f"x and y must have the same number of rows, got {len(x)} and {len(y)}")
+    check_int(steps, "steps", minimum=0)
+    check_int(batch_size, "batch_size", minimum=1)
+    check_int(eval_every, "eval_every", minimum=1)
+    check_positive(lr, "lr")
+    check_range(momentum, "momentum", 0.0, 1.0, high_open=True)
+    if loss_fn is None:
+        loss_fn = nn.functional.cross_entropy if _is_classification(y) else nn.functional.mse_loss
+    if optimizer == "sgd":
+        opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
+    elif optimizer == "adam":
+        opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    else:
+        raise ValueError(f"optimizer must be 'sgd' or 'adam', got {optimizer!r}")
+
+    gen = torch.Generator().manual_seed(seed)
+    hist = History()
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+        bar = tqdm(total=steps, leave=False)
+
+    def record(step):
+        loss, acc = _evaluate(model, x, y, loss_fn)
+        hist.steps.append(step)
+        hist.train_loss.append(loss)
+        if acc is not None:
+            hist.train_acc.append(acc)
+        if x_val is not None:
+            vloss, vacc = _evaluate(model, x_val, y_val, loss_fn)
+            hist.val_loss.append(vloss)
+            if vacc is not None:
+                hist.val_acc.append(vacc)
+        if stop_at is not None:
+            return hist.steps_to(*stop_at) is not None
+        return False
+
+    model.train()
+    if record(0):
+        return hist
+    order, pos = torch.randperm(len(x), generator=gen), 0
+    for step in range(1, steps + 1):
+        if pos + batch_size > len(x):
+            order, pos = torch.randperm(len(x), generator=gen), 0
+        idx = order[pos:pos + batch_size]
+        pos += batch_size
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn(model(x[idx]), y[idx])
+        loss.backward()
+        opt.step()
+        if after_step is not None:
+            after_step(model, step)
+        if bar is not None:
+            bar.update(1)
+        if step % eval_every == 0 or step == steps:
+            if record(step):
+                break
+    if bar is not None:
+        bar.close()
+    model.train()
+    return hist

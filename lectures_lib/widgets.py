@@ -1,0 +1,81 @@
+"""Interactive explorers (ipywidgets) and their static stand-ins for the published site.
+
+Pattern used by every chapter (Chapter 1 shows it first):
+
+1. a drawing function ``draw(ax, **settings)`` that plots one setting on one axis;
+2. ``explore(draw, name=(min, max, step, value), ...)`` in a cell tagged ``remove-output``:
+   sliders for readers running the notebook live (a static page has no kernel);
+3. ``static_grid(draw, [dict(...), ...])`` in the next cell: the settings the sliders
+   would visit, as one figure, so the published page carries the same lesson.
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import matplotlib.pyplot as plt
+
+__all__ = ["explore", "static_grid"]
+
+LIVE_NOTE = "Sliders work when the notebook runs live (`make lab`); the figure below shows the same lesson."
+
+
+def _control(name, spec):
+    import ipywidgets as w
+
+    if isinstance(spec, (list, tuple)) and spec and all(isinstance(s, str) for s in spec):
+        return w.Dropdown(options=list(spec), description=name)
+    if isinstance(spec, tuple) and len(spec) == 4:
+        lo, hi, step, value = spec
+        if all(isinstance(v, int) for v in spec):
+            return w.IntSlider(min=lo, max=hi, step=step, value=value, description=name,
+                               continuous_update=False)
+        return w.FloatSlider(min=lo, max=hi, step=step, value=value, description=name,
+                             continuous_update=False)
+    raise ValueError(f"slider {name!r} must be (min, max, step, value) or a list of strings, got {spec!r}")
+
+
+def explore(draw: Callable, *, figsize=(6.4, 3.6), **sliders):
+    """Show sliders that redraw ``draw(ax, **values)``; returns the ``ipywidgets.interactive``.
+
+    ``sliders``: name -> (min, max, step, value) (ints give an IntSlider) or a list of
+    option strings (a dropdown).
+    """
+    import ipywidgets as w
+    from IPython.display import display
+
+    if not callable(draw):
+        raise TypeError(f"draw must be callable, got {type(draw).__name__}")
+    controls = {name: _control(name, spec) for name, spec in sliders.items()}
+
+    def show(**values):
+        fig, ax = plt.subplots(figsize=figsize)
+        draw(ax, **values)
+        plt.show()
+
+    ui = w.interactive(show, **controls)
+    display(ui)
+    return ui
+
+
+def static_grid(draw: Callable, settings: list[dict], *, ncols: int = 3, title: Callable | None = None,
+                panel_size=(3.2, 2.6), sharey: bool = True):
+    """One figure with a panel per setting: ``draw(ax, **setting)`` on each. Returns the figure.
+
+    ``title(setting) -> str`` labels each panel (default: "k=v, ..."). Call ``plt.show()``
+    after it (or let the cell end with ``_ = static_grid(...)``).
+    """
+    if not settings:
+        raise ValueError("settings must list at least one setting")
+    ncols = min(ncols, len(settings))
+    nrows = math.ceil(len(settings) / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(panel_size[0] * ncols, panel_size[1] * nrows),
+                             sharey=sharey, squeeze=False)
+    for ax, setting in zip(axes.flat, settings):
+        draw(ax, **setting)
+        ax.set_title(title(setting) if title else ", ".join(f"{k}={v}" for k, v in setting.items()),
+                     fontsize=9)
+    for ax in list(axes.flat)[len(settings):]:
+        ax.set_visible(False)
+    fig.tight_layout()
+    return fig
