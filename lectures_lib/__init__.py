@@ -25,6 +25,7 @@ from .maxout import *  # noqa: F401,F403
 from .models import *  # noqa: F401,F403
 from .noise import *  # noqa: F401,F403
 from .plotting import *  # noqa: F401,F403
+from .propagation import *  # noqa: F401,F403
 from .training import *  # noqa: F401,F403
 from .widgets import *  # noqa: F401,F403
 

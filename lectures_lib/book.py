@@ -1,7 +1,7 @@
 """Helpers for the book pages themselves: glued numbers and checked claims."""
 from __future__ import annotations
 
-__all__ = ["glue_number", "claim", "show_source"]
+__all__ = ["glue_number", "claim", "show_source", "spread"]
 
 
 def glue_number(name: str, value: float, digits: int = 2):
@@ -35,3 +35,15 @@ def show_source(obj) -> None:
     import inspect
 
     print(inspect.getsource(obj).rstrip())
+
+
+def spread(values, digits: int = 3) -> str:
+    """'mean ± std (min–max, n=...)' of a list of numbers, rounded for stored outputs."""
+    import statistics
+
+    values = [float(v) for v in values]
+    if not values:
+        raise ValueError("values must not be empty")
+    sd = statistics.stdev(values) if len(values) > 1 else 0.0
+    return (f"{statistics.mean(values):.{digits}f} ± {sd:.{digits}f} "
+            f"({min(values):.{digits}f}–{max(values):.{digits}f}, n={len(values)})")
