@@ -15,6 +15,11 @@ JB_FLAGS := -W -n --keep-going
 NOTEBOOKS := $(wildcard book/*.ipynb)
 # Two cores: one pytest worker per core; loadfile keeps each notebook in one worker.
 XDIST := -n 2 --dist loadfile
+# The networks here are small: one BLAS/OpenMP thread per process is as fast, avoids
+# oversubscribing 2 cores when two pytest workers run, and keeps float results identical
+# between `make execute` (which stores outputs) and `make nbval` (which compares them).
+export OMP_NUM_THREADS := 1
+export MKL_NUM_THREADS := 1
 
 .PHONY: setup book test unit nbval site lab bench execute clean distclean
 

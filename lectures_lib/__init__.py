@@ -28,5 +28,6 @@ from .plotting import *  # noqa: F401,F403
 from .propagation import *  # noqa: F401,F403
 from .training import *  # noqa: F401,F403
 from .widgets import *  # noqa: F401,F403
+from .saturation import *  # noqa: F401,F403
 
 __version__ = "0.1.0"

@@ -36,26 +36,37 @@ def _control(name, spec):
 
 
 def explore(draw: Callable, *, figsize=(6.4, 3.6), **sliders):
-    """Show sliders that redraw ``draw(ax, **values)``; returns the ``ipywidgets.interactive``.
+    """Show sliders that redraw ``draw(ax, **values)``; returns the widget box.
 
     ``sliders``: name -> (min, max, step, value) (ints give an IntSlider) or a list of
-    option strings (a dropdown).
+    option strings (a dropdown). The figure is rendered to PNG inside an ``Image`` widget,
+    so the cell's only output is the widget itself: identical under every executor
+    (nbclient, nbval), and nothing stale is left in a saved notebook.
     """
+    import io
+
     import ipywidgets as w
     from IPython.display import display
 
     if not callable(draw):
         raise TypeError(f"draw must be callable, got {type(draw).__name__}")
     controls = {name: _control(name, spec) for name, spec in sliders.items()}
+    image = w.Image(format="png")
 
-    def show(**values):
+    def redraw(_change=None):
         fig, ax = plt.subplots(figsize=figsize)
-        draw(ax, **values)
-        plt.show()
+        draw(ax, **{name: c.value for name, c in controls.items()})
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", bbox_inches="tight")
+        plt.close(fig)
+        image.value = buf.getvalue()
 
-    ui = w.interactive(show, **controls)
-    display(ui)
-    return ui
+    for control in controls.values():
+        control.observe(redraw, names="value")
+    redraw()
+    box = w.VBox([*controls.values(), image])
+    display(box)
+    return box
 
 
 def static_grid(draw: Callable, settings: list[dict], *, ncols: int = 3, title: Callable | None = None,
