@@ -3,6 +3,7 @@
 #   make test   set up (if needed), unit tests, nbval over every notebook, strict site build
 #   make lab    JupyterLab on the book, for students
 #   make execute NB=book/X.ipynb   re-run a notebook and store its outputs
+#   make assignments   student notebooks + autograder under _build/assignments/
 #   make bench  reference implementations vs PyTorch's native ones
 #   make clean  remove build output (keeps .venv/; `make distclean` removes it too)
 
@@ -21,7 +22,7 @@ XDIST := -n 2 --dist loadfile
 export OMP_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 
-.PHONY: setup book test unit nbval site lab bench execute clean distclean
+.PHONY: setup book test unit nbval assignments assignments-check site lab bench execute clean distclean
 
 setup: $(STAMP)
 
@@ -36,10 +37,18 @@ book: $(STAMP)
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
 	@echo "The site is at: $(CURDIR)/_build/html/index.html"
 
-test: unit nbval site
+test: unit nbval assignments-check site
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests $(XDIST) -q
+	$(BIN)/python -m pytest tests $(XDIST) -q --ignore tests/test_assignments_book.py
+
+# Student notebooks, autograder tests and instructor READMEs under _build/assignments/.
+assignments: $(STAMP)
+	$(BIN)/python -m lectures_lib.assign --book book --out _build/assignments
+
+# Proof that the generated material works: no leaks, student notebooks run, grading is right.
+assignments-check: $(STAMP)
+	$(BIN)/python -m pytest tests/test_assignments_book.py -n 2 --dist load -q
 
 nbval: $(STAMP)
 	$(BIN)/python -m pytest --nbval --nbval-current-env \

@@ -1,0 +1,122 @@
+"""Issue-level proof for the assignment material generated from the real chapters.
+
+For every chapter with graded exercises:
+- the generated student notebook leaks no solution line and no hidden-test line;
+- it runs top to bottom, and the only cells that fail are exercise cells, with NotImplementedError;
+- it scores 0; filled with the reference solutions it scores full marks; filled with a subtly
+  wrong solution it loses exactly that exercise's points.
+
+These run real kernels, so they are slower than the unit tests (about a minute in all).
+"""
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from lectures_lib import assign, grade
+
+BOOK = Path(__file__).resolve().parent.parent / "book"
+CHAPTERS = sorted(p.stem for p in BOOK.glob("*.ipynb")
+                  if assign.exercise_spec(nbformat.read(p, as_version=4), p.stem).exercises)
+
+# A subtle mistake per solution cell: (text in the reference solution, replacement).
+# Every graded exercise must have one, so that a wrong answer is shown to lose points.
+MUTATIONS = {
+    "ch1-sigmoid-solution": ("return s * (1 - s)", "return s * (1 + s)"),
+}
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    out = tmp_path_factory.mktemp("assignments")
+    assign.main(["--book", str(BOOK), "--out", str(out)])
+    return out
+
+
+def test_every_chapter_with_exercises_is_generated(generated):
+    assert CHAPTERS, "no chapter has graded exercises"
+    for chapter in CHAPTERS:
+        root = generated / chapter
+        assert (root / "student" / f"{chapter}.ipynb").exists()
+        assert (root / "autograder" / "tests.json").exists()
+        assert (root / "README.md").exists()
+
+
+def test_every_exercise_has_a_mutation():
+    for chapter in CHAPTERS:
+        spec = assign.exercise_spec(nbformat.read(BOOK / f"{chapter}.ipynb", as_version=4), chapter)
+        for e in spec.exercises:
+            assert e.solution_id in MUTATIONS, f"add a wrong-solution mutation for {e.solution_id}"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_no_solution_or_hidden_test_leaks(generated, chapter):
+    nb = nbformat.read(BOOK / f"{chapter}.ipynb", as_version=4)
+    public = {line.strip() for c in nbformat.read(generated / chapter / "student" / f"{chapter}.ipynb",
+                                                   as_version=4).cells for line in c.source.splitlines()}
+    # Lines that the chapter also uses outside solutions (imports, blank-ish lines) are not secrets.
+    outside = set()
+    for c in nb.cells:
+        src = assign._strip_blocks(c.source, assign.BEGIN_SOLUTION, assign.END_SOLUTION) if c.cell_type == "code" else \
+            assign._WRITTEN_SOLUTION.sub("", c.source)
+        src = assign._strip_blocks(src, assign.BEGIN_HIDDEN, assign.END_HIDDEN) if c.cell_type == "code" else src
+        outside |= {line.strip() for line in src.splitlines()}
+    secrets = {line.strip() for line in assign.solution_lines(nb) + assign.hidden_test_lines(nb)} - outside
+    secrets = {s for s in secrets if len(s) > 3}
+    assert secrets, "expected some solution lines"
+    for path in (generated / chapter / "student").rglob("*"):
+        text = path.read_text()
+        leaked = [s for s in secrets if s in text]
+        assert not leaked, f"{path.name} contains solution/hidden lines: {leaked[:3]}"
+        assert "BEGIN SOLUTION" not in text and "BEGIN HIDDEN TESTS" not in text
+    assert not public & secrets
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_student_notebook_runs_except_exercises(generated, chapter):
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(generated / chapter / "student" / f"{chapter}.ipynb", as_version=4)
+    NotebookClient(nb, timeout=300, allow_errors=True, kernel_name="python3",
+                   resources={"metadata": {"path": str(BOOK)}}).execute()
+    for i, cell in enumerate(nb.cells):
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        nbg = cell.get("metadata", {}).get("nbgrader", {})
+        if errors:
+            assert nbg.get("grade") or nbg.get("solution"), f"cell {i} (not an exercise) raised {errors[0]['ename']}"
+            assert errors[0]["ename"] == "NotImplementedError", f"cell {i} raised {errors[0]['ename']}"
+        elif nbg.get("grade"):
+            pytest.fail(f"test cell {i} passed in the student version: its exercise is not stubbed")
+
+
+def _filled(chapter, generated, tmp_path, mutate=None):
+    """The student notebook with every stub replaced by the reference solution (one mutated)."""
+    reference = {c.metadata["nbgrader"]["grade_id"]: c.source
+                 for c in nbformat.read(BOOK / f"{chapter}.ipynb", as_version=4).cells
+                 if c.get("metadata", {}).get("nbgrader", {}).get("solution")}
+    nb = nbformat.read(generated / chapter / "student" / f"{chapter}.ipynb", as_version=4)
+    for cell in nb.cells:
+        gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if gid in reference:
+            cell.source = reference[gid]
+            if gid == mutate:
+                old, new = MUTATIONS[gid]
+                assert old in cell.source, f"mutation for {gid} does not match its solution"
+                cell.source = cell.source.replace(old, new)
+    path = tmp_path / f"{chapter}-{mutate or 'reference'}.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_grades_stub_reference_and_wrong(generated, chapter, tmp_path):
+    spec = grade.load_spec(chapter, autograder=generated / chapter / "autograder")
+    stub, _ = grade.grade(generated / chapter / "student" / f"{chapter}.ipynb", spec)
+    assert sum(r.earned for r in stub) == 0
+    full, notes = grade.grade(_filled(chapter, generated, tmp_path), spec)
+    assert sum(r.earned for r in full) == spec.total, (full, notes)
+    for e in spec.exercises:
+        wrong, _ = grade.grade(_filled(chapter, generated, tmp_path, mutate=e.solution_id), spec)
+        lost = {r.name: r.points - r.earned for r in wrong}
+        assert lost[e.name] == e.points, f"a wrong {e.name} kept its points: {wrong}"
+        assert sum(lost.values()) == e.points, f"a wrong {e.name} cost other exercises points: {wrong}"
