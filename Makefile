@@ -22,7 +22,7 @@ XDIST := -n 2 --dist loadfile
 export OMP_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 
-.PHONY: setup book test unit nbval assignments assignments-check site lab bench execute clean distclean
+.PHONY: setup vendor book test unit nbval assignments assignments-check site site-check lab bench execute clean distclean
 
 setup: $(STAMP)
 
@@ -33,11 +33,35 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
 
-book: $(STAMP)
+# The site serves MathJax, the widget renderer and RequireJS itself (no CDN): they come
+# from the npm registry at build time (site/package.json, pinned by site/package-lock.json)
+# and are copied to _build/vendor/_vendor/, which the build publishes as _build/html/_vendor/.
+VENDOR := _build/vendor/_vendor
+NPM_STAMP := site/node_modules/.installed-stamp
+
+$(NPM_STAMP): site/package.json site/package-lock.json
+	@command -v npm >/dev/null || { echo "ERROR: npm (Node.js) is needed to fetch MathJax and the widget renderer that the site serves itself; without them pages would show raw TeX. Install Node.js and npm, then retry." >&2; exit 1; }
+	cd site && npm ci --no-audit --no-fund --silent || { echo "ERROR: could not install the site's browser assets (MathJax, widget renderer) from the npm registry. The site is not built, because its pages would show raw TeX. Check the network and retry." >&2; exit 1; }
+	@touch $@
+
+vendor: $(VENDOR)/.stamp
+
+$(VENDOR)/.stamp: $(NPM_STAMP)
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)
+	cp -r site/node_modules/mathjax/es5 $(VENDOR)/mathjax
+	mkdir -p $(VENDOR)/@jupyter-widgets/html-manager
+	cp -r site/node_modules/@jupyter-widgets/html-manager/dist $(VENDOR)/@jupyter-widgets/html-manager/dist
+	cp site/node_modules/requirejs/require.js $(VENDOR)/require.js
+	@# AMD modules (the widget renderer and its fonts) resolve against _vendor/, not the page
+	echo '(function () { var s = document.currentScript.src; require.config({baseUrl: s.slice(0, s.lastIndexOf("/") + 1)}); })();' >> $(VENDOR)/require.js
+	@touch $@
+
+book: $(STAMP) vendor
+	$(BIN)/python -m lectures_lib.buildinfo --book book --out book/_generated/build_info.md
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
 	@echo "The site is at: $(CURDIR)/_build/html/index.html"
 
-test: unit nbval assignments-check site
+test: unit nbval assignments-check site-check
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests $(XDIST) -q --ignore tests/test_assignments_book.py
@@ -55,8 +79,13 @@ nbval: $(STAMP)
 	  --nbval-sanitize-with tests/nbval_sanitize.cfg \
 	  --nbval-cell-timeout 120 $(XDIST) -q -p no:cacheprovider $(NOTEBOOKS)
 
-site: $(STAMP)
-	$(BIN)/jupyter-book build . $(JB_FLAGS)
+site: book
+
+# Every page of the built site in headless Chromium: math rendered, images loaded, no request
+# off the local host, no JavaScript error, no broken internal link; a screenshot in _build/site-check/.
+site-check: site
+	@command -v chromium >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; else echo "ERROR: the site check needs Debian's chromium package (apt-get install chromium)" >&2; exit 1; fi; }
+	$(BIN)/python tests/site_check.py _build/html --screenshot _build/site-check/chapter1.png
 
 # Re-run notebooks in place and store their outputs: make execute NB=book/01_sigmoid_tanh.ipynb
 execute: $(STAMP)
@@ -70,8 +99,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_reference.py
 
 clean:
-	rm -rf _build .pytest_cache .hypothesis
+	rm -rf _build book/_generated .pytest_cache .hypothesis
 	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) site/node_modules

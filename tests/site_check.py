@@ -1,0 +1,175 @@
+"""Open every page of the built site in headless Chromium and check what a reader would see.
+
+    python tests/site_check.py _build/html [--screenshot PATH]
+
+Fails (exit 1) if, on any page: math is left unrendered (raw $$, \\( or \\[ visible in the
+text), an image fails to load, a request leaves the local host, the page logs a JavaScript
+error, or an internal link (or its #anchor) is broken. Also reports each chapter page's
+weight (HTML + its images; must stay under 2 MB). Uses Debian's chromium via Playwright
+(no browser download).
+"""
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import re
+import sys
+import threading
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlparse
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PAGE_LIMIT_BYTES = 2 * 1024 * 1024
+RAW_MATH = re.compile(r"\$\$|\\\(|\\\)|\\\[|\\\]|\\begin\{")
+
+# Visible text outside code blocks, after MathJax has typeset the page.
+VISIBLE_TEXT_JS = """() => {
+  const body = document.querySelector('main') || document.body;
+  const clone = body.cloneNode(true);
+  clone.querySelectorAll('pre, code, .highlight, script, style, mjx-container, .cell_input')
+       .forEach(e => e.remove());
+  return clone.innerText;
+}"""
+IMAGES_JS = """() => Array.from(document.images).map(i => ({src: i.currentSrc || i.src,
+  ok: i.complete && i.naturalWidth > 0, alt: i.getAttribute('alt')}))"""
+LINKS_JS = "() => Array.from(document.querySelectorAll('a[href]')).map(a => a.href)"
+MATH_JS = """async () => {
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) { await MathJax.startup.promise; }
+  return {spans: document.querySelectorAll('.math, span.math, div.math').length,
+          typeset: document.querySelectorAll('mjx-container').length};
+}"""
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def serve(root: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
+    handler = functools.partial(_QuietHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+@functools.lru_cache(maxsize=None)
+def _ids(path: Path) -> frozenset[str]:
+    text = path.read_text(errors="replace")
+    return frozenset(re.findall(r'\sid="([^"]+)"', text)) | frozenset(re.findall(r'\sname="([^"]+)"', text))
+
+
+def check_link(root: Path, base: str, href: str) -> str | None:
+    """None if an internal link resolves to an existing file (and anchor); else the problem."""
+    url = urlparse(href)
+    if not href.startswith(base):
+        return None  # external links are not loaded by the page; they are not checked here
+    rel = unquote(url.path[len(urlparse(base).path):])
+    target = root / rel
+    if target.is_dir():
+        target = target / "index.html"
+    if not target.exists():
+        return f"broken link {href} (no file {target.relative_to(root)})"
+    if url.fragment and target.suffix == ".html" and url.fragment not in _ids(target):
+        return f"broken anchor {href}"
+    return None
+
+
+def page_weight(root: Path, page: Path, images: list[dict], base: str) -> int:
+    total = page.stat().st_size
+    for img in {i["src"] for i in images}:
+        if img.startswith(base):
+            f = root / unquote(urlparse(img).path[len(urlparse(base).path):])
+            if f.exists():
+                total += f.stat().st_size
+    return total
+
+
+def check_site(root: Path, screenshot: Path | None) -> list[str]:
+    from playwright.sync_api import sync_playwright
+
+    pages = sorted(p for p in root.rglob("*.html") if "_vendor" not in p.parts and "_static" not in p.parts)
+    problems: list[str] = []
+    server, base = serve(root)
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            off_host: list[str] = []
+
+            def route(r):  # answer local requests; refuse (and record) anything else at once
+                if r.request.url.startswith(base) or urlparse(r.request.url).scheme in ("data", "blob"):
+                    r.continue_()
+                else:
+                    off_host.append(r.request.url)
+                    r.abort()
+
+            context.route("**/*", route)
+            for path in pages:
+                rel = path.relative_to(root).as_posix()
+                refresh = re.search(r'http-equiv="refresh"[^>]*url=([^"]+)"', path.read_text(), re.I)
+                if refresh:  # a redirect stub (the site's index.html): check where it points
+                    problem = check_link(root, base, urljoin(base + rel, refresh.group(1)))
+                    problems += [f"{rel}: {problem}"] if problem else []
+                    continue
+                page = context.new_page()
+                errors: list[str] = []
+                page.on("pageerror", lambda exc: errors.append(f"JavaScript error: {exc}"))
+                page.on("console", lambda msg: errors.append(f"console error: {msg.text}") if msg.type == "error" else None)
+                off_host.clear()
+                page.on("requestfailed", lambda req: errors.append(f"failed request: {req.url}")
+                        if req.url.startswith(base) else None)
+                page.on("response", lambda resp: errors.append(f"HTTP {resp.status}: {resp.url}")
+                        if resp.status >= 400 else None)
+                page.goto(base + rel, wait_until="load", timeout=120_000)
+                math = page.evaluate(MATH_JS)
+                page.wait_for_timeout(200)
+                errors += [f"request off the local host: {u}" for u in off_host]
+                text = page.evaluate(VISIBLE_TEXT_JS)
+                raw = RAW_MATH.search(text)
+                if raw:
+                    start = max(0, raw.start() - 40)
+                    errors.append(f"unrendered math near: {text[start:raw.end() + 40]!r}")
+                if math["spans"] and math["typeset"] == 0:
+                    errors.append(f"{math['spans']} math elements but nothing typeset by MathJax")
+                images = page.evaluate(IMAGES_JS)
+                errors += [f"image failed to load: {i['src']}" for i in images if not i["ok"]]
+                errors += [f"image without alt text: {i['src']}" for i in images
+                           if i["ok"] and not (i["alt"] or "").strip() and "/_images/" in i["src"]]
+                errors += [p for href in page.evaluate(LINKS_JS) if (p := check_link(root, base, href))]
+                if rel.startswith("book/") and re.match(r"book/\d\d_", rel):
+                    weight = page_weight(root, path, images, base)
+                    print(f"  {rel}: {weight / 1e6:.2f} MB with images, {math['typeset']} formulas typeset")
+                    if weight > PAGE_LIMIT_BYTES:
+                        errors.append(f"page weight {weight / 1e6:.2f} MB exceeds 2 MB")
+                if screenshot is not None and rel == "book/01_sigmoid_tanh.html":
+                    screenshot.parent.mkdir(parents=True, exist_ok=True)
+                    page.screenshot(path=str(screenshot), full_page=False)
+                problems += [f"{rel}: {e}" for e in dict.fromkeys(errors)]
+                page.close()
+            browser.close()
+    finally:
+        server.shutdown()
+    print(f"checked {len(pages)} pages")
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("root", type=Path)
+    parser.add_argument("--screenshot", type=Path, default=None)
+    args = parser.parse_args(argv)
+    if not (args.root / "index.html").exists():
+        print(f"ERROR: no built site at {args.root} (run make book)", file=sys.stderr)
+        return 1
+    problems = check_site(args.root.resolve(), args.screenshot)
+    for p in problems:
+        print("FAIL", p)
+    print(f"{len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
