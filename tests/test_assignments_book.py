@@ -22,7 +22,20 @@ CHAPTERS = sorted(p.stem for p in BOOK.glob("*.ipynb")
 # A subtle mistake per solution cell: (text in the reference solution, replacement).
 # Every graded exercise must have one, so that a wrong answer is shown to lose points.
 MUTATIONS = {
+    # a sign slip in the derivative
     "ch1-sigmoid-solution": ("return s * (1 - s)", "return s * (1 + s)"),
+    # LeCun's variance instead of He's: off by the factor 2 that ReLU needs
+    "ch4-he-init-solution": ("math.sqrt(2.0 / fan_in)", "math.sqrt(1.0 / fan_in)"),
+    # forgets to subtract the noise-free error
+    "ch5-noise-mc-solution": ("return noisy - clean", "return noisy"),
+    # the paper's dropout in training: survivors not scaled by 1 / (1 - drop_prob)
+    "ch6-dropout-solution": ("return x * keep / (1 - drop_prob)", "return x * keep"),
+    # strided groups instead of consecutive entries
+    "ch7-maxout-solution": ("z.reshape(*z.shape[:-1], z.shape[-1] // pieces, pieces).amax(dim=-1)",
+                            "z.reshape(*z.shape[:-1], pieces, z.shape[-1] // pieces).amax(dim=-2)"),
+    # backward pass missing the path through the batch variance
+    "ch8-batchnorm-solution": ("dx = (g - g.mean(dim=0) - x_hat * (g * x_hat).mean(dim=0)) * inv_std",
+                               "dx = (g - g.mean(dim=0)) * inv_std"),
 }
 
 
