@@ -13,17 +13,25 @@ per module:
 - ``diagnostics``     dead units, gradient norms, saturation, update ratios (via hooks)
 - ``data``, ``models``, ``training``, ``plotting``, ``book``: the chapters' shared tools
 """
+from .ablation import *  # noqa: F401,F403
 from .activations import *  # noqa: F401,F403
+from .approximation import *  # noqa: F401,F403
 from .batchnorm import *  # noqa: F401,F403
+from .bn_analysis import *  # noqa: F401,F403
 from .book import *  # noqa: F401,F403
 from .data import *  # noqa: F401,F403
 from .diagnostics import *  # noqa: F401,F403
 from .dropout import *  # noqa: F401,F403
+from .family import *  # noqa: F401,F403
+from .ensembles import *  # noqa: F401,F403
 from .gradcheck import *  # noqa: F401,F403
 from .initialization import *  # noqa: F401,F403
+from .init_analysis import *  # noqa: F401,F403
+from .linear_models import *  # noqa: F401,F403
 from .maxout import *  # noqa: F401,F403
 from .models import *  # noqa: F401,F403
 from .noise import *  # noqa: F401,F403
+from .piecewise import *  # noqa: F401,F403
 from .plotting import *  # noqa: F401,F403
 from .propagation import *  # noqa: F401,F403
 from .training import *  # noqa: F401,F403

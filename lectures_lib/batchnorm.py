@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import torch
 from torch import nn
+from torch.autograd.function import once_differentiable
 
 from ._checks import check_int, check_positive, check_range, check_tensor
 
@@ -32,9 +33,10 @@ def _check_bn_args(x, gamma, beta, running_mean, running_var, training, momentum
     check_positive(eps, "eps")
 
 
-def batch_norm_forward(x, gamma, beta, running_mean, running_var, *, training: bool,
-                       momentum: float = 0.1, eps: float = 1e-5):
-    """Batch normalization forward pass.
+def batch_norm_forward(x: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor,
+                       running_mean: torch.Tensor, running_var: torch.Tensor, *, training: bool,
+                       momentum: float = 0.1, eps: float = 1e-5) -> tuple[torch.Tensor, tuple]:
+    """Batch normalization forward pass (Ioffe & Szegedy, 2015, Algorithms 1 and 2). (Chapter 8.)
 
     Shapes: x (N, D); gamma, beta, running_mean, running_var (D,); out (N, D).
 
@@ -45,36 +47,40 @@ def batch_norm_forward(x, gamma, beta, running_mean, running_var, *, training: b
     the unbiased var * N / (N - 1). (Keras's momentum is the weight of the old value.)
     Evaluation (Algorithm 2): the same with running_mean and running_var.
 
-    Returns (out, cache); cache is what ``batch_norm_backward`` needs. (Chapter 8.)
+    Returns (out, cache); cache = (x_hat, gamma, inv_std, training) is what
+    ``batch_norm_backward`` needs. Differentiable by autograd as well, which the tests use
+    to check the hand-written backward.
     """
     _check_bn_args(x, gamma, beta, running_mean, running_var, training, momentum, eps)
     if training:
         n = x.shape[0]
         mu = x.mean(dim=0)
         xc = x - mu
-        var = (xc * xc).mean(dim=0)
+        var = (xc * xc).mean(dim=0)  # biased: the batch is normalized by its own spread
         with torch.no_grad():
-            running_mean.mul_(1.0 - momentum).add_(momentum * mu)
-            running_var.mul_(1.0 - momentum).add_(momentum * var * (n / (n - 1)))
+            running_mean.mul_(1.0 - momentum).add_(mu, alpha=momentum)
+            running_var.mul_(1.0 - momentum).add_(var, alpha=momentum * n / (n - 1))
     else:
         xc = x - running_mean
         var = running_var
     inv_std = torch.rsqrt(var + eps)
     x_hat = xc * inv_std
-    out = gamma * x_hat + beta
+    out = torch.addcmul(beta, x_hat, gamma)  # gamma * x_hat + beta, one pass
     return out, (x_hat, gamma, inv_std, training)
 
 
-def batch_norm_backward(dout, cache):
-    """Batch normalization backward pass, vectorized (no loops).
+def batch_norm_backward(dout: torch.Tensor, cache: tuple) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Batch normalization backward pass, hand-written and vectorized (no loops). (Chapter 8.)
 
-    Shapes: dout (N, D) -> dx (N, D), dgamma (D,), dbeta (D,).
+    Shapes: dout (N, D), cache from ``batch_norm_forward`` -> dx (N, D), dgamma (D,), dbeta (D,).
 
     dbeta = sum_i dout_i, dgamma = sum_i dout_i * x_hat_i, and with g = gamma * dout,
     training:   dx = (g - mean_i g - x_hat * mean_i(g * x_hat)) / sqrt(var + eps)
+                   = gamma / sqrt(var + eps) * (dout - (dbeta + x_hat * dgamma) / N)
     evaluation: dx = g / sqrt(running_var + eps) (the statistics are constants).
     The two extra terms in training are the paths through the batch mean and variance;
-    Chapter 8 derives them from the computational graph.
+    Chapter 8 derives them from the computational graph. In training dx sums to 0 over
+    the batch: shifting every example by the same amount changes nothing after normalizing.
     """
     x_hat, gamma, inv_std, training = cache
     check_tensor(dout, "dout")
@@ -82,10 +88,14 @@ def batch_norm_backward(dout, cache):
         raise ValueError(f"dout must have shape {tuple(x_hat.shape)}, got {tuple(dout.shape)}")
     dbeta = dout.sum(dim=0)
     dgamma = (dout * x_hat).sum(dim=0)
-    g = dout * gamma
-    if training:
-        g = g - g.mean(dim=0) - x_hat * (g * x_hat).mean(dim=0)
-    return g * inv_std, dgamma, dbeta
+    scale = gamma * inv_std  # (D,): d out / d x_hat times d x_hat / d x along the direct path
+    if not training:
+        return dout * scale, dgamma, dbeta
+    # mean_i g = gamma * dbeta / N and mean_i(g * x_hat) = gamma * dgamma / N, so the
+    # formula above is scale * (dout - (dbeta + x_hat * dgamma) / N), with no new sums.
+    n = dout.shape[0]
+    dx = torch.addcmul(dbeta / n, x_hat, dgamma / n)
+    return dx.sub_(dout).mul_(-scale), dgamma, dbeta  # in place: one buffer for dx
 
 
 class _BatchNormFunction(torch.autograd.Function):
@@ -93,14 +103,17 @@ class _BatchNormFunction(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x, gamma, beta, running_mean, running_var, training, momentum, eps):
-        out, cache = batch_norm_forward(x, gamma, beta, running_mean, running_var,
-                                        training=training, momentum=momentum, eps=eps)
-        ctx.cache = cache
+        out, (x_hat, gamma, inv_std, training) = batch_norm_forward(
+            x, gamma, beta, running_mean, running_var, training=training, momentum=momentum, eps=eps)
+        ctx.save_for_backward(x_hat, gamma, inv_std)
+        ctx.training = training
         return out
 
     @staticmethod
+    @once_differentiable
     def backward(ctx, dout):
-        dx, dgamma, dbeta = batch_norm_backward(dout, ctx.cache)
+        x_hat, gamma, inv_std = ctx.saved_tensors
+        dx, dgamma, dbeta = batch_norm_backward(dout, (x_hat, gamma, inv_std, ctx.training))
         return dx, dgamma, dbeta, None, None, None, None, None
 
 
@@ -127,13 +140,19 @@ class BatchNorm1d(nn.Module):
         self.register_buffer("num_batches_tracked", torch.tensor(0, dtype=torch.long))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_tensor(x, "x")
+        if x.dim() != 2 or x.shape[1] != self.num_features:
+            raise ValueError(f"x must have shape (N, {self.num_features}) for "
+                             f"BatchNorm1d({self.num_features}), got {tuple(x.shape)}")
         momentum = 0.0
         if self.training:
-            self.num_batches_tracked += 1
-            momentum = (1.0 / float(self.num_batches_tracked) if self.momentum is None
+            momentum = (1.0 / float(self.num_batches_tracked + 1) if self.momentum is None
                         else self.momentum)
-        return _BatchNormFunction.apply(x, self.weight, self.bias, self.running_mean,
-                                        self.running_var, self.training, momentum, self.eps)
+        out = _BatchNormFunction.apply(x, self.weight, self.bias, self.running_mean,
+                                       self.running_var, self.training, momentum, self.eps)
+        if self.training:  # counted once the batch passed its checks, as PyTorch counts it
+            self.num_batches_tracked += 1
+        return out
 
     def extra_repr(self) -> str:
         return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"

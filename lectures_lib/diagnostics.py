@@ -30,7 +30,9 @@ def _check_module(model):
 def capture_outputs(model: nn.Module, types=ACTIVATION_TYPES, *, inputs: bool = False):
     """Within the block, record each matching submodule's output (or input) by qualified name.
 
-    Yields a dict name -> tensor (detached), filled by the forward passes run in the block.
+    Yields a dict name -> tensor (detached), filled by the forward passes run in the block
+    (a module called more than once keeps its last call). The hooks are removed on exit.
+    The tool behind every diagnostic here (Chapters 1-3, 9).
     """
     _check_module(model)
     store: dict[str, torch.Tensor] = {}
@@ -47,29 +49,66 @@ def capture_outputs(model: nn.Module, types=ACTIVATION_TYPES, *, inputs: bool = 
             h.remove()
 
 
+@contextmanager
+def _unchanged(model: nn.Module, training: bool | None):
+    """Run the block with ``model.train(training)`` (None: keep the mode), then restore every
+    submodule's mode and every buffer (e.g. BatchNorm running statistics), so that a
+    diagnostic leaves the model exactly as it found it."""
+    modes = [(m, m.training) for m in model.modules()]
+    buffers = [(b, b.detach().clone()) for b in model.buffers()]
+    if training is not None:
+        model.train(training)
+    try:
+        yield
+    finally:
+        for m, mode in modes:
+            m.training = mode
+        with torch.no_grad():
+            for b, saved in buffers:
+                b.copy_(saved)
+
+
+def _check_batch(x: torch.Tensor) -> None:
+    check_tensor(x, "x")
+    if x.dim() == 0 or x.shape[0] == 0:
+        raise ValueError(f"x must be a batch (N, ...) with N >= 1, got shape {tuple(x.shape)}")
+
+
 def _units(t: torch.Tensor) -> torch.Tensor:
     """(N, ...) -> (N, units): every non-batch position counts as a unit."""
     return t.reshape(t.shape[0], -1)
 
 
 @torch.no_grad()
-def dead_unit_fraction(model: nn.Module, x: torch.Tensor) -> dict[str, float]:
+def dead_unit_fraction(model: nn.Module, x: torch.Tensor, *, training: bool = False) -> dict[str, float]:
     """For each ``nn.ReLU`` module (by qualified name): the fraction of its units that output
-    exactly 0 for *every* example in x, i.e. units that pass no gradient on this data.
+    exactly 0 for *every* example in x, i.e. units that pass no gradient on this data. (Chapter 2.)
 
-    Shapes: x (N, ...). Run on a large batch (the whole training set for digits). (Chapter 2.)
+    Shapes: x (N, ...); every non-batch position of a ReLU's output counts as a unit. Run it
+    on a large batch (the whole training set for digits): a unit silent on a few examples
+    is not dead. The forward pass runs in evaluation mode (dropout off, BatchNorm with its
+    running statistics) unless ``training=True``; either way the model's modes and buffers
+    are left unchanged. A module called twice in one forward pass reports its last call.
     """
-    check_tensor(x, "x")
-    with capture_outputs(model, (nn.ReLU,)) as outs:
+    _check_module(model)
+    _check_batch(x)
+    with _unchanged(model, training), capture_outputs(model, (nn.ReLU,)) as outs:
         model(x)
     return {name: (_units(out) == 0).all(dim=0).float().mean().item() for name, out in outs.items()}
 
 
 @torch.no_grad()
-def activation_stats(model: nn.Module, x: torch.Tensor, types=ACTIVATION_TYPES) -> dict[str, dict]:
-    """Per activation module: mean, std, and fraction of exact zeros of its output on x."""
-    check_tensor(x, "x")
-    with capture_outputs(model, types) as outs:
+def activation_stats(model: nn.Module, x: torch.Tensor, types=ACTIVATION_TYPES, *,
+                     training: bool = False) -> dict[str, dict]:
+    """Per activation module (by qualified name): ``{"mean", "std", "zero_fraction"}`` of its
+    output on x, over all examples and units. (Chapters 1-4.)
+
+    Shapes: x (N, ...). Same forward-pass conventions as ``dead_unit_fraction``
+    (evaluation mode unless ``training=True``; the model is left unchanged).
+    """
+    _check_module(model)
+    _check_batch(x)
+    with _unchanged(model, training), capture_outputs(model, types) as outs:
         model(x)
     return {name: {"mean": out.mean().item(), "std": out.std().item(),
                    "zero_fraction": (out == 0).float().mean().item()}
@@ -77,10 +116,11 @@ def activation_stats(model: nn.Module, x: torch.Tensor, types=ACTIVATION_TYPES) 
 
 
 def saturation_fraction(z: torch.Tensor, threshold: float = 2.5) -> float:
-    """Fraction of pre-activations with |z| > threshold. Shape: z any.
+    """Fraction of pre-activations with |z| > threshold. Shape: z any; returns a float.
 
-    For sigmoid, |z| > 2.5 means sigma'(z) < 0.07 (under 30% of its peak 1/4); for tanh,
-    |z| > 2.5 means tanh'(z) < 0.03. Chapter 1 uses it as "how many units are saturated".
+    For sigmoid, |z| > 2.5 means sigma'(z) < 0.0702 (28% of its peak 1/4); for tanh,
+    |z| > 2.5 means tanh'(z) < 0.027 (2.7% of its peak 1). Chapter 1 uses it as "how many
+    units are saturated".
     """
     check_tensor(z, "z")
     check_positive(threshold, "threshold")
@@ -89,10 +129,16 @@ def saturation_fraction(z: torch.Tensor, threshold: float = 2.5) -> float:
 
 @torch.no_grad()
 def layer_saturation(model: nn.Module, x: torch.Tensor, threshold: float = 2.5,
-                     types=(nn.Sigmoid, nn.Tanh)) -> dict[str, float]:
-    """``saturation_fraction`` of the *input* of each sigmoid/tanh module, by name."""
-    check_tensor(x, "x")
-    with capture_outputs(model, types, inputs=True) as ins:
+                     types=(nn.Sigmoid, nn.Tanh), *, training: bool = False) -> dict[str, float]:
+    """``saturation_fraction`` of the *input* (pre-activation) of each sigmoid/tanh module,
+    by qualified name. (Chapter 1.)
+
+    Shapes: x (N, ...). Same forward-pass conventions as ``dead_unit_fraction``.
+    """
+    _check_module(model)
+    _check_batch(x)
+    check_positive(threshold, "threshold")
+    with _unchanged(model, training), capture_outputs(model, types, inputs=True) as ins:
         model(x)
     return {name: saturation_fraction(z, threshold) for name, z in ins.items()}
 
@@ -100,15 +146,19 @@ def layer_saturation(model: nn.Module, x: torch.Tensor, threshold: float = 2.5,
 def gradient_norms(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
                    loss_fn: Callable | None = None) -> dict[str, float]:
     """One forward/backward pass on (x, y); the L2 norm of each ``nn.Linear`` weight's gradient,
-    by layer name, from input to output. Leaves the model's ``.grad`` fields cleared.
+    by layer name, from input to output. (Chapter 1.)
 
-    Shapes: x (N, D), y (N,) int64 labels (cross-entropy by default). (Chapter 1.)
+    Shapes: x (N, D), y (N,) int64 labels (cross-entropy by default) or whatever ``loss_fn``
+    takes. Runs in the model's current mode, like a training step, but leaves the model
+    unchanged: ``.grad`` fields cleared, modes and buffers (BatchNorm statistics) restored.
     """
     _check_module(model)
-    check_tensor(x, "x")
+    _check_batch(x)
+    check_tensor(y, "y", floating=False)
     loss_fn = loss_fn or nn.functional.cross_entropy
     model.zero_grad(set_to_none=True)
-    loss_fn(model(x), y).backward()
+    with _unchanged(model, None):
+        loss_fn(model(x), y).backward()
     norms = {name: m.weight.grad.norm().item() for name, m in model.named_modules()
              if isinstance(m, nn.Linear) and m.weight.grad is not None}
     model.zero_grad(set_to_none=True)
@@ -116,13 +166,16 @@ def gradient_norms(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
 
 
 def update_to_weight_ratio(before: dict[str, torch.Tensor], model: nn.Module) -> dict[str, float]:
-    """||W_after - W_before|| / ||W_before|| for each ``nn.Linear`` weight.
+    """||W_after - W_before|| / ||W_before|| (Frobenius norms) for each ``nn.Linear`` weight
+    named in ``before``. (Chapters 1 and 9.)
 
     ``before`` maps layer names to weight copies, e.g.
     ``{n: m.weight.detach().clone() for n, m in model.named_modules() if isinstance(m, nn.Linear)}``.
     A healthy SGD step changes weights by roughly 1e-3 of their size (Karpathy's rule of thumb).
     """
     _check_module(model)
+    if not isinstance(before, dict):
+        raise TypeError(f"before must be a dict of layer name -> weight copy, got {type(before).__name__}")
     out = {}
     for name, m in model.named_modules():
         if isinstance(m, nn.Linear) and name in before:

@@ -20,31 +20,41 @@ def _check_args(x, drop_prob):
 
 def dropout_forward(x: torch.Tensor, drop_prob: float = 0.5, training: bool = True, *,
                     inverted: bool = True, generator: torch.Generator | None = None):
-    """Dropout, returning ``(out, cache)`` for ``dropout_backward``.
+    """Dropout, returning ``(out, cache)`` for ``dropout_backward``. (Chapter 6.)
 
-    Shapes: x (...), out same as x; cache holds the scaled mask (same shape as x).
+    Shapes: x (...) -> out, same shape; cache: the scale applied to each element (same
+    shape as x), i.e. the mask divided by the keep probability when inverted.
 
-    Training: keep each element independently with probability q = 1 - drop_prob, so
-    mask ~ Bernoulli(q). Inverted (``inverted=True``, PyTorch's way): out = x * mask / q, so
-    E[out] = x and evaluation is the identity. Standard (``inverted=False``, the paper's way):
-    out = x * mask in training and out = q * x at test time; same expectation, the scaling
-    moved to test time. (Chapter 6, "Standard vs inverted dropout".)
+    Training: keep each element independently with probability q = 1 - drop_prob,
+    m ~ Bernoulli(q). Inverted (``inverted=True``, PyTorch's way): out = x * m / q, so
+    E[out] = x and evaluation is the identity. Standard (``inverted=False``, the paper's
+    way): out = x * m in training and out = q * x at test time; the same expectation, with
+    the scaling moved to test time (the paper multiplies the outgoing weights by its
+    p = q). ``drop_prob`` = 0 keeps everything; 1 is rejected (nothing would survive).
     """
     drop_prob = _check_args(x, drop_prob)
     keep_prob = 1.0 - drop_prob
     if not training:
-        scale = torch.ones_like(x) if inverted else torch.full_like(x, keep_prob)
+        if inverted:  # identity: the survivors were already scaled up in training
+            return x, torch.ones((), dtype=x.dtype, device=x.device).expand(x.shape)
+        scale = torch.full((), keep_prob, dtype=x.dtype, device=x.device).expand(x.shape)
         return x * scale, scale
-    keep = torch.rand(x.shape, generator=generator, dtype=x.dtype, device=x.device) >= drop_prob
-    scale = keep.to(x.dtype)
+    # The mask, built in one buffer: u ~ U[0, 1) becomes 1.0 where u >= drop_prob (kept,
+    # probability 1 - drop_prob) and 0.0 elsewhere, then 1 / q where kept if inverted.
+    scale = torch.rand(x.shape, generator=generator, dtype=x.dtype, device=x.device)
+    scale.ge_(drop_prob)
     if inverted:
-        scale = scale / keep_prob
+        scale.div_(keep_prob)
     return x * scale, scale
 
 
 def dropout_backward(dout: torch.Tensor, cache: torch.Tensor) -> torch.Tensor:
-    """Gradient through dropout: dx = dout * scaled mask; dropped units pass no gradient."""
+    """Gradient through dropout: dx = dout * cache (the scaled mask); dropped units pass none.
+
+    Shapes: dout like the forward's x, cache from ``dropout_forward``; dx like dout. (Chapter 6.)
+    """
     check_tensor(dout, "dout")
+    check_tensor(cache, "cache")
     if dout.shape != cache.shape:
         raise ValueError(f"dout must have shape {tuple(cache.shape)}, got {tuple(dout.shape)}")
     return dout * cache
@@ -52,18 +62,26 @@ def dropout_backward(dout: torch.Tensor, cache: torch.Tensor) -> torch.Tensor:
 
 def dropout(x: torch.Tensor, drop_prob: float = 0.5, training: bool = True, *,
             inverted: bool = True, generator: torch.Generator | None = None) -> torch.Tensor:
-    """Dropout as a differentiable function; see ``dropout_forward`` for the formulas.
+    """Dropout as a differentiable function (autograd differentiates x * mask). (Chapter 6.)
 
-    Like ``F.dropout``, ``training`` defaults to True: inside a module's ``forward`` pass
-    ``training=self.training`` or the model keeps dropping units at evaluation (Chapter 6).
+    Shape: any -> same. ``drop_prob`` is the probability of *dropping* a unit (PyTorch's
+    ``p``; the paper's p = 1 - drop_prob is the probability of keeping one). See
+    ``dropout_forward`` for the inverted and standard formulas. Like ``F.dropout``,
+    ``training`` defaults to True: inside a module's ``forward`` pass
+    ``training=self.training``, or the model keeps dropping units at evaluation.
+    A seeded ``generator`` makes the mask reproducible.
     """
     return dropout_forward(x, drop_prob, training, inverted=inverted, generator=generator)[0]
 
 
 class Dropout(nn.Module):
-    """Module form of ``dropout``; follows ``train()`` / ``eval()`` like ``nn.Dropout``.
+    """Module form of ``dropout``; follows ``train()`` / ``eval()`` like ``nn.Dropout``. (Chapter 6.)
 
-    ``Dropout(drop_prob)`` with ``inverted=True`` behaves as ``nn.Dropout(p=drop_prob)``.
+    Shape: any -> same. ``Dropout(drop_prob)`` (inverted) behaves as ``nn.Dropout(p=drop_prob)``:
+    survivors scaled by 1 / (1 - drop_prob) in training, identity in evaluation.
+    ``Dropout(drop_prob, inverted=False)`` is the paper's version: no scaling in training,
+    outputs multiplied by 1 - drop_prob in evaluation. Masks come from the global generator
+    (``torch.manual_seed``), as in ``nn.Dropout``.
     """
 
     def __init__(self, drop_prob: float = 0.5, inverted: bool = True):

@@ -1,4 +1,8 @@
-"""Numerical gradient checking (central differences). (Chapters 1 and 8.)"""
+"""Numerical gradient checking (central differences). (Chapters 1, 3, 6 and 8.)
+
+Every hand-written derivative and backward pass in the package is checked against these
+in the tests, and the chapters use them the same way.
+"""
 from __future__ import annotations
 
 from typing import Callable
@@ -16,13 +20,15 @@ def numerical_gradient(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tenso
     dL/dx_i ~ (L(x + h e_i) - L(x - h e_i)) / (2h), error O(h^2).
 
     Shapes: x any; dout like f(x) (ones if None); result like x. Use float64: with float32
-    and h = 1e-6 the rounding error swamps the difference. ``x`` is left unchanged.
+    and h = 1e-6 the rounding error swamps the difference. ``x`` is left unchanged. The cost
+    is 2 * x.numel() calls of f, so keep x small. (Chapter 1 introduces it; Chapter 8 checks
+    the batch-norm backward pass with it.)
     """
     check_tensor(x, "x")
     check_positive(h, "h")
     if not callable(f):
         raise TypeError(f"f must be callable, got {type(f).__name__}")
-    x = x.detach().clone()
+    x = x.detach().clone(memory_format=torch.contiguous_format)  # .view(-1) below needs it
     with torch.no_grad():
         fx = f(x)
         if dout is None:
@@ -44,7 +50,12 @@ def numerical_gradient(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tenso
 
 
 def rel_error(a: torch.Tensor, b: torch.Tensor) -> float:
-    """max_i |a_i - b_i| / max(1e-8, |a_i| + |b_i|): about 1e-7 or less means "equal" in float64."""
+    """max_i |a_i - b_i| / max(1e-8, |a_i| + |b_i|), a float; 0.0 for empty tensors.
+
+    Shapes: a and b alike. Comparing an analytic gradient with ``numerical_gradient`` in
+    float64, about 1e-7 or less means they agree; entries near 0 can inflate it, so the
+    tests also use absolute tolerances. (Chapters 1 and 8.)
+    """
     check_tensor(a, "a")
     check_tensor(b, "b")
     if a.shape != b.shape:

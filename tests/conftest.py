@@ -1,0 +1,37 @@
+"""Shared test settings: a fast, deterministic hypothesis profile; one torch thread; Agg."""
+from __future__ import annotations
+
+import os
+import tempfile
+
+import matplotlib
+import pytest
+import torch
+from hypothesis import HealthCheck, settings
+
+matplotlib.use("Agg")  # no display in CI; figures are only built, never shown
+
+# Hypothesis keeps a cache directory; keep it out of the repository (pytest would otherwise
+# find a .hypothesis/ folder on the next run and warn about it).
+os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY",
+                      os.path.join(tempfile.gettempdir(), "lectures_lib-hypothesis"))
+
+# Deterministic (derandomize: the same examples on every run and every machine) and fast.
+settings.register_profile(
+    "course",
+    max_examples=50,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "course"))
+
+# One intra-op thread per pytest worker: `make unit` runs two workers on two cores.
+torch.set_num_threads(1)
+
+
+@pytest.fixture
+def generator() -> torch.Generator:
+    return torch.Generator().manual_seed(1234)
