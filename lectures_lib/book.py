@@ -14,6 +14,8 @@ def glue_number(name: str, value: float, digits: int = 2):
 
     if isinstance(value, bool):
         raise TypeError(f"value must be a number, got a bool for {name!r}")
+    if isinstance(digits, bool) or not isinstance(digits, int) or digits < 0:
+        raise ValueError(f"digits must be an int >= 0, got {digits!r}")
     rounded = round(float(value), digits) if digits > 0 else int(round(float(value)))
     glue(name, rounded, display=False)
     return rounded

@@ -78,6 +78,10 @@ def make_regression_1d(fn, n: int = 200, *, low: float = -3.0, high: float = 3.0
     check_int(n, "n", minimum=1)
     if not callable(fn):
         raise TypeError(f"fn must be callable, got {type(fn).__name__}")
+    if not low < high:
+        raise ValueError(f"low must be < high, got low={low}, high={high}")
+    if noise < 0:
+        raise ValueError(f"noise must be >= 0, got {noise}")
     g = torch.Generator().manual_seed(seed)
     x = torch.sort(low + (high - low) * torch.rand(n, generator=g, dtype=dtype)).values[:, None]
     y = fn(x) + noise * torch.randn(x.shape, generator=g, dtype=dtype)

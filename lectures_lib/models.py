@@ -54,6 +54,8 @@ def init_mlp_(model: nn.Module, scheme: str | float = "default", bias: float = 0
     """
     if not (scheme == "default" or scheme in _INITS or isinstance(scheme, float)):
         raise ValueError(f"scheme must be 'default', one of {sorted(_INITS)} or a float std, got {scheme!r}")
+    if isinstance(scheme, float) and not scheme > 0:
+        raise ValueError(f"scheme as a float is a standard deviation and must be > 0, got {scheme!r}")
     for layer in model.modules():
         if not isinstance(layer, nn.Linear):
             continue
@@ -81,8 +83,8 @@ def mlp(sizes: list[int], activation: str = "relu", *, init_scheme: str | float 
     """
     if not isinstance(sizes, (list, tuple)) or len(sizes) < 2:
         raise ValueError(f"sizes must list at least an input and an output size, got {sizes!r}")
-    for s in sizes:
-        check_int(s, "sizes[i]", minimum=1)
+    for i, size in enumerate(sizes):
+        check_int(size, f"sizes[{i}]", minimum=1)
     make_activation(activation)  # validates the name
     check_range(drop_prob, "drop_prob", 0.0, 1.0, high_open=True)
     check_range(input_drop_prob, "input_drop_prob", 0.0, 1.0, high_open=True)

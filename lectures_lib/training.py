@@ -38,6 +38,8 @@ class History:
     def steps_to(self, metric: str, target: float) -> int | None:
         """First recorded step at which ``metric`` reached ``target`` (>= for accuracies,
         <= for losses), or None if it never did."""
+        if metric not in ("train_loss", "train_acc", "val_loss", "val_acc"):
+            raise ValueError(f"metric must be one of train_loss, train_acc, val_loss, val_acc, got {metric!r}")
         values = getattr(self, metric)
         if not values:
             raise ValueError(f"metric {metric!r} was not recorded")
@@ -78,7 +80,9 @@ def train(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, x_val=None, y_v
 
     Shapes: x (N, D); y (N,) int64 class labels (cross-entropy) or (N, K) floats (MSE).
     Mini-batches come from a permutation per epoch drawn from a generator seeded with
-    ``seed``, so two runs with the same seed and the same initial model are identical.
+    ``seed``, so two runs with the same seed and the same initial model are identical,
+    provided the model has no randomness of its own: dropout draws its masks from PyTorch's
+    global generator, so seed that too (``seed_everything``) before each run.
     ``stop_at=("train_acc", 0.9)`` stops at the first evaluation that reaches the target.
     ``after_step(model, step)`` runs after each update (e.g. a max-norm constraint).
     ``progress=True`` shows a progress bar for live use (off in stored outputs).
@@ -88,6 +92,9 @@ def train(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, x_val=None, y_v
         raise TypeError(f"y must be a torch.Tensor, got {type(y).__name__}")
     if len(x) != len(y):
         raise ValueError(f"x and y must have the same number of rows, got {len(x)} and {len(y)}")
+    if (x_val is None) != (y_val is None):
+        raise ValueError(f"x_val and y_val must be given together, got x_val={'a tensor' if x_val is not None else None}"
+                         f" and y_val={'a tensor' if y_val is not None else None}")
     check_int(steps, "steps", minimum=0)
     check_int(batch_size, "batch_size", minimum=1)
     check_int(eval_every, "eval_every", minimum=1)

@@ -69,3 +69,23 @@ def test_one_sign_fraction_sigmoid_vs_tanh(x):
     assert fractions["tanh"] < 0.05
     with pytest.raises(ValueError, match="layer.*'act1'"):
         L.one_sign_fraction(net, "act1", x[:2], y[:2])
+
+
+def test_shared_tools_reject_bad_arguments():
+    """Argument checks of the chapters' shared tools (models, training, data, book)."""
+    with pytest.raises(ValueError, match="scheme.*-0.1"):
+        L.mlp([4, 3, 2], init_scheme=-0.1)
+    with pytest.raises(ValueError, match=r"sizes\[1\].*0"):
+        L.mlp([5, 0, 2])
+    with pytest.raises(ValueError, match="metric.*'accuracy'"):
+        L.History().steps_to("accuracy", 0.5)
+    net = L.mlp([4, 3, 2])
+    x, y = torch.randn(6, 4), torch.zeros(6, dtype=torch.long)
+    with pytest.raises(ValueError, match="x_val and y_val"):
+        L.train(net, x, y, x_val=x, steps=1)
+    with pytest.raises(ValueError, match="low.*3.*-3"):
+        L.make_regression_1d(torch.sin, 5, low=3, high=-3)
+    with pytest.raises(ValueError, match="noise.*-1"):
+        L.make_regression_1d(torch.sin, 5, noise=-1)
+    with pytest.raises(ValueError, match="digits.*-2"):
+        L.glue_number("k", 1234.5, -2)
