@@ -20,14 +20,6 @@ import lectures_lib as L  # noqa: E402
 BASE = L.AblationConfig("relu", "he")
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture(scope="module")
 def small_digits():
     return L.load_digits_split(120, seed=0)
