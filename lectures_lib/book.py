@@ -3,6 +3,24 @@ from __future__ import annotations
 
 __all__ = ["glue_number", "claim", "show_source", "spread"]
 
+# myst-nb's glue prefix: a display output under this MIME prefix is stored in the notebook
+# but hidden; ``{glue:text}`name``` in the prose pastes it at build time.
+GLUE_PREFIX = "application/papermill.record/"
+
+
+def _glue(name: str, value) -> None:
+    """What ``myst_nb.glue(name, value, display=False)`` does, without importing Sphinx.
+
+    ``from myst_nb import glue`` pulls in Sphinx and docutils, about 3 s per notebook on
+    a laptop CPU; the output written here is byte-for-byte the same (tests/test_training_tools.py).
+    """
+    from IPython.core.formatters import format_display_data
+    from IPython.display import display
+
+    bundle, metadata = format_display_data(value)
+    metadata["scrapbook"] = dict(name=name, mime_prefix=GLUE_PREFIX)
+    display({GLUE_PREFIX + k: v for k, v in bundle.items()}, raw=True, metadata=metadata)
+
 
 def glue_number(name: str, value: float, digits: int = 2):
     """Round ``value`` to ``digits`` decimals and glue it (myst-nb) for ``{glue:text}`name``` in prose.
@@ -10,14 +28,12 @@ def glue_number(name: str, value: float, digits: int = 2):
     Rounding first keeps the stored output (which nbval compares) free of float noise.
     Returns the rounded value, so a claim cell can assert on what the reader sees.
     """
-    from myst_nb import glue
-
     if isinstance(value, bool):
         raise TypeError(f"value must be a number, got a bool for {name!r}")
     if isinstance(digits, bool) or not isinstance(digits, int) or digits < 0:
         raise ValueError(f"digits must be an int >= 0, got {digits!r}")
     rounded = round(float(value), digits) if digits > 0 else int(round(float(value)))
-    glue(name, rounded, display=False)
+    _glue(name, rounded)
     return rounded
 
 

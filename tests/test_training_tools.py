@@ -228,6 +228,22 @@ def test_glue_number_rounds_what_it_glues():
         L.glue_number("test_bool", True)
 
 
+@pytest.mark.parametrize("value", [3.14, 42, 0.0])
+def test_glue_number_writes_what_myst_nb_glue_writes(monkeypatch, value):
+    """Our import-light glue must store exactly what myst-nb's glue stores, or the book loses it."""
+    import IPython.display
+    import myst_nb.ext.glue as myst_glue
+
+    calls = []
+    record = lambda *args, **kwargs: calls.append((args, kwargs))  # noqa: E731
+    monkeypatch.setattr(IPython.display, "display", record)
+    monkeypatch.setattr(myst_glue, "ipy_display", record)
+    L.glue_number("same_name", value, 2 if isinstance(value, float) else 0)
+    myst_glue.glue("same_name", value, display=False)
+    assert len(calls) == 2 and calls[0] == calls[1]
+    assert list(calls[0][0][0]) == ["application/papermill.record/text/plain"]
+
+
 def test_claim_prints_or_raises(capsys):
     L.claim(1 < 2, "one is less than two")
     assert capsys.readouterr().out == "✓ one is less than two\n"
