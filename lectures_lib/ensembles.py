@@ -112,11 +112,13 @@ class EnsembleComparison:
     """Test accuracy (fraction) and cross-entropy of three ways to predict with a dropout net.
 
     ``weight_scaling_*``: evaluation mode, one deterministic pass (the paper's rule).
-    ``mc_acc[k]`` / ``mc_loss[k]``: one value per repeat, each the Monte Carlo average of
-    k thinned networks' probabilities. ``mc_acc[1]`` is a single thinned network.
+    ``mc_acc[k]`` / ``mc_loss[k]``: one value per disjoint group of k sampled thinned
+    networks, each the Monte Carlo average of the group's probabilities (so n_samples // k
+    values). ``mc_acc[1]`` lists single thinned networks.
     """
 
     ks: list[int]
+    n_samples: int
     weight_scaling_acc: float
     weight_scaling_loss: float
     mc_acc: dict[int, list[float]] = field(default_factory=dict)
@@ -130,34 +132,35 @@ class EnsembleComparison:
 
 
 def ensemble_comparison(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
-                        ks=(1, 5, 10, 50, 100), *, n_repeats: int = 5,
+                        ks=(1, 5, 10, 50, 100), *, n_samples: int | None = None,
                         seed: int = 0) -> EnsembleComparison:
     """Weight scaling vs Monte Carlo averaging over k thinned networks, for each k in ``ks``.
 
-    Shapes: x (N, D), y (N,) int64. For each of ``n_repeats`` repeats, max(ks) thinned
-    networks are sampled (``mc_dropout_predict``, seeded ``seed + repeat``) and the first k
-    of them averaged, so the spread over repeats shows how much the estimate for k varies.
-    (Chapter 6, "The ensemble view"; Srivastava et al. 2014, Figure 11.)
+    Shapes: x (N, D), y (N,) int64. ``n_samples`` thinned networks (default max(ks)) are
+    sampled once (``mc_dropout_predict``, seeded with ``seed``) and cut into n_samples // k
+    disjoint groups of k for each k; every group's average is one Monte Carlo estimate, so
+    the spread over groups shows how much an estimate from k networks varies. One set of
+    forward passes serves every k. (Chapter 6, "The ensemble view"; Srivastava et al. 2014,
+    section 7.5 and Figure 11.)
     """
     _check_model(model)
     _check_xy(x, y)
-    ks = [check_int(k, "ks[i]", minimum=1) for k in ks]
+    ks = sorted(check_int(k, "ks[i]", minimum=1) for k in ks)
     if not ks:
         raise ValueError("ks must list at least one number of samples")
-    check_int(n_repeats, "n_repeats", minimum=1)
+    n_samples = max(ks) if n_samples is None else check_int(n_samples, "n_samples", minimum=1)
+    if n_samples < max(ks):
+        raise ValueError(f"n_samples must be >= max(ks) = {max(ks)}, got {n_samples}")
     check_int(seed, "seed")
     with torch.no_grad(), _modes(model, dropout_training=False):
         ws_acc, ws_loss = _acc_loss(F.softmax(model(x), dim=1), y)
-    result = EnsembleComparison(sorted(ks), ws_acc, ws_loss)
-    for k in result.ks:
-        result.mc_acc[k], result.mc_loss[k] = [], []
-    for r in range(n_repeats):
-        probs = mc_dropout_predict(model, x, max(ks), seed=seed + r)
-        cumulative = probs.cumsum(dim=0)
-        for k in result.ks:
-            acc, loss = _acc_loss(cumulative[k - 1] / k, y)
-            result.mc_acc[k].append(acc)
-            result.mc_loss[k].append(loss)
+    result = EnsembleComparison(ks, n_samples, ws_acc, ws_loss)
+    probs = mc_dropout_predict(model, x, n_samples, seed=seed)
+    for k in ks:
+        groups = probs[: (n_samples // k) * k].reshape(n_samples // k, k, *probs.shape[1:]).mean(dim=1)
+        pairs = [_acc_loss(g, y) for g in groups]
+        result.mc_acc[k] = [a for a, _ in pairs]
+        result.mc_loss[k] = [loss for _, loss in pairs]
     return result
 
 

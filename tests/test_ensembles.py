@@ -75,31 +75,40 @@ def test_mc_predict_matches_manual_masks():
 
 def test_ensemble_comparison_structure_and_k1():
     model, (x, y) = small_net(), data()
-    res = L.ensemble_comparison(model, x, y, ks=(10, 1, 3), n_repeats=2, seed=0)
-    assert res.ks == [1, 3, 10]
-    assert all(len(res.mc_acc[k]) == 2 and len(res.mc_loss[k]) == 2 for k in res.ks)
-    # k = 1 is exactly one thinned network
-    p = L.mc_dropout_predict(model, x, 1, seed=0)[0]
-    assert res.mc_acc[1][0] == pytest.approx((p.argmax(1) == y).float().mean().item())
-    assert res.mc_loss[1][0] == pytest.approx(F.nll_loss(p.log(), y).item(), rel=1e-5)
+    res = L.ensemble_comparison(model, x, y, ks=(10, 1, 3), seed=0)
+    assert res.ks == [1, 3, 10] and res.n_samples == 10
+    assert [len(res.mc_acc[k]) for k in res.ks] == [10, 3, 1]  # disjoint groups of k
+    assert all(len(res.mc_loss[k]) == len(res.mc_acc[k]) for k in res.ks)
+    probs = L.mc_dropout_predict(model, x, 10, seed=0)
+    # k = 1: each sample is one thinned network
+    for i in range(10):
+        assert res.mc_acc[1][i] == pytest.approx((probs[i].argmax(1) == y).float().mean().item())
+    # k = 3: the second group is samples 3, 4, 5
+    p = probs[3:6].mean(0)
+    assert res.mc_loss[3][1] == pytest.approx(F.nll_loss(p.log(), y).item(), rel=1e-5)
+    assert res.mc_acc[10][0] == pytest.approx((probs.mean(0).argmax(1) == y).float().mean().item())
     with torch.no_grad():
         logits = model.eval()(x)
     assert res.weight_scaling_loss == pytest.approx(F.cross_entropy(logits, y).item(), rel=1e-5)
+    assert res.weight_scaling_acc == pytest.approx(L.accuracy(model, x, y))
     assert 0 <= res.mean_acc(3) <= 1
 
 
 def test_mc_average_converges_to_its_own_mean():
-    """The average of many thinned networks has far lower loss variance than one."""
+    """The average of many thinned networks varies far less than one network does."""
     model, (x, y) = small_net(), data(200)
-    res = L.ensemble_comparison(model, x, y, ks=(1, 200), n_repeats=4, seed=0)
+    res = L.ensemble_comparison(model, x, y, ks=(1, 50), n_samples=200, seed=0)
     spread = lambda v: max(v) - min(v)  # noqa: E731
-    assert spread(res.mc_loss[200]) < spread(res.mc_loss[1])
+    assert len(res.mc_loss[50]) == 4
+    assert spread(res.mc_loss[50]) < spread(res.mc_loss[1])
 
 
 def test_ensemble_comparison_rejects_bad_input():
     model, (x, y) = small_net(), data()
     with pytest.raises(ValueError, match="ks"):
         L.ensemble_comparison(model, x, y, ks=(0,))
+    with pytest.raises(ValueError, match="n_samples"):
+        L.ensemble_comparison(model, x, y, ks=(1, 10), n_samples=5)
     with pytest.raises(TypeError, match="y"):
         L.ensemble_comparison(model, x, y.float())
     with pytest.raises(TypeError, match="model"):
@@ -318,7 +327,7 @@ def test_modes_restored_exactly_even_when_mixed():
     model.train()
     model.drop1.eval()  # a mixed state must survive every function
     L.mc_dropout_predict(model, x, 2, seed=0)
-    L.ensemble_comparison(model, x, y, ks=(1, 2), n_repeats=1)
+    L.ensemble_comparison(model, x, y, ks=(1, 2))
     L.hidden_activations(model, x)
     L.ablation_accuracy(model, x, y, "act1", fractions=(0.5,), n_repeats=1)
     assert model.training and model.fc1.training and not model.drop1.training and model.drop2.training
