@@ -89,11 +89,18 @@ def dead_unit_fraction(model: nn.Module, x: torch.Tensor, *, training: bool = Fa
     is not dead. The forward pass runs in evaluation mode (dropout off, BatchNorm with its
     running statistics) unless ``training=True``; either way the model's modes and buffers
     are left unchanged. A module called twice in one forward pass reports its last call.
+    A ReLU whose output holds NaN or inf (a diverged network) raises ``ValueError``: a NaN
+    is not 0, so counting it would report a broken layer as fully alive.
     """
     _check_module(model)
     _check_batch(x)
     with _unchanged(model, training), capture_outputs(model, (nn.ReLU,)) as outs:
         model(x)
+    for name, out in outs.items():
+        if not torch.isfinite(out).all():
+            bad = (~torch.isfinite(out)).float().mean().item()
+            raise ValueError(f"the output of ReLU {name!r} is not finite ({100 * bad:.3g}% NaN or inf): "
+                             "the network has diverged, so no unit can be called dead or alive")
     return {name: (_units(out) == 0).all(dim=0).float().mean().item() for name, out in outs.items()}
 
 

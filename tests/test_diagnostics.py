@@ -30,6 +30,16 @@ def test_dead_unit_fraction_finds_units_dead_by_construction():
     assert L.dead_unit_fraction(relu_net(dead=0), x) == {"1": 0.0}
 
 
+def test_dead_unit_fraction_refuses_a_diverged_network():
+    """NaN is not 0: counting it would call every unit of a diverged layer alive."""
+    x = torch.randn(32, 4, generator=torch.Generator().manual_seed(1))
+    net = relu_net(dead=0)
+    with torch.no_grad():
+        net[0].weight[0, 0] = float("nan")
+    with pytest.raises(ValueError, match=r"ReLU '1' is not finite \(12.5% NaN or inf\).*diverged"):
+        L.dead_unit_fraction(net, x)
+
+
 def test_dead_unit_fraction_matches_a_hand_computation_on_an_mlp():
     torch.manual_seed(0)
     net = L.mlp([10, 32, 32, 4], "relu", bias_init=-0.5)
