@@ -6,8 +6,9 @@ Two ideas, both built from the rest of the package:
   (activation, initialization, dropout, batch norm); ``one_factor_at_a_time`` builds a design
   around a baseline (each factor changed alone, plus the interactions you ask for);
   ``run_ablation`` trains every configuration over several seeds with ``train`` and returns an
-  ``AblationResult`` (validation accuracy at the end of a fixed budget, steps to a target
-  training accuracy, a summary table with spread, paired differences, a dot plot).
+  ``AblationResult`` (final validation accuracy, averaged over the last few evaluations of a
+  fixed budget with ``windowed_final``; steps to a target training accuracy; a summary table
+  with spread, paired differences, a dot plot; the same ablation cut at a shorter budget).
 - **A training-health checklist.** ``health_checklist`` runs the diagnostics of
   ``lectures_lib.diagnostics`` on a model at a given learning rate and returns a
   ``HealthReport``: one ``ChecklistItem`` per check, each with a pass / warn verdict against a
@@ -37,6 +38,7 @@ from .training import History, seed_everything, train
 __all__ = [
     "AblationConfig",
     "one_factor_at_a_time",
+    "windowed_final",
     "AblationRow",
     "AblationResult",
     "run_ablation",
@@ -158,11 +160,48 @@ def one_factor_at_a_time(baseline: AblationConfig, factors: Mapping[str, Sequenc
     return list(dict.fromkeys(configs))  # drops repeats, keeps the first occurrence's order
 
 
+_METRICS = ("train_loss", "train_acc", "val_loss", "val_acc")
+
+
+def windowed_final(history: History, metric: str, window: int) -> float:
+    """The mean of the last ``window`` recorded values of ``metric``: a final value that does not
+    hinge on one evaluation. (Chapter 9.)
+
+    With m_1, ..., m_n the values recorded after step 0 (``History`` also records step 0,
+    before training, which never counts), returns (1/w) * sum_{i=n-w+1}^{n} m_i for w =
+    ``window``; ``window=1`` is ``history.final(metric)``. Evaluated every ``eval_every`` steps,
+    the window covers the last (w - 1) * eval_every steps of the budget, so a final accuracy
+    that happens to sit on a lucky (or unlucky) evaluation counts for 1/w of the result. A
+    ``nan`` in the window (a diverged loss) gives ``nan``.
+    """
+    if not isinstance(history, History):
+        raise TypeError(f"history must be a History (from L.train), got {type(history).__name__}")
+    if metric not in _METRICS:
+        raise ValueError(f"metric must be one of {list(_METRICS)}, got {metric!r}")
+    check_int(window, "window", minimum=1)
+    values = getattr(history, metric)
+    if not values:
+        raise ValueError(f"metric {metric!r} was not recorded in this history")
+    recorded = [v for s, v in zip(history.steps, values) if s > 0]
+    if window > len(recorded):
+        raise ValueError(f"window must be at most the number of evaluations after step 0 "
+                         f"({len(recorded)}), got {window}")
+    return math.fsum(recorded[-window:]) / window
+
+
+def _cut(history: History, steps: int) -> History:
+    """The history of the same run with a budget of ``steps`` (a recorded step)."""
+    k = history.steps.index(steps) + 1
+    return History(*(list(getattr(history, f.name)[:k]) if getattr(history, f.name) else []
+                     for f in dataclasses.fields(History)))
+
+
 @dataclass(frozen=True)
 class AblationRow:
     """The summary of one configuration over its seeds.
 
-    ``val_acc``: final validation accuracy per seed (fractions); ``steps``: steps to the target
+    ``val_acc``: final validation accuracy per seed (fractions; the mean of the last ``window``
+    evaluations of ``AblationResult``, see ``windowed_final``); ``steps``: steps to the target
     training accuracy per seed (None: not reached within the budget). ``steps_mean`` and
     ``steps_std`` are over the seeds that reached the target (None if none did). (Chapter 9.)
     """
@@ -206,7 +245,9 @@ class AblationResult:
     """Everything ``run_ablation`` measured: one ``History`` per (configuration, seed).
 
     ``target`` is the training accuracy whose first crossing ``steps_to_target`` reports,
-    at the resolution of ``eval_every``; ``steps`` is the fixed budget. (Chapter 9.)
+    at the resolution of ``eval_every``; ``steps`` is the fixed budget. Final accuracies are
+    means over the last ``window`` evaluations (``windowed_final``; 1: the last evaluation
+    alone). ``with_budget`` gives the same ablation cut at a shorter budget. (Chapter 9.)
     """
 
     configs: list[AblationConfig]
@@ -217,31 +258,61 @@ class AblationResult:
     lr: float
     eval_every: int
     sizes: list[int] = field(default_factory=list)
+    window: int = 1
 
     def _check_config(self, config: AblationConfig) -> None:
         if config not in self.configs:
             raise ValueError(f"config was not part of this ablation: {config!r}")
 
     def val_acc(self, config: AblationConfig) -> list[float]:
-        """Validation accuracy at the end of the budget, one per seed (in ``seeds`` order)."""
+        """Final validation accuracy, one per seed (in ``seeds`` order): the mean of the last
+        ``window`` evaluations of the budget (``windowed_final``)."""
         self._check_config(config)
-        return [self.histories[config, s].final("val_acc") for s in self.seeds]
+        return [windowed_final(self.histories[config, s], "val_acc", self.window) for s in self.seeds]
 
     def train_acc(self, config: AblationConfig) -> list[float]:
-        """Training accuracy at the end of the budget, one per seed."""
+        """Final training accuracy, one per seed (mean of the last ``window`` evaluations)."""
         self._check_config(config)
-        return [self.histories[config, s].final("train_acc") for s in self.seeds]
+        return [windowed_final(self.histories[config, s], "train_acc", self.window) for s in self.seeds]
 
-    def steps_to_target(self, config: AblationConfig) -> list[int | None]:
-        """First evaluated step at which training accuracy >= ``target``, per seed (None: never)."""
+    def steps_to_target(self, config: AblationConfig, not_reached: float | None = None) -> list[float | None]:
+        """First evaluated step at which training accuracy >= ``target``, per seed.
+
+        A run that never got there within the budget needs *more* than ``steps``: it is
+        reported as ``not_reached``, None by default; ``math.inf`` makes comparisons such as
+        "A is faster than B in every seed" count it as slowest, and the budget ``steps`` itself
+        makes a mean over seeds a lower bound on the mean number of steps needed."""
         self._check_config(config)
-        return [self.histories[config, s].steps_to("train_acc", self.target) for s in self.seeds]
+        if not_reached is not None:
+            if isinstance(not_reached, bool) or not isinstance(not_reached, (int, float)) or math.isnan(not_reached):
+                raise TypeError(f"not_reached must be None or a number, got {type(not_reached).__name__}: {not_reached!r}")
+            if not_reached < self.steps:
+                raise ValueError(f"not_reached must be at least the budget ({self.steps} steps): a run that did "
+                                 f"not reach the target needs more steps than that, got {not_reached!r}")
+        found = [self.histories[config, s].steps_to("train_acc", self.target) for s in self.seeds]
+        return [not_reached if s is None else s for s in found]
+
+    def with_budget(self, steps: int) -> "AblationResult":
+        """The same ablation as if every run had been given ``steps`` steps instead of
+        ``self.steps``: each history cut at that step. Training is deterministic given the seed
+        and evaluation draws no random numbers, so this is exactly what a run with the shorter
+        budget records (``steps`` must be an evaluated step: a multiple of ``eval_every``).
+        Checks a result at 3/4 of its budget, say, without training again. (Chapter 9.)"""
+        check_int(steps, "steps", minimum=1)
+        if steps > self.steps or (steps % self.eval_every and steps != self.steps):
+            raise ValueError(f"steps must be a multiple of eval_every ({self.eval_every}) no larger than the "
+                             f"budget ({self.steps}), got {steps}")
+        n_evals = -(-steps // self.eval_every)  # evaluations after step 0
+        if self.window > n_evals:
+            raise ValueError(f"steps={steps} leaves {n_evals} evaluations, fewer than the window ({self.window})")
+        histories = {key: _cut(h, steps) for key, h in self.histories.items()}
+        return dataclasses.replace(self, histories=histories, steps=steps)
 
     def paired_difference(self, config: AblationConfig, reference: AblationConfig,
                           metric: str = "val_acc") -> list[float]:
         """Per seed, ``metric(config) - metric(reference)``: same seed, same data order, same
         initial draw where the architectures allow, so seed-to-seed noise partly cancels.
-        ``metric``: "val_acc" or "train_acc" (final values)."""
+        ``metric``: "val_acc" or "train_acc" (final values, over the last ``window`` evaluations)."""
         if metric not in ("val_acc", "train_acc"):
             raise ValueError(f"metric must be 'val_acc' or 'train_acc', got {metric!r}")
         a, b = getattr(self, metric)(config), getattr(self, metric)(reference)
@@ -252,29 +323,31 @@ class AblationResult:
         return [AblationRow(c, tuple(self.val_acc(c)), tuple(self.steps_to_target(c))) for c in self.configs]
 
     def table(self, baseline: AblationConfig | None = None, digits: int = 3) -> str:
-        """A plain-text table: configuration, validation accuracy mean ± std (min–max), and steps
-        to the target as mean ± std over the seeds that reached it, with how many did."""
+        """A plain-text table: configuration, final validation accuracy mean ± std (min–max), and
+        steps to the target as mean ± std over the seeds that reached it, with how many did."""
         check_int(digits, "digits", minimum=0)
         rows = self.summary()
         names = [r.config.describe(baseline) for r in rows]
         width = max(len("configuration"), *(len(n) for n in names))
-        head = (f"{'configuration':<{width}} | {'val. accuracy: mean ± std (min–max)':<36} | "
-                f"steps to {100 * self.target:g}% train acc. (reached)")
+        what = "val. accuracy" if self.window == 1 else f"val. acc. (last {self.window} evals)"
+        what += ": mean ± std (min–max)"
+        accs = [f"{r.val_mean:.{digits}f} ± {r.val_std:.{digits}f} ({min(r.val_acc):.{digits}f}–{max(r.val_acc):.{digits}f})"
+                for r in rows]
+        w_acc = max(36, len(what), *(len(a) for a in accs))
+        head = f"{'configuration':<{width}} | {what:<{w_acc}} | steps to {100 * self.target:g}% train acc. (reached)"
         lines = [head, "-" * len(head)]
-        for name, r in zip(names, rows):
-            acc = (f"{r.val_mean:.{digits}f} ± {r.val_std:.{digits}f} "
-                   f"({min(r.val_acc):.{digits}f}–{max(r.val_acc):.{digits}f})")
+        for name, r, acc in zip(names, rows, accs):
             if r.reached:
                 steps = f"{r.steps_mean:.0f} ± {r.steps_std:.0f} ({r.reached}/{r.n_seeds})"
             else:
                 steps = f"not within {self.steps} ({r.reached}/{r.n_seeds})"
-            lines.append(f"{name:<{width}} | {acc:<36} | {steps}")
+            lines.append(f"{name:<{width}} | {acc:<{w_acc}} | {steps}")
         return "\n".join(lines)
 
 
 def run_ablation(configs: Sequence[AblationConfig], data: Split, *, hidden: Sequence[int] = (100, 100, 100, 100),
                  seeds: Sequence[int] = (0, 1, 2), steps: int = 400, lr: float = 0.1, batch_size: int = 64,
-                 eval_every: int = 10, target: float = 0.95) -> AblationResult:
+                 eval_every: int = 10, target: float = 0.95, window: int = 1) -> AblationResult:
     """Train every configuration once per seed and record its ``History``. (Chapter 9.)
 
     Each run: ``seed_everything(seed)``, build ``L.mlp([D] + hidden + [K], ...)`` from the
@@ -282,7 +355,10 @@ def run_ablation(configs: Sequence[AblationConfig], data: Split, *, hidden: Sequ
     SGD on ``data.x_train`` (shape (N, D)), evaluating training and validation accuracy every
     ``eval_every`` steps. The same seed gives every configuration the same mini-batch order,
     so differences between configurations at one seed are paired. No early stopping: every
-    run gets the same budget, so the final validation accuracies are comparable.
+    run gets the same budget, so the final validation accuracies are comparable. A final
+    accuracy is the mean of the last ``window`` evaluations (``windowed_final``): with
+    ``window=5`` and ``eval_every=10``, of steps ``steps - 40`` to ``steps``, so that no
+    conclusion rests on where one evaluation happened to land.
     """
     if isinstance(configs, AblationConfig) or not isinstance(configs, Sequence) or not configs:
         raise ValueError(f"configs must be a non-empty list of AblationConfig, got {configs!r}")
@@ -308,6 +384,11 @@ def run_ablation(configs: Sequence[AblationConfig], data: Split, *, hidden: Sequ
     check_int(batch_size, "batch_size", minimum=1)
     check_int(eval_every, "eval_every", minimum=1)
     check_range(target, "target", 0.0, 1.0, low_open=True)
+    check_int(window, "window", minimum=1)
+    n_evals = -(-steps // eval_every)  # evaluations after step 0: every eval_every steps, and at the end
+    if window > n_evals:
+        raise ValueError(f"window must be at most the number of evaluations after step 0 "
+                         f"(ceil(steps / eval_every) = {n_evals}), got {window}")
 
     sizes = [data.num_features, *hidden, data.num_classes]
     histories = {}
@@ -319,7 +400,7 @@ def run_ablation(configs: Sequence[AblationConfig], data: Split, *, hidden: Sequ
                                             y_val=data.y_val, steps=steps, lr=lr, batch_size=batch_size,
                                             seed=seed, eval_every=eval_every)
     return AblationResult(list(configs), list(seeds), histories, float(target), steps, float(lr),
-                          eval_every, sizes)
+                          eval_every, sizes, window)
 
 
 def plot_ablation(result: AblationResult, baseline: AblationConfig | None = None, axes=None):
@@ -361,7 +442,8 @@ def plot_ablation(result: AblationResult, baseline: AblationConfig | None = None
     ticks = [t for t in (0.5, 1, 2, 5, 10, 20, 50, 100) if min(errors) / 2 <= t <= 2 * max(errors)]
     ax_err.set_xticks(ticks, [f"{t:g}" for t in ticks])
     ax_err.xaxis.set_minor_formatter(plt.NullFormatter())
-    ax_err.set(xlabel="validation error at the end of the budget (%, log scale)")
+    where = "at the end of the budget" if result.window == 1 else f"over the last {result.window} evaluations"
+    ax_err.set(xlabel=f"validation error {where} (%, log scale)")
     ax_steps.axvline(result.steps, color="#999999", lw=1, ls=":")
     ax_steps.set(xlabel=f"SGD steps to {100 * result.target:g}% training accuracy (open: not reached)")
     return ax_err.figure
@@ -605,32 +687,52 @@ def health_checklist(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, lr: 
     return HealthReport(items, grads, updates, stds, dead, saturation)
 
 
-def health_table(reports: Mapping[str, HealthReport], *, chapters: bool = True) -> str:
+def health_table(reports: Mapping[str, HealthReport | Sequence[HealthReport]], *, chapters: bool = True) -> str:
     """Several checklists side by side: one row per check (its rule and, if ``chapters``, the
     chapters that motivate it), one column per report, each cell the measured value and the
-    verdict ("WARN" in capitals, to stand out; "n/a" when the check does not apply). (Chapter 9.)"""
+    verdict ("WARN" in capitals, to stand out; "n/a" when the check does not apply). (Chapter 9.)
+
+    A column may also hold a list of reports, e.g. one network at several seeds: its cells show
+    the range of the measured values, min–max, and "WARN" if every report warns, "WARN k/n" if
+    k of the n reports do, "pass" if none does. A check that holds at one seed and fails at
+    another is near its threshold, which one seed alone would hide."""
     if not isinstance(reports, Mapping) or not reports:
         raise ValueError(f"reports must be a non-empty dict of name -> HealthReport, got {reports!r}")
+    groups: dict[str, list[HealthReport]] = {}
     for name, rep in reports.items():
-        if not isinstance(rep, HealthReport):
-            raise TypeError(f"reports[{name!r}] must be a HealthReport, got {type(rep).__name__}")
-    first = next(iter(reports.values()))
+        group = [rep] if isinstance(rep, HealthReport) else rep
+        if (isinstance(group, (str, bytes)) or not isinstance(group, Sequence) or not group
+                or not all(isinstance(r, HealthReport) for r in group)):
+            raise TypeError(f"reports[{name!r}] must be a HealthReport or a non-empty list of them, "
+                            f"got {type(rep).__name__}: {rep!r}")
+        groups[name] = list(group)
+    first = next(iter(groups.values()))[0]
+    names = [item.name for item in first.items]
+    for name, group in groups.items():
+        for r in group:
+            if [item.name for item in r.items] != names:
+                raise ValueError(f"reports[{name!r}] has checks {[i.name for i in r.items]}, expected {names}")
 
-    def cell(item: ChecklistItem) -> str:
-        if item.verdict == "n/a":
+    def cell(items: list[ChecklistItem]) -> str:
+        used = [i for i in items if i.verdict != "n/a"]
+        if not used:
             return "n/a"
-        return f"{item.display()} {'WARN' if item.verdict == 'warn' else 'pass'}"
+        lo, hi = min(used, key=lambda i: i.value), max(used, key=lambda i: i.value)
+        value = lo.display() if lo.display() == hi.display() else f"{lo.display()}–{hi.display()}"
+        n_warn = sum(i.verdict == "warn" for i in used)
+        verdict = "pass" if not n_warn else "WARN" if n_warn == len(used) else f"WARN {n_warn}/{len(used)}"
+        return f"{value} {verdict}"
 
-    cells = {name: [cell(i) for i in rep.items] for name, rep in reports.items()}
+    cells = {name: [cell([r.items[k] for r in group]) for k in range(len(names))] for name, group in groups.items()}
     widths = {name: max(len(name), *(len(c) for c in col)) for name, col in cells.items()}
     w_title = max(len("check"), *(len(i.title) for i in first.items))
     w_rule = max(len("healthy if"), *(len(i.healthy) for i in first.items))
     w_ch = max(len("why"), *(len(i.chapter) for i in first.items))
     why = lambda text: f"{text:<{w_ch}} | " if chapters else ""  # noqa: E731
     head = (f"{'check':<{w_title}} | {'healthy if':<{w_rule}} | {why('why')}"
-            + " | ".join(f"{name:<{widths[name]}}" for name in reports))
+            + " | ".join(f"{name:<{widths[name]}}" for name in groups))
     lines = [head, "-" * len(head)]
     for k, item in enumerate(first.items):
         lines.append(f"{item.title:<{w_title}} | {item.healthy:<{w_rule}} | {why(item.chapter)}"
-                     + " | ".join(f"{cells[name][k]:<{widths[name]}}" for name in reports))
+                     + " | ".join(f"{cells[name][k]:<{widths[name]}}" for name in groups))
     return "\n".join(line.rstrip() for line in lines)

@@ -207,6 +207,126 @@ def test_run_ablation_rejects_bad_arguments(small_digits):
         L.run_ablation([BASE], small_digits, hidden=())
 
 
+# --- windowed final values, censored steps, shorter budgets -------------------------------------
+
+def _history(values, every=10):
+    """A History with val_acc / train_acc = values at steps 0, every, 2 * every, ..."""
+    n = len(values)
+    return L.History(steps=[every * k for k in range(n)], train_loss=[1.0] * n, train_acc=list(values),
+                     val_loss=[1.0] * n, val_acc=list(values))
+
+
+def test_windowed_final_is_the_mean_of_the_last_evaluations():
+    h = _history([0.1, 0.5, 0.6, 0.7, 0.9])
+    assert L.windowed_final(h, "val_acc", 1) == h.final("val_acc") == 0.9
+    assert L.windowed_final(h, "val_acc", 3) == pytest.approx((0.6 + 0.7 + 0.9) / 3)
+    assert L.windowed_final(h, "train_acc", 4) == pytest.approx((0.5 + 0.6 + 0.7 + 0.9) / 4)
+    # step 0 (before training) never counts: 4 evaluations after it, so a window of 5 is refused
+    with pytest.raises(ValueError, match="window"):
+        L.windowed_final(h, "val_acc", 5)
+    diverged = _history([0.1, 0.5, float("nan")])
+    assert math.isnan(L.windowed_final(diverged, "val_acc", 2))
+
+
+def test_windowed_final_matches_a_real_training_run(small_digits):
+    L.seed_everything(0)
+    net = L.mlp([64, 16, 10], "relu", init_scheme="he")
+    h = L.train(net, small_digits.x_train, small_digits.y_train, x_val=small_digits.x_val,
+                y_val=small_digits.y_val, steps=45, lr=0.1, batch_size=32, eval_every=10)
+    assert h.steps == [0, 10, 20, 30, 40, 45]
+    assert L.windowed_final(h, "val_acc", 2) == pytest.approx(statistics.mean(h.val_acc[-2:]))
+    assert L.windowed_final(h, "train_loss", 5) == pytest.approx(statistics.mean(h.train_loss[1:]))
+
+
+def test_windowed_final_rejects_bad_arguments():
+    h = _history([0.1, 0.5, 0.6])
+    with pytest.raises(TypeError, match="history"):
+        L.windowed_final({"val_acc": [0.5]}, "val_acc", 1)
+    with pytest.raises(ValueError, match="metric"):
+        L.windowed_final(h, "accuracy", 1)
+    with pytest.raises(TypeError, match="window"):
+        L.windowed_final(h, "val_acc", 2.0)
+    with pytest.raises(ValueError, match="window"):
+        L.windowed_final(h, "val_acc", 0)
+    no_val = L.History(steps=[0, 10], train_loss=[2.0, 1.0], train_acc=[0.1, 0.5])
+    with pytest.raises(ValueError, match="val_acc"):
+        L.windowed_final(no_val, "val_acc", 1)
+
+
+@pytest.fixture(scope="module")
+def windowed_result(small_digits):
+    configs = [BASE, BASE.replace(activation="sigmoid")]
+    return L.run_ablation(configs, small_digits, hidden=(16, 16), seeds=(0, 1), steps=40, lr=0.1,
+                          batch_size=32, eval_every=10, target=0.5, window=3)
+
+
+def test_run_ablation_window_averages_the_last_evaluations(windowed_result, tiny_result):
+    assert windowed_result.window == 3 and tiny_result.window == 1
+    for cfg in windowed_result.configs:
+        for k, seed in enumerate(windowed_result.seeds):
+            h = windowed_result.histories[cfg, seed]
+            assert h.val_acc == tiny_result.histories[cfg, seed].val_acc  # same runs, only the summary differs
+            assert windowed_result.val_acc(cfg)[k] == pytest.approx(statistics.mean(h.val_acc[-3:]))
+            assert windowed_result.train_acc(cfg)[k] == pytest.approx(statistics.mean(h.train_acc[-3:]))
+            assert tiny_result.val_acc(cfg)[k] == h.final("val_acc")
+    sig = BASE.replace(activation="sigmoid")
+    assert windowed_result.paired_difference(sig, BASE) == pytest.approx(
+        [a - b for a, b in zip(windowed_result.val_acc(sig), windowed_result.val_acc(BASE))])
+    assert windowed_result.summary()[0].val_acc == tuple(windowed_result.val_acc(BASE))
+    assert "last 3 evals" in windowed_result.table(BASE).splitlines()[0]
+    assert "last" not in tiny_result.table(BASE).splitlines()[0]
+
+
+def test_run_ablation_rejects_a_window_longer_than_the_run(small_digits):
+    with pytest.raises(ValueError, match="window"):  # 40 steps, every 10: 4 evaluations after step 0
+        L.run_ablation([BASE], small_digits, hidden=(8,), steps=40, eval_every=10, window=5)
+    with pytest.raises(TypeError, match="window"):
+        L.run_ablation([BASE], small_digits, hidden=(8,), steps=40, eval_every=10, window=2.5)
+    with pytest.raises(ValueError, match="window"):
+        L.run_ablation([BASE], small_digits, hidden=(8,), steps=40, eval_every=10, window=0)
+
+
+def test_steps_to_target_counts_not_reached_as_more_than_the_budget(tiny_result):
+    sig = BASE.replace(activation="sigmoid")
+    found = tiny_result.steps_to_target(sig)
+    for cfg in tiny_result.configs:
+        plain = tiny_result.steps_to_target(cfg)
+        assert tiny_result.steps_to_target(cfg, not_reached=math.inf) == [math.inf if s is None else s for s in plain]
+        assert tiny_result.steps_to_target(cfg, not_reached=40) == [40 if s is None else s for s in plain]
+    # a censored result built by hand: one seed never reaches the target
+    hist = {(BASE, 0): _history([0.1, 0.6, 0.9]), (BASE, 1): _history([0.1, 0.2, 0.3])}
+    res = L.AblationResult([BASE], [0, 1], hist, target=0.5, steps=20, lr=0.1, eval_every=10)
+    assert res.steps_to_target(BASE) == [10, None]
+    assert res.steps_to_target(BASE, not_reached=math.inf) == [10, math.inf]
+    assert statistics.mean(res.steps_to_target(BASE, not_reached=20)) == 15  # a lower bound
+    with pytest.raises(ValueError, match="not_reached"):
+        res.steps_to_target(BASE, not_reached=19)
+    with pytest.raises(TypeError, match="not_reached"):
+        res.steps_to_target(BASE, not_reached="never")
+    assert found == tiny_result.steps_to_target(sig)  # the default is unchanged: None
+
+
+def test_with_budget_equals_training_with_the_shorter_budget(windowed_result, small_digits):
+    short = windowed_result.with_budget(30)
+    assert short.steps == 30 and short.window == 3 and windowed_result.steps == 40
+    again = L.run_ablation(windowed_result.configs, small_digits, hidden=(16, 16), seeds=(0, 1), steps=30,
+                           lr=0.1, batch_size=32, eval_every=10, target=0.5, window=3)
+    for key, hist in again.histories.items():
+        assert short.histories[key] == hist
+    for cfg in windowed_result.configs:
+        assert short.val_acc(cfg) == again.val_acc(cfg)
+        assert short.steps_to_target(cfg) == again.steps_to_target(cfg)
+    assert windowed_result.with_budget(40).histories == windowed_result.histories
+    with pytest.raises(ValueError, match="steps"):
+        windowed_result.with_budget(25)  # not an evaluated step
+    with pytest.raises(ValueError, match="steps"):
+        windowed_result.with_budget(50)  # beyond the budget
+    with pytest.raises(ValueError, match="window"):
+        windowed_result.with_budget(20)  # two evaluations, window of three
+    with pytest.raises(TypeError, match="steps"):
+        windowed_result.with_budget(30.0)
+
+
 # --- the checklist -----------------------------------------------------------------------------
 
 def _linear_weights(model):
@@ -344,3 +464,40 @@ def test_health_table_lays_out_every_check(digits):
         L.health_table({})
     with pytest.raises(TypeError, match="reports"):
         L.health_table({"x": 1})
+
+
+def test_health_table_summarizes_several_seeds_per_column(digits):
+    x, y = digits.x_train, digits.y_train
+    sat, good = [], []
+    for seed in (0, 1, 2):
+        L.seed_everything(seed)
+        sat.append(L.health_checklist(L.mlp([64, 20, 10], "sigmoid", init_scheme=3.0), x, y, lr=0.1, seed=seed))
+        L.seed_everything(seed)
+        good.append(L.health_checklist(L.mlp([64, 20, 10], "relu", init_scheme="he"), x, y, lr=0.1, seed=seed))
+    # one report in a list is the same column as the report alone
+    assert L.health_table({"a": [sat[0]], "b": [good[0]]}) == L.health_table({"a": sat[0], "b": good[0]})
+    lines = L.health_table({"sigmoid": sat, "relu": good}, chapters=False).splitlines()
+    row = next(line for line in lines if line.startswith("saturated units"))
+    lo = min(r["saturated_fraction"].value for r in sat)
+    hi = max(r["saturated_fraction"].value for r in sat)
+    assert f"{100 * lo:.0f}%–{100 * hi:.0f}% WARN" in row and row.rstrip().endswith("n/a")
+    # a check that warns at some seeds only shows how many: thresholds chosen between the seeds
+    worst = sorted(max(r["gradient_ratio"].value, 1 / r["gradient_ratio"].value) for r in good)  # what is checked
+    assert worst[1] < worst[2]
+    limit = (worst[1] + worst[2]) / 2
+    split = []
+    for seed in (0, 1, 2):
+        L.seed_everything(seed)
+        split.append(L.health_checklist(L.mlp([64, 20, 10], "relu", init_scheme="he"), x, y, lr=0.1, seed=seed,
+                                        thresholds={"gradient_ratio": limit}))
+    n_warn = sum(r["gradient_ratio"].verdict == "warn" for r in split)
+    assert n_warn == 1
+    grad_row = next(line for line in L.health_table({"relu": split}).splitlines() if line.startswith("gradient"))
+    assert grad_row.rstrip().endswith("WARN 1/3")
+    with pytest.raises(TypeError, match="reports"):
+        L.health_table({"x": []})
+    with pytest.raises(TypeError, match="reports"):
+        L.health_table({"x": [sat[0], "not a report"]})
+    partial = L.HealthReport(sat[0].items[:2], {}, {}, {}, {}, {})
+    with pytest.raises(ValueError, match="checks"):
+        L.health_table({"a": [sat[0], partial]})
