@@ -14,6 +14,8 @@ The compact layer itself lives in ``batchnorm`` (``batch_norm_forward`` /
   converge for a given batch size and momentum (the chapter's interactive explorer);
 - ``GhostBatchNorm1d`` and ``batch_noise_scale``: the statistics of small batches, and
   how much noise batch statistics add to one example's features;
+- ``train_mode_logits`` and ``companion_predictions``: the forgotten-``model.eval()`` bug,
+  i.e. predictions that depend on the other examples of the batch;
 - ``paper_mlp``, ``train_paper_mlp``, ``steps_to_target``, ``InputPercentiles``: the
   miniature of Ioffe & Szegedy's MNIST experiment (3 sigmoid layers of 100 units, small
   Gaussian initialization) on the digits.
@@ -42,6 +44,8 @@ __all__ = [
     "draw_running_stats",
     "GhostBatchNorm1d",
     "batch_noise_scale",
+    "train_mode_logits",
+    "companion_predictions",
     "paper_mlp",
     "train_paper_mlp",
     "steps_to_target",
@@ -370,6 +374,80 @@ def batch_noise_scale(model: nn.Module, x: torch.Tensor, *, layer: str = "bn1",
             outs.append(store[layer][0])
         stds.append(torch.stack(outs).std(dim=0))    # (units,)
     return (torch.stack(stds).mean() / spread).item()
+
+
+# --------------------------------------------------------------------------------------
+# Predicting in training mode: the forgotten model.eval()
+# --------------------------------------------------------------------------------------
+
+@torch.no_grad()
+def train_mode_logits(model: nn.Module, x: torch.Tensor, batch_size: int = 60) -> torch.Tensor:
+    """The logits a model gives when it predicts ``x`` batch by batch in *training* mode,
+    the forgotten-``model.eval()`` bug, computed on a deep copy (the model, its mode and its
+    running statistics are left untouched).
+
+    Shapes: x (N, D) -> logits (N, C). The batches are consecutive rows
+    x[i : i + batch_size], in the given order, so the result depends on how x is ordered
+    (a class-sorted x gives batches of one class). Every batch must hold at least 2 rows,
+    as batch normalization needs in training: a last batch of one raises ValueError.
+    ``argmax(dim=1)`` gives the predicted classes. (Chapter 8.)
+    """
+    import copy
+
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    check_tensor(x, "x")
+    if x.dim() != 2:
+        raise ValueError(f"x must be 2-D (N, D), got shape {tuple(x.shape)}")
+    check_int(batch_size, "batch_size", minimum=2)
+    if len(x) % batch_size == 1:
+        raise ValueError(f"the last batch would hold one row (N={len(x)}, batch_size={batch_size}): "
+                         "batch normalization cannot train on a batch of one")
+    buggy = copy.deepcopy(model).train()
+    return torch.cat([buggy(x[i:i + batch_size]) for i in range(0, len(x), batch_size)])
+
+
+@torch.no_grad()
+def companion_predictions(model: nn.Module, x: torch.Tensor, y: torch.Tensor, index: int, *,
+                          companions: int = 29, training: bool = True) -> list[int]:
+    """The class predicted for the example x[index] when it shares its batch with
+    ``companions`` examples of one class, for each class in turn.
+
+    Shapes: x (N, D), y (N,) int labels 0..C-1. For class c = 0, ..., C-1 the batch is
+    x[index] followed by the first ``companions`` other rows of x with label c, a batch of
+    ``companions + 1``; the result is the list of C predicted classes for x[index]. With
+    ``training=True`` (the forgotten ``model.eval()``) batch normalization uses the batch's
+    statistics, so the prediction follows the companions; with ``training=False`` the C
+    predictions are equal. Runs on a deep copy: the model is left untouched. (Chapter 8.)
+    """
+    import copy
+
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    check_tensor(x, "x")
+    check_tensor(y, "y", floating=False)
+    if y.is_floating_point() or y.dtype == torch.bool:
+        raise TypeError(f"y must hold integer class labels, got dtype {y.dtype}")
+    if y.shape != (len(x),):
+        raise ValueError(f"y must have shape ({len(x)},) to match x, got {tuple(y.shape)}")
+    check_int(index, "index", minimum=0)
+    if index >= len(x):
+        raise ValueError(f"index must be < len(x) = {len(x)}, got {index}")
+    check_int(companions, "companions", minimum=1)
+    if not isinstance(training, bool):
+        raise TypeError(f"training must be a bool, got {type(training).__name__}")
+    others = torch.ones(len(x), dtype=torch.bool)
+    others[index] = False
+    rest_x, rest_y = x[others], y[others]
+    net = copy.deepcopy(model).train(training)
+    preds = []
+    for c in range(int(y.max().item()) + 1):
+        pool = rest_x[rest_y == c]
+        if len(pool) < companions:
+            raise ValueError(f"class {c} has only {len(pool)} other examples, fewer than companions={companions}")
+        batch = torch.cat([x[index:index + 1], pool[:companions]])
+        preds.append(net(batch)[0].argmax().item())
+    return preds
 
 
 # --------------------------------------------------------------------------------------

@@ -3,6 +3,8 @@ autograd and finite differences; the momentum conventions against nn.BatchNorm1d
 batches; the Chapter 8 experiment helpers; and bad input."""
 from __future__ import annotations
 
+import copy
+
 import matplotlib.pyplot as plt
 import pytest
 import torch
@@ -223,18 +225,28 @@ def test_ghost_batch_norm_normalizes_each_group_on_its_own():
         L.GhostBatchNorm1d(3, group_size=1)
 
 
-def test_batch_noise_scale_falls_with_batch_size_and_leaves_the_model_alone():
+def _trained_bn_net(lr, steps):
+    """The digits, the paper's batch-normalized network after a short run (in eval mode),
+    and a copy of its state, to check that a helper leaves the model alone."""
     data = L.load_digits_split(seed=0)
-    _, model = L.train_paper_mlp(data, batch_norm=True, seed=0, lr=1.0, steps=30,
-                                 eval_every=30, return_model=True)
+    _, model = L.train_paper_mlp(data, batch_norm=True, seed=0, lr=lr, steps=steps,
+                                 eval_every=steps, return_model=True)
     model.eval()
-    before = {k: v.clone() for k, v in model.state_dict().items()}
+    return data, model, {k: v.clone() for k, v in model.state_dict().items()}
+
+
+def _assert_state_unchanged(model, before):
+    for k, v in model.state_dict().items():
+        assert torch.equal(v, before[k]), k
+
+
+def test_batch_noise_scale_falls_with_batch_size_and_leaves_the_model_alone():
+    data, model, before = _trained_bn_net(lr=1.0, steps=30)
     small = L.batch_noise_scale(model, data.x_train, batch_size=4, n_batches=10, n_examples=5)
     large = L.batch_noise_scale(model, data.x_train, batch_size=128, n_batches=10, n_examples=5)
     assert large < small / 2
     assert not model.training
-    for k, v in model.state_dict().items():
-        assert torch.equal(v, before[k]), k
+    _assert_state_unchanged(model, before)
     with pytest.raises(ValueError, match="layer must name"):
         L.batch_noise_scale(model, data.x_train, layer="nope")
 
@@ -287,3 +299,89 @@ def test_input_percentiles_records_without_side_effects():
     assert net.training and torch.equal(net.bn3.running_mean, running)
     with pytest.raises(ValueError, match="layer must name"):
         L.InputPercentiles(probe, layer="act9").record(net, 0)
+
+
+# ---------------------------------------------------------------- predicting in training mode
+
+def _small_bn_net(seed=0):
+    torch.manual_seed(seed)
+    net = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.Sigmoid(), nn.Linear(8, 3))
+    # move the running statistics away from their start values, then freeze for prediction
+    with torch.no_grad():
+        net.train()
+        for _ in range(5):
+            net(3.0 + 2.0 * torch.randn(32, 4))
+    return net.eval()
+
+
+def test_train_mode_logits_is_batchwise_training_mode_on_a_copy():
+    net = _small_bn_net()
+    x = torch.randn(25, 4, generator=torch.Generator().manual_seed(2))
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    out = L.train_mode_logits(net, x, batch_size=10)   # batches of 10, 10, 5
+    assert out.shape == (25, 3)
+    ref = copy.deepcopy(net).train()
+    with torch.no_grad():
+        expected = torch.cat([ref(x[:10]), ref(x[10:20]), ref(x[20:])])
+    assert_close(out, expected)
+    assert not net.training
+    _assert_state_unchanged(net, before)
+    # in training mode the rows of a batch depend on each other; the eval-mode output does not
+    with torch.no_grad():
+        assert not torch.allclose(out, net(x), atol=1e-4)
+    # a model without batch norm (or dropout) gives the eval-mode output
+    plain = nn.Sequential(nn.Linear(4, 6), nn.Tanh(), nn.Linear(6, 3)).eval()
+    with torch.no_grad():
+        assert_close(L.train_mode_logits(plain, x, batch_size=7), plain(x))
+
+
+def test_train_mode_logits_bad_input():
+    net = _small_bn_net()
+    x = torch.randn(21, 4)
+    with pytest.raises(ValueError, match="last batch would hold one row"):
+        L.train_mode_logits(net, x, batch_size=10)
+    with pytest.raises(ValueError, match="batch_size must be >= 2"):
+        L.train_mode_logits(net, x, batch_size=1)
+    with pytest.raises(TypeError, match="model must be a torch.nn.Module"):
+        L.train_mode_logits(lambda t: t, x)
+    with pytest.raises(ValueError, match="x must be 2-D"):
+        L.train_mode_logits(net, torch.randn(20))
+
+
+def test_companion_predictions_follow_the_batch_only_in_training_mode():
+    data, model, before = _trained_bn_net(lr=3.0, steps=100)
+    x, y = data.x_test, data.y_test
+    evals = [L.companion_predictions(model, x, y, j, training=False) for j in range(5)]
+    trains = [L.companion_predictions(model, x, y, j, training=True) for j in range(5)]
+    assert all(len(p) == 10 for p in evals + trains)
+    with torch.no_grad():
+        eval_pred = model(x[:5]).argmax(1).tolist()
+    # evaluation mode: one prediction per image, the model's own, whatever the companions
+    assert [set(p) for p in evals] == [{c} for c in eval_pred]
+    # training mode: the prediction changes with the companions for most images
+    assert sum(len(set(p)) > 1 for p in trains) >= 3
+    # one batch by hand: image 0 with the first 29 other images of class 3, in training mode
+    others = torch.arange(1, len(x))
+    batch = torch.cat([x[:1], x[others][y[others] == 3][:29]])
+    with torch.no_grad():
+        by_hand = copy.deepcopy(model).train()(batch)[0].argmax().item()
+    assert trains[0][3] == by_hand
+    assert not model.training
+    _assert_state_unchanged(model, before)
+
+
+def test_companion_predictions_bad_input():
+    net = _small_bn_net()
+    x = torch.randn(12, 4)
+    y = torch.arange(12) % 3
+    assert len(L.companion_predictions(net, x, y, 0, companions=3)) == 3
+    with pytest.raises(ValueError, match="fewer than companions=4"):
+        L.companion_predictions(net, x, y, 0, companions=4)   # class 0 has 3 other rows
+    with pytest.raises(ValueError, match="index must be < len"):
+        L.companion_predictions(net, x, y, 12)
+    with pytest.raises(TypeError, match="integer class labels"):
+        L.companion_predictions(net, x, y.float(), 0)
+    with pytest.raises(ValueError, match=r"y must have shape \(12,\)"):
+        L.companion_predictions(net, x, y[:5], 0)
+    with pytest.raises(TypeError, match="training must be a bool"):
+        L.companion_predictions(net, x, y, 0, training=1)
