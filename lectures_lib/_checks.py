@@ -23,6 +23,16 @@ def check_tensor(value, name: str, *, floating: bool = True) -> torch.Tensor:
     return value
 
 
+def check_vector(value, name: str) -> torch.Tensor:
+    """A floating tensor of shape (N,) or (N, 1), returned as (N,); anything else raises."""
+    value = check_tensor(value, name)
+    if value.dim() == 2 and value.shape[1] == 1:
+        value = value[:, 0]
+    if value.dim() != 1:
+        raise ValueError(f"{name} must have shape (N,) or (N, 1), got {tuple(value.shape)}")
+    return value
+
+
 def check_real(value, name: str) -> float:
     """Raise unless ``value`` is a finite real number (a 0-d tensor is accepted)."""
     if isinstance(value, torch.Tensor) and value.numel() == 1:

@@ -30,7 +30,7 @@ from typing import Callable, Sequence
 import torch
 from torch import nn
 
-from ._checks import check_int, check_positive, check_range, check_real, check_tensor
+from ._checks import check_int, check_positive, check_range, check_real, check_tensor, check_vector
 from .diagnostics import capture_outputs
 from .models import make_activation, mlp
 from .plotting import PALETTE, color_for
@@ -67,19 +67,10 @@ def uniform_knots(n_relus: int, low: float = -3.0, high: float = 3.0) -> torch.T
     return low + (high - low) * torch.arange(n_relus, dtype=torch.float64) / n_relus
 
 
-def _as_column(x: torch.Tensor, name: str) -> torch.Tensor:
-    check_tensor(x, name)
-    if x.dim() == 2 and x.shape[1] == 1:
-        x = x[:, 0]
-    if x.dim() != 1:
-        raise ValueError(f"{name} must have shape (N,) or (N, 1), got {tuple(x.shape)}")
-    return x
-
-
 def relu_features(x: torch.Tensor, knots: torch.Tensor) -> torch.Tensor:
     """The design matrix Phi[i, j] = max(0, x_i - k_j). Shapes: x (N,) or (N, 1), knots (n,)
     -> (N, n), in x's dtype. (Chapter 2, eq. 2.3.)"""
-    x = _as_column(x, "x")
+    x = check_vector(x, "x")
     check_tensor(knots, "knots")
     if knots.dim() != 1 or len(knots) == 0:
         raise ValueError(f"knots must have shape (n,) with n >= 1, got {tuple(knots.shape)}")
@@ -100,7 +91,7 @@ class ReluSum:
 
     def terms(self, x: torch.Tensor) -> torch.Tensor:
         """The weighted ReLUs a_j max(0, x - k_j), one column each: (N,) -> (N, n)."""
-        return relu_features(x, self.knots) * self.weights.to(_as_column(x, "x").dtype)
+        return relu_features(x, self.knots) * self.weights.to(check_vector(x, "x").dtype)
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         """g(x): (N,) or (N, 1) -> (N,)."""
@@ -115,8 +106,8 @@ def fit_relu_sum(x: torch.Tensor, y: torch.Tensor, n_relus: int | None = None, *
     in float64. Give ``knots`` (n,), or ``n_relus`` for ``uniform_knots`` on [low, high]
     (default: the range of x). Shapes: x, y (N,) or (N, 1). (Chapter 2.)
     """
-    x = _as_column(x, "x").double()
-    y = _as_column(y, "y").double()
+    x = check_vector(x, "x").double()
+    y = check_vector(y, "y").double()
     if len(x) != len(y):
         raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
     if knots is None:

@@ -56,34 +56,20 @@ def _check_weights(w: torch.Tensor, x: torch.Tensor):
                          f"{tuple(x.shape)}, got {tuple(w.shape)}")
 
 
-def _check_lam(lam, d: int, like: torch.Tensor) -> torch.Tensor:
-    """lam: a number >= 0, or a (D,) tensor of numbers >= 0. Returns a (D,) tensor."""
-    if isinstance(lam, torch.Tensor) and lam.dim() > 0:
-        check_tensor(lam, "lam")
-        if lam.shape != (d,):
-            raise ValueError(f"lam must be a number or have shape ({d},), got {tuple(lam.shape)}")
-        if (lam < 0).any():
-            raise ValueError(f"lam must be >= 0, got a minimum of {lam.min().item():g}")
-        return lam.to(like.dtype)
-    value = check_real(lam, "lam")
-    if value < 0:
-        raise ValueError(f"lam must be >= 0, got {value:g}")
-    return torch.full((d,), value, dtype=like.dtype, device=like.device)
-
-
-def _check_sigma(sigma, d: int, like: torch.Tensor) -> torch.Tensor:
-    """sigma: a number >= 0 or a (D,) tensor >= 0 (one noise std per input feature)."""
-    if isinstance(sigma, torch.Tensor) and sigma.dim() > 0:
-        check_tensor(sigma, "sigma")
-        if sigma.shape != (d,):
-            raise ValueError(f"sigma must be a number or have shape ({d},), got {tuple(sigma.shape)}")
-        if (sigma < 0).any():
-            raise ValueError(f"sigma must be >= 0, got a minimum of {sigma.min().item():g}")
-        return sigma.to(like.dtype)
-    value = check_real(sigma, "sigma")
-    if value < 0:
-        raise ValueError(f"sigma must be >= 0, got {value:g}")
-    return torch.full((d,), value, dtype=like.dtype, device=like.device)
+def _per_feature(value, name: str, d: int, like: torch.Tensor) -> torch.Tensor:
+    """``value`` (``lam`` or ``sigma``): a number >= 0, or a (D,) tensor of numbers >= 0, one
+    per input feature. Returns a (D,) tensor with the dtype of ``like``."""
+    if isinstance(value, torch.Tensor) and value.dim() > 0:
+        check_tensor(value, name)
+        if value.shape != (d,):
+            raise ValueError(f"{name} must be a number or have shape ({d},), got {tuple(value.shape)}")
+        if (value < 0).any():
+            raise ValueError(f"{name} must be >= 0, got a minimum of {value.min().item():g}")
+        return value.to(like.dtype)
+    number = check_real(value, name)
+    if number < 0:
+        raise ValueError(f"{name} must be >= 0, got {number:g}")
+    return torch.full((d,), number, dtype=like.dtype, device=like.device)
 
 
 def relative_distance(a: torch.Tensor, b: torch.Tensor) -> float:
@@ -131,7 +117,7 @@ def ridge_fit(X: torch.Tensor, t: torch.Tensor, lam=0.0) -> torch.Tensor:
     """
     _check_xt(X, t, "X", "t")
     n, d = X.shape
-    lam_vec = _check_lam(lam, d, X)
+    lam_vec = _per_feature(lam, "lam", d, X)
     if not bool((lam_vec > 0).any()):
         driver = "gelsd" if X.device.type == "cpu" else None
         rhs = t if t.dim() == 2 else t[:, None]
@@ -170,7 +156,7 @@ def fit_noisy_copies(X: torch.Tensor, t: torch.Tensor, n_copies: int, *, sigma=0
     _check_xt(X, t, "X", "t")
     check_int(n_copies, "n_copies", minimum=1)
     drop_prob = check_range(drop_prob, "drop_prob", 0.0, 1.0, high_open=True)
-    sigma_vec = _check_sigma(sigma, X.shape[1], X)
+    sigma_vec = _per_feature(sigma, "sigma", X.shape[1], X)
     Xc = _corrupt(X.repeat(n_copies, 1), sigma_vec, drop_prob, generator)
     tc = t.repeat(n_copies) if t.dim() == 1 else t.repeat(n_copies, 1)
     return ridge_fit(Xc, tc, 0.0)
@@ -199,7 +185,7 @@ def sgd_noisy_inputs(X: torch.Tensor, t: torch.Tensor, sigma, *, steps: int = 20
         raise ValueError(f"lr must be > 0, got {lr:g}")
     average_from = check_range(average_from, "average_from", 0.0, 1.0, high_open=True)
     n, d = X.shape
-    sigma_vec = _check_sigma(sigma, d, X)
+    sigma_vec = _per_feature(sigma, "sigma", d, X)
     w = torch.zeros(d, dtype=X.dtype, device=X.device)
     w_sum = torch.zeros_like(w)
     start = int(average_from * steps)
@@ -258,7 +244,7 @@ def noise_penalty_mc(model, x: torch.Tensor, t: torch.Tensor, sigma, *, n_sample
         raise ValueError(f"t must have shape (N,), got {tuple(t.shape)}")
     check_int(n_samples, "n_samples", minimum=1)
     predict = _as_predictor(model, x)
-    sigma_vec = _check_sigma(sigma, x.shape[1], x)
+    sigma_vec = _per_feature(sigma, "sigma", x.shape[1], x)
     return _penalty_mc(predict, x, t, lambda xs: _corrupt(xs, sigma_vec, 0.0, generator), n_samples)
 
 
@@ -320,7 +306,7 @@ def second_order_noise_penalty(f: Callable, x: torch.Tensor, t: torch.Tensor, si
     _check_xt(x, t)
     if not callable(f):
         raise TypeError(f"f must be callable, got {type(f).__name__}")
-    sigma_vec = _check_sigma(sigma, x.shape[1], x)
+    sigma_vec = _per_feature(sigma, "sigma", x.shape[1], x)
     xg = x.detach().clone().requires_grad_(True)
     y = f(xg).reshape(x.shape[0])
     (grad,) = torch.autograd.grad(y.sum(), xg, create_graph=True)

@@ -71,6 +71,18 @@ def init_mlp_(model: nn.Module, scheme: str | float = "default", bias: float = 0
     return model
 
 
+def _input_layers(sizes, drop_prob: float, input_drop_prob: float) -> list[tuple[str, nn.Module]]:
+    """Check the arguments every MLP builder shares (``mlp`` here, ``maxout_mlp`` in
+    Chapter 7) and return the start of its layer list: ``drop0`` if input_drop_prob > 0."""
+    if not isinstance(sizes, (list, tuple)) or len(sizes) < 2:
+        raise ValueError(f"sizes must list at least an input and an output size, got {sizes!r}")
+    for i, size in enumerate(sizes):
+        check_int(size, f"sizes[{i}]", minimum=1)
+    check_range(drop_prob, "drop_prob", 0.0, 1.0, high_open=True)
+    check_range(input_drop_prob, "input_drop_prob", 0.0, 1.0, high_open=True)
+    return [("drop0", nn.Dropout(input_drop_prob))] if input_drop_prob > 0 else []
+
+
 def mlp(sizes: list[int], activation: str = "relu", *, init_scheme: str | float = "default",
         bias_init: float = 0.0, drop_prob: float = 0.0, input_drop_prob: float = 0.0,
         batch_norm: bool = False) -> nn.Sequential:
@@ -81,16 +93,8 @@ def mlp(sizes: list[int], activation: str = "relu", *, init_scheme: str | float 
     on the input if ``input_drop_prob > 0``), so diagnostics report readable names.
     The output layer has no activation: it returns logits. Shapes: (N, sizes[0]) -> (N, sizes[-1]).
     """
-    if not isinstance(sizes, (list, tuple)) or len(sizes) < 2:
-        raise ValueError(f"sizes must list at least an input and an output size, got {sizes!r}")
-    for i, size in enumerate(sizes):
-        check_int(size, f"sizes[{i}]", minimum=1)
     make_activation(activation)  # validates the name
-    check_range(drop_prob, "drop_prob", 0.0, 1.0, high_open=True)
-    check_range(input_drop_prob, "input_drop_prob", 0.0, 1.0, high_open=True)
-    layers: list[tuple[str, nn.Module]] = []
-    if input_drop_prob > 0:
-        layers.append(("drop0", nn.Dropout(input_drop_prob)))
+    layers = _input_layers(sizes, drop_prob, input_drop_prob)
     n_layers = len(sizes) - 1
     for i in range(1, n_layers + 1):
         layers.append((f"fc{i}", nn.Linear(sizes[i - 1], sizes[i])))

@@ -27,8 +27,9 @@ from typing import Callable
 import torch
 from torch import nn
 
-from ._checks import check_int, check_range, check_tensor
+from ._checks import check_int, check_range, check_tensor, check_vector
 from .maxout import Maxout, maxout
+from .models import _input_layers
 from .plotting import PALETTE
 
 __all__ = [
@@ -82,15 +83,6 @@ def maxout_units_1d(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -
     return maxout(z, weight.shape[1])
 
 
-def _as_1d(t: torch.Tensor, name: str) -> torch.Tensor:
-    check_tensor(t, name)
-    if t.dim() == 2 and t.shape[1] == 1:
-        t = t[:, 0]
-    if t.dim() != 1:
-        raise ValueError(f"{name} must have shape (n,) or (n, 1), got {tuple(t.shape)}")
-    return t
-
-
 def convex_pwl_pieces(offset: float | torch.Tensor, slope: float | torch.Tensor,
                       kinks: torch.Tensor, jumps: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """The affine pieces of g(x) = offset + slope * x + sum_i jumps[i] * relu(x - kinks[i]).
@@ -100,8 +92,8 @@ def convex_pwl_pieces(offset: float | torch.Tensor, slope: float | torch.Tensor,
     slope_j = slope + sum_{i<j} jumps[i] and intercept_j = offset - sum_{i<j} jumps[i] * kinks[i].
     Returns (weight, bias), each of shape (m + 1,). (Chapter 7, "Two units suffice".)
     """
-    kinks = _as_1d(kinks, "kinks")
-    jumps = _as_1d(jumps, "jumps")
+    kinks = check_vector(kinks, "kinks")
+    jumps = check_vector(jumps, "jumps")
     if kinks.shape != jumps.shape:
         raise ValueError(f"kinks and jumps must have the same shape, got {tuple(kinks.shape)} "
                          f"and {tuple(jumps.shape)}")
@@ -119,7 +111,7 @@ def pwl_interpolate(x: torch.Tensor, knots_x: torch.Tensor, knots_y: torch.Tenso
     """The continuous PWL interpolant through (knots_x, knots_y), extended linearly beyond
     the end knots. Shapes: x (N, 1); knots (m,) sorted, m >= 2 -> (N, 1)."""
     check_tensor(x, "x")
-    kx, ky = _as_1d(knots_x, "knots_x"), _as_1d(knots_y, "knots_y")
+    kx, ky = check_vector(knots_x, "knots_x"), check_vector(knots_y, "knots_y")
     if kx.shape != ky.shape or kx.numel() < 2:
         raise ValueError(f"knots_x and knots_y must have the same length >= 2, got "
                          f"{kx.numel()} and {ky.numel()}")
@@ -141,7 +133,7 @@ def convex_difference(knots_x: torch.Tensor, knots_y: torch.Tensor):
     ``(w1, b1), (w2, b2)``: the pieces of h1, shape (1 + #positive c,), and of h2,
     shape (1 + #negative c,). Evaluate with ``maxout_units_1d(x, w[None], b[None])``.
     """
-    kx, ky = _as_1d(knots_x, "knots_x"), _as_1d(knots_y, "knots_y")
+    kx, ky = check_vector(knots_x, "knots_x"), check_vector(knots_y, "knots_y")
     if kx.shape != ky.shape or kx.numel() < 2:
         raise ValueError(f"knots_x and knots_y must have the same length >= 2, got "
                          f"{kx.numel()} and {ky.numel()}")
@@ -168,7 +160,7 @@ def best_convex_fit(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """
     from scipy.optimize import nnls
 
-    xs, ys = _as_1d(x, "x"), _as_1d(y, "y")
+    xs, ys = check_vector(x, "x"), check_vector(y, "y")
     if xs.shape != ys.shape:
         raise ValueError(f"x and y must have the same number of rows, got {xs.numel()} and {ys.numel()}")
     if not (xs[1:] > xs[:-1]).all():
@@ -325,16 +317,8 @@ def maxout_mlp(sizes: list[int], pieces: int, *, drop_prob: float = 0.0,
     compare like for like. ``drop_prob`` is PyTorch's (probability of dropping).
     Shapes: (N, sizes[0]) -> (N, sizes[-1]) logits. (Chapter 7.)
     """
-    if not isinstance(sizes, (list, tuple)) or len(sizes) < 2:
-        raise ValueError(f"sizes must list at least an input and an output size, got {sizes!r}")
-    for s in sizes:
-        check_int(s, "sizes[i]", minimum=1)
     check_int(pieces, "pieces", minimum=1)
-    check_range(drop_prob, "drop_prob", 0.0, 1.0, high_open=True)
-    check_range(input_drop_prob, "input_drop_prob", 0.0, 1.0, high_open=True)
-    layers: list[tuple[str, nn.Module]] = []
-    if input_drop_prob > 0:
-        layers.append(("drop0", nn.Dropout(input_drop_prob)))
+    layers = _input_layers(sizes, drop_prob, input_drop_prob)
     n_hidden = len(sizes) - 2
     for i in range(1, n_hidden + 1):
         layers.append((f"mo{i}", Maxout(sizes[i - 1], sizes[i], pieces)))
