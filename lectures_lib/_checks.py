@@ -33,6 +33,13 @@ def check_vector(value, name: str) -> torch.Tensor:
     return value
 
 
+def check_module(value, name: str = "model"):
+    """Raise ``TypeError`` unless ``value`` is a ``torch.nn.Module``; return it."""
+    if not isinstance(value, torch.nn.Module):
+        raise TypeError(f"{name} must be a torch.nn.Module, got {type(value).__name__}")
+    return value
+
+
 def check_real(value, name: str) -> float:
     """Raise unless ``value`` is a finite real number (a 0-d tensor is accepted)."""
     if isinstance(value, torch.Tensor) and value.numel() == 1:

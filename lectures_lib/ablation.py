@@ -27,13 +27,13 @@ from typing import Mapping, Sequence
 import torch
 from torch import nn
 
-from ._checks import check_int, check_positive, check_range, check_real, check_tensor
+from ._checks import check_int, check_module, check_positive, check_range, check_real, check_tensor
 from .data import Split
 from .diagnostics import (activation_stats, dead_unit_fraction, gradient_norms, layer_saturation,
                           update_to_weight_ratio)
 from .models import ACTIVATION_MODULES, mlp
 from .plotting import color_for
-from .training import History, seed_everything, train
+from .training import _METRICS, History, seed_everything, train
 
 __all__ = [
     "AblationConfig",
@@ -160,9 +160,6 @@ def one_factor_at_a_time(baseline: AblationConfig, factors: Mapping[str, Sequenc
     return list(dict.fromkeys(configs))  # drops repeats, keeps the first occurrence's order
 
 
-_METRICS = ("train_loss", "train_acc", "val_loss", "val_acc")
-
-
 def windowed_final(history: History, metric: str, window: int) -> float:
     """The mean of the last ``window`` recorded values of ``metric``: a final value that does not
     hinge on one evaluation. (Chapter 9.)
@@ -187,6 +184,11 @@ def windowed_final(history: History, metric: str, window: int) -> float:
         raise ValueError(f"window must be at most the number of evaluations after step 0 "
                          f"({len(recorded)}), got {window}")
     return math.fsum(recorded[-window:]) / window
+
+
+def _n_evals(steps: int, eval_every: int) -> int:
+    """Evaluations after step 0 in a run of ``steps``: every ``eval_every`` steps, and at the end."""
+    return -(-steps // eval_every)
 
 
 def _cut(history: History, steps: int) -> History:
@@ -302,7 +304,7 @@ class AblationResult:
         if steps > self.steps or (steps % self.eval_every and steps != self.steps):
             raise ValueError(f"steps must be a multiple of eval_every ({self.eval_every}) no larger than the "
                              f"budget ({self.steps}), got {steps}")
-        n_evals = -(-steps // self.eval_every)  # evaluations after step 0
+        n_evals = _n_evals(steps, self.eval_every)
         if self.window > n_evals:
             raise ValueError(f"steps={steps} leaves {n_evals} evaluations, fewer than the window ({self.window})")
         histories = {key: _cut(h, steps) for key, h in self.histories.items()}
@@ -385,7 +387,7 @@ def run_ablation(configs: Sequence[AblationConfig], data: Split, *, hidden: Sequ
     check_int(eval_every, "eval_every", minimum=1)
     check_range(target, "target", 0.0, 1.0, low_open=True)
     check_int(window, "window", minimum=1)
-    n_evals = -(-steps // eval_every)  # evaluations after step 0: every eval_every steps, and at the end
+    n_evals = _n_evals(steps, eval_every)
     if window > n_evals:
         raise ValueError(f"window must be at most the number of evaluations after step 0 "
                          f"(ceil(steps / eval_every) = {n_evals}), got {window}")
@@ -616,8 +618,7 @@ def health_checklist(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, lr: 
     statistics) and modes are left unchanged; its ``.grad`` fields are cleared, as
     ``gradient_norms`` does. ``thresholds`` overrides entries of ``HEALTH_THRESHOLDS``.
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    check_module(model)
     check_tensor(x, "x")
     check_tensor(y, "y", floating=False)
     if y.is_floating_point() or y.is_complex() or y.dtype == torch.bool:

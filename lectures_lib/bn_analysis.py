@@ -27,7 +27,7 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from ._checks import check_int, check_positive, check_range, check_tensor
+from ._checks import check_int, check_module, check_positive, check_range, check_tensor
 from .data import Split
 from .diagnostics import capture_outputs
 from .models import mlp
@@ -394,8 +394,7 @@ def train_mode_logits(model: nn.Module, x: torch.Tensor, batch_size: int = 60) -
     """
     import copy
 
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    check_module(model)
     check_tensor(x, "x")
     if x.dim() != 2:
         raise ValueError(f"x must be 2-D (N, D), got shape {tuple(x.shape)}")
@@ -422,8 +421,7 @@ def companion_predictions(model: nn.Module, x: torch.Tensor, y: torch.Tensor, in
     """
     import copy
 
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    check_module(model)
     check_tensor(x, "x")
     check_tensor(y, "y", floating=False)
     if y.is_floating_point() or y.dtype == torch.bool:

@@ -10,7 +10,7 @@ from typing import Callable
 import torch
 from torch import nn
 
-from ._checks import check_positive, check_tensor
+from ._checks import check_module, check_positive, check_tensor
 
 __all__ = ["capture_outputs", "dead_unit_fraction", "gradient_norms", "activation_stats",
            "saturation_fraction", "layer_saturation", "update_to_weight_ratio",
@@ -21,11 +21,6 @@ ACTIVATION_TYPES = (nn.Sigmoid, nn.Tanh, nn.ReLU, nn.LeakyReLU, nn.PReLU, nn.RRe
                     nn.SELU, nn.Softplus, nn.SiLU, nn.GELU)
 
 
-def _check_module(model):
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-
-
 @contextmanager
 def capture_outputs(model: nn.Module, types=ACTIVATION_TYPES, *, inputs: bool = False):
     """Within the block, record each matching submodule's output (or input) by qualified name.
@@ -34,7 +29,7 @@ def capture_outputs(model: nn.Module, types=ACTIVATION_TYPES, *, inputs: bool = 
     (a module called more than once keeps its last call). The hooks are removed on exit.
     The tool behind every diagnostic here (Chapters 1-3, 9).
     """
-    _check_module(model)
+    check_module(model)
     store: dict[str, torch.Tensor] = {}
     handles = []
     for name, module in model.named_modules():
@@ -92,7 +87,7 @@ def dead_unit_fraction(model: nn.Module, x: torch.Tensor, *, training: bool = Fa
     A ReLU whose output holds NaN or inf (a diverged network) raises ``ValueError``: a NaN
     is not 0, so counting it would report a broken layer as fully alive.
     """
-    _check_module(model)
+    check_module(model)
     _check_batch(x)
     with _unchanged(model, training), capture_outputs(model, (nn.ReLU,)) as outs:
         model(x)
@@ -113,7 +108,7 @@ def activation_stats(model: nn.Module, x: torch.Tensor, types=ACTIVATION_TYPES, 
     Shapes: x (N, ...). Same forward-pass conventions as ``dead_unit_fraction``
     (evaluation mode unless ``training=True``; the model is left unchanged).
     """
-    _check_module(model)
+    check_module(model)
     _check_batch(x)
     with _unchanged(model, training), capture_outputs(model, types) as outs:
         model(x)
@@ -142,7 +137,7 @@ def layer_saturation(model: nn.Module, x: torch.Tensor, threshold: float = 2.5,
 
     Shapes: x (N, ...). Same forward-pass conventions as ``dead_unit_fraction``.
     """
-    _check_module(model)
+    check_module(model)
     _check_batch(x)
     check_positive(threshold, "threshold")
     with _unchanged(model, training), capture_outputs(model, types, inputs=True) as ins:
@@ -159,7 +154,7 @@ def gradient_norms(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
     takes. Runs in the model's current mode, like a training step, but leaves the model
     unchanged: ``.grad`` fields cleared, modes and buffers (BatchNorm statistics) restored.
     """
-    _check_module(model)
+    check_module(model)
     _check_batch(x)
     check_tensor(y, "y", floating=False)
     loss_fn = loss_fn or nn.functional.cross_entropy
@@ -180,7 +175,7 @@ def update_to_weight_ratio(before: dict[str, torch.Tensor], model: nn.Module) ->
     ``{n: m.weight.detach().clone() for n, m in model.named_modules() if isinstance(m, nn.Linear)}``.
     A healthy SGD step changes weights by roughly 1e-3 of their size (Karpathy's rule of thumb).
     """
-    _check_module(model)
+    check_module(model)
     if not isinstance(before, dict):
         raise TypeError(f"before must be a dict of layer name -> weight copy, got {type(before).__name__}")
     out = {}

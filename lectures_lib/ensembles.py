@@ -26,7 +26,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ._checks import check_int, check_positive, check_range, check_tensor
+from ._checks import check_int, check_module, check_positive, check_range, check_tensor
 from .dropout import Dropout, dropout
 
 __all__ = [
@@ -39,12 +39,6 @@ __all__ = [
 
 _DROPOUT_TYPES = (nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d, nn.AlphaDropout,
                   nn.FeatureAlphaDropout, Dropout)
-
-
-def _check_model(model, name: str = "model") -> nn.Module:
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"{name} must be a torch.nn.Module, got {type(model).__name__}")
-    return model
 
 
 def _check_xy(x, y):
@@ -94,7 +88,7 @@ def mc_dropout_predict(model: nn.Module, x: torch.Tensor, n_samples: int, *,
     Srivastava et al. (2014), section 7.5; sample 0 alone is one thinned network.
     ``seed`` fixes the masks without touching the caller's random state. (Chapter 6.)
     """
-    _check_model(model)
+    check_module(model)
     check_tensor(x, "x")
     check_int(n_samples, "n_samples", minimum=1)
     with _modes(model, dropout_training=True), _seeded(seed):
@@ -143,7 +137,7 @@ def ensemble_comparison(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
     forward passes serves every k. (Chapter 6, "The ensemble view"; Srivastava et al. 2014,
     section 7.5 and Figure 11.)
     """
-    _check_model(model)
+    check_module(model)
     _check_xy(x, y)
     ks = sorted(check_int(k, "ks[i]", minimum=1) for k in ks)
     if not ks:
@@ -176,7 +170,7 @@ def _find_module(model: nn.Module, layer: str) -> nn.Module:
 def hidden_activations(model: nn.Module, x: torch.Tensor, layer: str = "act1") -> torch.Tensor:
     """The output of submodule ``layer`` (e.g. "act1" of ``L.mlp``) in evaluation mode:
     shape (N, units)."""
-    _check_model(model)
+    check_module(model)
     check_tensor(x, "x")
     module = _find_module(model, layer)
     store = {}
@@ -218,7 +212,7 @@ def ablation_accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, layer:
     shift of the total input to the next layer. A net whose units rely less on each other
     degrades more gracefully. (Chapter 6, "Co-adaptation".)
     """
-    _check_model(model)
+    check_module(model)
     _check_xy(x, y)
     module = _find_module(model, layer)
     check_int(n_repeats, "n_repeats", minimum=1)
@@ -256,7 +250,7 @@ def max_norm_(model: nn.Module, c: float = 3.0) -> nn.Module:
     update: ``L.train(..., after_step=lambda model, step: L.max_norm_(model, 3.0))``.
     Returns ``model``. (Chapter 6.)
     """
-    _check_model(model)
+    check_module(model)
     c = check_positive(c, "c")
     for layer in model.modules():
         if isinstance(layer, nn.Linear):
@@ -268,7 +262,7 @@ def max_norm_(model: nn.Module, c: float = 3.0) -> nn.Module:
 @torch.no_grad()
 def max_row_norm(model: nn.Module) -> float:
     """The largest incoming-weight norm max_i ||W[i, :]||_2 over all ``nn.Linear`` layers."""
-    _check_model(model)
+    check_module(model)
     norms = [layer.weight.norm(dim=1).max().item() for layer in model.modules()
              if isinstance(layer, nn.Linear)]
     if not norms:
@@ -369,7 +363,7 @@ def weight_mosaic(weight: torch.Tensor, n_units: int = 32, ncols: int = 8,
 def _first_linear_weight(weights) -> torch.Tensor:
     if isinstance(weights, torch.Tensor):
         return weights
-    _check_model(weights, "weights")
+    check_module(weights, "weights")
     first = next((m for m in weights.modules() if isinstance(m, nn.Linear)), None)
     if first is None:
         raise ValueError("weights has no nn.Linear layer")

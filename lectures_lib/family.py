@@ -17,7 +17,7 @@ import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
-from ._checks import check_int, check_positive, check_range, check_real, check_tensor
+from ._checks import check_int, check_module, check_positive, check_range, check_real, check_tensor
 from .activations import (elu, elu_grad, gelu, gelu_grad, leaky_relu, leaky_relu_grad, prelu,
                           prelu_grad, relu, relu_grad, rrelu, rrelu_grad, selu, selu_grad, sigmoid,
                           sigmoid_grad, softplus, softplus_grad, swish, swish_grad, tanh, tanh_grad)
@@ -347,8 +347,7 @@ def prelu_mlp(sizes: list[int], *, per_channel: bool = False, init: float = PREL
 def prelu_slopes(model: nn.Module) -> dict[str, torch.Tensor]:
     """name -> a copy of the learned slope(s) a of every ``nn.PReLU`` in ``model``:
     shape (1,) when shared, (C,) per channel."""
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    check_module(model)
     return {name: m.weight.detach().clone() for name, m in model.named_modules() if isinstance(m, nn.PReLU)}
 
 

@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from . import initialization as init
-from ._checks import check_int, check_positive, check_real
+from ._checks import check_int, check_module, check_positive, check_real
 from .data import Split
 from .diagnostics import gradient_norms
 from .models import ACTIVATION_MODULES, mlp
@@ -122,8 +122,7 @@ def per_layer_factor(stds: Sequence[float]) -> float:
 def constant_init_(model: nn.Module, value: float = 0.0) -> nn.Module:
     """Set every ``nn.Linear`` weight of ``model`` to ``value`` and every bias to 0, in place:
     the *symmetric* initialization Chapter 4 shows to fail. Returns the model."""
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    check_module(model)
     value = check_real(value, "value")
     with torch.no_grad():
         for m in model.modules():
@@ -140,8 +139,7 @@ def hidden_unit_spread(model: nn.Module) -> dict[str, float]:
     largest difference between any hidden unit's parameters and unit 0's,
     max_i max_j |[W|b]_ij - [W|b]_0j|. Zero means every unit in that layer computes the
     same function of its input. (Chapter 4.)"""
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    check_module(model)
     linears = [(n, m) for n, m in model.named_modules() if isinstance(m, nn.Linear)]
     out = {}
     for name, m in linears[:-1]:

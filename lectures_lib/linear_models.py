@@ -19,7 +19,7 @@ from typing import Callable
 
 import torch
 
-from ._checks import check_int, check_range, check_real, check_tensor
+from ._checks import check_int, check_module, check_range, check_real, check_tensor
 
 __all__ = [
     "polynomial_features",
@@ -378,8 +378,7 @@ def flat_weights(model: torch.nn.Module) -> torch.Tensor:
     """All weight matrices of a model's ``nn.Linear`` layers as one detached 1-D tensor
     (biases left out): what Chapter 5 takes the norm and the histogram of under weight decay.
     """
-    if not isinstance(model, torch.nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    check_module(model)
     parts = [m.weight.detach().flatten() for m in model.modules() if isinstance(m, torch.nn.Linear)]
     if not parts:
         raise ValueError("model has no nn.Linear layer")

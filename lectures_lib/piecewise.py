@@ -27,7 +27,7 @@ from typing import Callable
 import torch
 from torch import nn
 
-from ._checks import check_int, check_range, check_tensor, check_vector
+from ._checks import check_int, check_module, check_range, check_tensor, check_vector
 from .maxout import Maxout, maxout
 from .models import _input_layers
 from .plotting import PALETTE
@@ -367,8 +367,7 @@ def blocked_unit_fraction(model: nn.Module, x: torch.Tensor) -> dict[str, float]
     from .diagnostics import ACTIVATION_TYPES, capture_outputs
 
     check_tensor(x, "x")
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    check_module(model)
     was_training = model.training
     model.eval()
     try:

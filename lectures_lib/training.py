@@ -22,6 +22,9 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
+_METRICS = ("train_loss", "train_acc", "val_loss", "val_acc")  # what a History records
+
+
 @dataclass
 class History:
     """Metrics recorded every ``eval_every`` steps (and at step 0, before training).
@@ -38,7 +41,7 @@ class History:
     def steps_to(self, metric: str, target: float) -> int | None:
         """First recorded step at which ``metric`` reached ``target`` (>= for accuracies,
         <= for losses), or None if it never did."""
-        if metric not in ("train_loss", "train_acc", "val_loss", "val_acc"):
+        if metric not in _METRICS:
             raise ValueError(f"metric must be one of train_loss, train_acc, val_loss, val_acc, got {metric!r}")
         values = getattr(self, metric)
         if not values:
