@@ -1,4 +1,4 @@
-"""Ablations and a training-health checklist: the capstone's tools (Chapter 9).
+"""Ablations and a training-health checklist: the capstone's tools (Chapter 10).
 
 Two ideas, both built from the rest of the package:
 
@@ -141,7 +141,7 @@ def one_factor_at_a_time(baseline: AblationConfig, factors: Mapping[str, Sequenc
     ``{"activation": "sigmoid", "batch_norm": True}``. Returns the baseline first, then the
     configurations in the order given, without duplicates. A full factorial over k factors
     with n_i levels has prod(n_i) cells; this design has 1 + sum(n_i - 1) + len(interactions).
-    (Chapter 9.)
+    (Chapter 10.)
     """
     if not isinstance(baseline, AblationConfig):
         raise TypeError(f"baseline must be an AblationConfig, got {type(baseline).__name__}")
@@ -162,7 +162,7 @@ def one_factor_at_a_time(baseline: AblationConfig, factors: Mapping[str, Sequenc
 
 def windowed_final(history: History, metric: str, window: int) -> float:
     """The mean of the last ``window`` recorded values of ``metric``: a final value that does not
-    hinge on one evaluation. (Chapter 9.)
+    hinge on one evaluation. (Chapter 10.)
 
     With m_1, ..., m_n the values recorded after step 0 (``History`` also records step 0,
     before training, which never counts), returns (1/w) * sum_{i=n-w+1}^{n} m_i for w =
@@ -205,7 +205,7 @@ class AblationRow:
     ``val_acc``: final validation accuracy per seed (fractions; the mean of the last ``window``
     evaluations of ``AblationResult``, see ``windowed_final``); ``steps``: steps to the target
     training accuracy per seed (None: not reached within the budget). ``steps_mean`` and
-    ``steps_std`` are over the seeds that reached the target (None if none did). (Chapter 9.)
+    ``steps_std`` are over the seeds that reached the target (None if none did). (Chapter 10.)
     """
 
     config: AblationConfig
@@ -249,7 +249,7 @@ class AblationResult:
     ``target`` is the training accuracy whose first crossing ``steps_to_target`` reports,
     at the resolution of ``eval_every``; ``steps`` is the fixed budget. Final accuracies are
     means over the last ``window`` evaluations (``windowed_final``; 1: the last evaluation
-    alone). ``with_budget`` gives the same ablation cut at a shorter budget. (Chapter 9.)
+    alone). ``with_budget`` gives the same ablation cut at a shorter budget. (Chapter 10.)
     """
 
     configs: list[AblationConfig]
@@ -299,7 +299,7 @@ class AblationResult:
         ``self.steps``: each history cut at that step. Training is deterministic given the seed
         and evaluation draws no random numbers, so this is exactly what a run with the shorter
         budget records (``steps`` must be an evaluated step: a multiple of ``eval_every``).
-        Checks a result at 3/4 of its budget, say, without training again. (Chapter 9.)"""
+        Checks a result at 3/4 of its budget, say, without training again. (Chapter 10.)"""
         check_int(steps, "steps", minimum=1)
         if steps > self.steps or (steps % self.eval_every and steps != self.steps):
             raise ValueError(f"steps must be a multiple of eval_every ({self.eval_every}) no larger than the "
@@ -350,7 +350,7 @@ class AblationResult:
 def run_ablation(configs: Sequence[AblationConfig], data: Split, *, hidden: Sequence[int] = (100, 100, 100, 100),
                  seeds: Sequence[int] = (0, 1, 2), steps: int = 400, lr: float = 0.1, batch_size: int = 64,
                  eval_every: int = 10, target: float = 0.95, window: int = 1) -> AblationResult:
-    """Train every configuration once per seed and record its ``History``. (Chapter 9.)
+    """Train every configuration once per seed and record its ``History``. (Chapter 10.)
 
     Each run: ``seed_everything(seed)``, build ``L.mlp([D] + hidden + [K], ...)`` from the
     config, then ``train(..., steps=steps, lr=lr, batch_size=batch_size, seed=seed)`` with plain
@@ -411,7 +411,7 @@ def plot_ablation(result: AblationResult, baseline: AblationConfig | None = None
 
     One row per configuration (design order, top to bottom); small dots are seeds, the diamond
     and bar are mean ± std. A run that never reached the target is drawn as an open circle at
-    the budget. Colours follow the activation (``color_for``). Returns the figure. (Chapter 9.)
+    the budget. Colours follow the activation (``color_for``). Returns the figure. (Chapter 10.)
     """
     import matplotlib.pyplot as plt
 
@@ -455,7 +455,7 @@ def plot_ablation(result: AblationResult, baseline: AblationConfig | None = None
 # The training-health checklist
 # --------------------------------------------------------------------------------------
 
-#: Thresholds of the checklist, each with the chapter that motivates it (Chapter 9 explains them).
+#: Thresholds of the checklist, each with the chapter that motivates it (Chapter 10 explains them).
 HEALTH_THRESHOLDS: dict[str, float | tuple[float, float]] = {
     # max(r, 1/r) for r = ||dL/dW|| of the output layer / of the first layer (Chapters 1, 4)
     "gradient_ratio": 10.0,
@@ -493,7 +493,7 @@ class ChecklistItem:
     value and its name ``layer``; for band checks also the extreme per-layer values
     ``low``/``high`` (``value`` is the one nearer to, or farther beyond, its edge of the band,
     in log units). ``verdict``: "pass", "warn" or "n/a". ``healthy``: the rule as text;
-    ``chapter``: where the course motivates it. (Chapter 9.)"""
+    ``chapter``: where the course motivates it. (Chapter 10.)"""
 
     name: str
     title: str
@@ -534,7 +534,7 @@ class HealthReport:
     measurements they were computed from (for plots): ``gradient_norms`` (Linear layer ->
     ||dL/dW||), ``update_ratios`` (Linear layer -> ||dW||/||W||), ``activation_std``,
     ``dead`` (ReLU layer -> fraction), ``saturation`` (sigmoid/tanh layer -> fraction).
-    (Chapter 9.)"""
+    (Chapter 10.)"""
 
     items: list[ChecklistItem]
     gradient_norms: dict[str, float]
@@ -592,7 +592,7 @@ def _max_item(name: str, values: Mapping[str, float], limit: float) -> Checklist
 def health_checklist(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, lr: float,
                      batch_size: int = 64, seed: int = 0,
                      thresholds: Mapping[str, float | tuple[float, float]] | None = None) -> HealthReport:
-    """Run the course's diagnostics on ``model`` and judge each against a threshold. (Chapter 9.)
+    """Run the course's diagnostics on ``model`` and judge each against a threshold. (Chapter 10.)
 
     Shapes: x (N, D) float, y (N,) int64 class labels; use the whole training set (a unit
     silent on a few examples is not dead). The checks, in order:
@@ -691,7 +691,7 @@ def health_checklist(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, lr: 
 def health_table(reports: Mapping[str, HealthReport | Sequence[HealthReport]], *, chapters: bool = True) -> str:
     """Several checklists side by side: one row per check (its rule and, if ``chapters``, the
     chapters that motivate it), one column per report, each cell the measured value and the
-    verdict ("WARN" in capitals, to stand out; "n/a" when the check does not apply). (Chapter 9.)
+    verdict ("WARN" in capitals, to stand out; "n/a" when the check does not apply). (Chapter 10.)
 
     A column may also hold a list of reports, e.g. one network at several seeds: its cells show
     the range of the measured values, min–max, and "WARN" if every report warns, "WARN k/n" if

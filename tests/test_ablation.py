@@ -1,4 +1,4 @@
-"""lectures_lib.ablation (Chapter 9): the one-factor-at-a-time design, the ablation runner
+"""lectures_lib.ablation (Chapter 10): the one-factor-at-a-time design, the ablation runner
 (against hand-run ``L.train``), its summaries, and the training-health checklist (each check
 against the diagnostic it wraps, verdicts on networks broken by construction, no side effects)."""
 from __future__ import annotations
