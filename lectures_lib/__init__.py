@@ -11,6 +11,7 @@ per module:
 - ``batchnorm``       batch normalization, forward and hand-written backward (Chapter 8)
 - ``gradcheck``       numerical gradients, relative error
 - ``diagnostics``     dead units, gradient norms, saturation, update ratios (via hooks)
+- ``runtime``         the one thread setting, applied on import
 - ``data``, ``models``, ``training``, ``plotting``, ``book``: the chapters' shared tools
 """
 from .ablation import *  # noqa: F401,F403
@@ -34,8 +35,13 @@ from .noise import *  # noqa: F401,F403
 from .piecewise import *  # noqa: F401,F403
 from .plotting import *  # noqa: F401,F403
 from .propagation import *  # noqa: F401,F403
+from .runtime import *  # noqa: F401,F403
 from .training import *  # noqa: F401,F403
 from .widgets import *  # noqa: F401,F403
 from .saturation import *  # noqa: F401,F403
 
 __version__ = "0.1.0"
+
+# The course-wide thread setting (lectures_lib/runtime.py): one place, for every notebook,
+# test and grader that imports the package.
+use_course_threads()

@@ -1,4 +1,4 @@
-"""Shared test settings: a fast, deterministic hypothesis profile; one torch thread; Agg."""
+"""Shared test settings: a fast, deterministic hypothesis profile; the course's threads; Agg."""
 from __future__ import annotations
 
 import os
@@ -28,8 +28,9 @@ settings.register_profile(
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "course"))
 
-# One intra-op thread per pytest worker: `make unit` runs two workers on two cores.
-torch.set_num_threads(1)
+# One thread per pytest worker (`make unit` runs two workers on two cores): importing the
+# package applies the course's one thread setting (lectures_lib/runtime.py).
+import lectures_lib  # noqa: E402,F401
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """Tests for lectures_lib.family (Chapter 3): the measured property table, the RReLU and
 PReLU helpers, SELU's mean-field map, the fair-comparison runner and the explorer."""
+import dataclasses
 import math
 
 import matplotlib
@@ -114,12 +115,16 @@ def test_format_family_table(table):
 
 
 def test_relative_cost_shape_and_baseline():
+    before = torch.get_num_threads()
     torch.set_num_threads(2)
-    threads = torch.get_num_threads()
-    cost = L.relative_cost(["relu", "swish", "gelu"], n=1024, repeats=3)
+    try:
+        threads = torch.get_num_threads()
+        cost = L.relative_cost(["relu", "swish", "gelu"], n=1024, repeats=3)
+        assert torch.get_num_threads() == threads  # restored
+    finally:
+        torch.set_num_threads(before)  # back to the course's setting for later tests
     assert list(cost) == ["relu", "swish", "gelu"]
     assert cost["relu"] == 1.0 and all(v > 0 for v in cost.values())
-    assert torch.get_num_threads() == threads  # restored
     with pytest.raises(ValueError, match="activation must be one of"):
         L.relative_cost(["nope"], n=16, repeats=1)
 
@@ -264,3 +269,10 @@ def test_draw_activation():
     with pytest.raises(ValueError, match="param must be in"):
         L.draw_activation(ax, "elu", -1.0)
     plt.close(fig)
+
+
+def test_format_family_table_never_prints_a_negative_zero():
+    row = L.family_table({"tanh": L.FAMILY["tanh"]})[0]
+    tiny_negative = dataclasses.replace(row, mean_normal=-1e-17)
+    assert " -0.000 " not in L.format_family_table([tiny_negative])
+    assert " 0.000 " in L.format_family_table([tiny_negative])
