@@ -1,7 +1,10 @@
 """Helpers for the book pages themselves: glued numbers and checked claims."""
 from __future__ import annotations
 
-__all__ = ["glue_number", "claim", "show_source", "spread"]
+import math
+
+__all__ = ["glue_number", "claim", "show_source", "spread", "roundoff",
+           "format_run"]
 
 # myst-nb's glue prefix: a display output under this MIME prefix is stored in the notebook
 # but hidden; ``{glue:text}`name``` in the prose pastes it at build time.
@@ -65,3 +68,36 @@ def spread(values, digits: int = 3) -> str:
     sd = statistics.stdev(values) if len(values) > 1 else 0.0
     return (f"{statistics.mean(values):.{digits}f} ± {sd:.{digits}f} "
             f"({min(values):.{digits}f}–{max(values):.{digits}f}, n={len(values)})")
+
+
+def roundoff(value: float, bound: float = 1e-12, fmt: str = ".1e") -> str:
+    """A residual that should be round-off, printed as the bound it meets: ``'< 1e-12'``.
+
+    Round-off digits are not a portable fact (``4.4e-16`` on one CPU, ``8.9e-16`` on another);
+    the bound is. A value at or above the bound is printed with ``fmt``, so a real error shows.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"value must be a real number, got {value!r}")
+    if isinstance(bound, bool) or not isinstance(bound, (int, float)) \
+            or not math.isfinite(bound) or bound <= 0:
+        raise ValueError(f"bound must be a finite number > 0, got {bound!r}")
+    if math.isfinite(value) and abs(value) < bound:
+        return f"< {bound:g}"
+    return format(value, fmt)
+
+
+def format_run(value: float, fmt: str = ".2f", limit: float = math.inf) -> str:
+    """A number from a training run, as text; ``'diverged'`` when the run blew up.
+
+    A loss or weight norm that overflowed is ``nan`` on one CPU and a 12-digit number on
+    another: neither is a fact worth printing. Non-finite values, and finite ones beyond
+    ``limit`` in size, print as ``'diverged'``; others with ``fmt``.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"value must be a real number, got {value!r}")
+    if isinstance(limit, bool) or not isinstance(limit, (int, float)) \
+            or math.isnan(limit) or limit <= 0:
+        raise ValueError(f"limit must be a number > 0 (inf for none), got {limit!r}")
+    if not math.isfinite(value) or abs(value) > limit:
+        return "diverged"
+    return format(value, fmt)

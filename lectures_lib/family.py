@@ -263,7 +263,9 @@ def format_family_table(rows: Sequence[ActivationProperties],
     head = head.rstrip()
     lines = [head, "-" * len(head)]
     for r in rows:
-        line = (f"{r.name:<11} {r.range_str:<15} {r.mean_normal:>7.3f} {r.var_normal:>8.3f} "
+        # round, then add 0.0: a mean of -1e-17 prints as 0.000 on every CPU, never -0.000
+        mean = round(r.mean_normal, 3) + 0.0
+        line = (f"{r.name:<11} {r.range_str:<15} {mean:>7.3f} {r.var_normal:>8.3f} "
                 f"{yn(r.zero_centred):>7} {yn(r.smooth):>6} {yn(r.monotonic):>6} {r.saturates:>9} "
                 f"{yn(r.dying):>5}  {r.cost:<12}")
         if cost_ratio is not None:

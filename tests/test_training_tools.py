@@ -302,3 +302,27 @@ def test_course_style_and_colours():
     assert matplotlib.rcParams["savefig.dpi"] == 90
     assert L.color_for("relu") == L.COLORS["relu"] and L.color_for("unknown") == "#999999"
     assert len(set(L.PALETTE)) == len(L.PALETTE) == 8
+
+
+def test_roundoff_prints_a_bound_below_it_and_the_value_above():
+    assert L.roundoff(4.4e-16) == "< 1e-12" and L.roundoff(-8.9e-16) == "< 1e-12"
+    assert L.roundoff(0.0) == "< 1e-12"
+    assert L.roundoff(3e-9) == "3.0e-09"  # a real error is shown, not hidden
+    assert L.roundoff(2e-7, bound=1e-6) == "< 1e-06"
+    assert L.roundoff(0.25, fmt=".2g") == "0.25"
+    assert L.roundoff(float("nan")) == "nan"
+    with pytest.raises(TypeError, match="value must be a real number"):
+        L.roundoff("1e-16")
+    with pytest.raises(ValueError, match="bound must be .* got -1"):
+        L.roundoff(1e-16, bound=-1)
+
+
+def test_format_run_prints_diverged_runs_as_diverged():
+    assert L.format_run(0.4567) == "0.46" and L.format_run(12.0, ".0f") == "12"
+    assert L.format_run(float("nan")) == "diverged" and L.format_run(-math.inf) == "diverged"
+    assert L.format_run(431596960.0, ".0%", limit=100) == "diverged"  # finite, but blown up
+    assert L.format_run(2.4, ".0%", limit=100) == "240%"
+    with pytest.raises(TypeError, match="value must be a real number"):
+        L.format_run(None)
+    with pytest.raises(ValueError, match="limit must be .* got 0"):
+        L.format_run(1.0, limit=0)
