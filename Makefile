@@ -1,6 +1,7 @@
 # The course's commands. Everything runs inside .venv/ in the repo root.
 #   make book   set up (if needed) and build the static site into _build/html/
-#   make test   set up (if needed), unit tests, nbval over every notebook, strict site build
+#   make test   set up (if needed), fingerprints, unit tests, nbval over every notebook (natively
+#               and under the portability probe), assignment check, strict site build and check
 #   make lab    JupyterLab on the book, for students
 #   make execute NB=book/X.ipynb   re-run a notebook and store its outputs
 #   make assignments   student notebooks + autograder under _build/assignments/
@@ -16,13 +17,16 @@ JB_FLAGS := -W -n --keep-going
 NOTEBOOKS := $(wildcard book/*.ipynb)
 # Two cores: one pytest worker per core; loadfile keeps each notebook in one worker.
 XDIST := -n 2 --dist loadfile
-# The networks here are small: one BLAS/OpenMP thread per process is as fast, avoids
-# oversubscribing 2 cores when two pytest workers run, and keeps float results identical
-# between `make execute` (which stores outputs) and `make nbval` (which compares them).
-export OMP_NUM_THREADS := 1
-export MKL_NUM_THREADS := 1
+# Threads: importing lectures_lib sets one thread per process (lectures_lib/runtime.py), the
+# same in JupyterLab as here, so the Makefile sets none.
+NBVAL := $(BIN)/python -m pytest --nbval --nbval-current-env \
+  --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 120 $(XDIST) -q \
+  -p no:cacheprovider
+# The portability probe: another kernel path, as another CPU family would take (PyTorch's
+# generic kernels, MKL's AVX2 code). One definition, read by the Makefile and the tests.
+PROBE_ENV := $(shell cat tests/probe.env)
 
-.PHONY: setup vendor book test unit nbval assignments assignments-check site site-check lab bench execute clean distclean
+.PHONY: setup vendor book test unit fingerprints nbval nbval-probe assignments assignments-check site site-check lab bench execute clean distclean
 
 setup: $(STAMP)
 
@@ -61,7 +65,9 @@ book: $(STAMP) vendor
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
 	@echo "The site is at: $(CURDIR)/_build/html/index.html"
 
-test: unit nbval assignments-check site-check
+# Stale outputs first (cheap, and every later step trusts the stored outputs), then the
+# notebooks natively and under the probe: both must pass on any CPU.
+test: fingerprints unit nbval nbval-probe assignments-check site-check
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests $(XDIST) -q --ignore tests/test_assignments_book.py
@@ -74,10 +80,18 @@ assignments: $(STAMP)
 assignments-check: $(STAMP)
 	$(BIN)/python -m pytest tests/test_assignments_book.py -n 2 --dist load -q
 
+# Each notebook's stored outputs must come from its current code, package and pins.
+fingerprints: $(STAMP)
+	$(BIN)/python -m lectures_lib.fingerprint check $(NOTEBOOKS)
+
+# Every notebook re-executed and compared with its stored outputs. Cells tagged
+# nbval-ignore-output (float32 training runs, Monte Carlo, timings) are run and their claims
+# asserted, but their digits are not compared: they differ between CPU families.
 nbval: $(STAMP)
-	$(BIN)/python -m pytest --nbval --nbval-current-env \
-	  --nbval-sanitize-with tests/nbval_sanitize.cfg \
-	  --nbval-cell-timeout 120 $(XDIST) -q -p no:cacheprovider $(NOTEBOOKS)
+	$(NBVAL) $(NOTEBOOKS)
+
+nbval-probe: $(STAMP)
+	env $(PROBE_ENV) $(NBVAL) $(NOTEBOOKS)
 
 site: book
 
@@ -87,10 +101,12 @@ site-check: site
 	@command -v chromium >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; else echo "ERROR: the site check needs Debian's chromium package (apt-get install chromium)" >&2; exit 1; fi; }
 	$(BIN)/python tests/site_check.py _build/html --screenshot _build/site-check/chapter1.png
 
-# Re-run notebooks in place and store their outputs: make execute NB=book/01_sigmoid_tanh.ipynb
+# Re-run notebooks in place, store their outputs and stamp their fingerprint:
+#   make execute NB=book/01_sigmoid_tanh.ipynb
 execute: $(STAMP)
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	  --ExecutePreprocessor.timeout=600 $(or $(NB),$(NOTEBOOKS))
+	$(BIN)/python -m lectures_lib.fingerprint stamp $(or $(NB),$(NOTEBOOKS))
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab book/
