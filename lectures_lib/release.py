@@ -127,8 +127,8 @@ def check_release(version: str, changelog: Path = ROOT / "CHANGELOG.md") -> None
     check_version(version)
     if version != __version__:
         raise ValueError(f"version {version} differs from lectures_lib.__version__ = "
-                         f"{__version__}: bump __version__ (and CHANGELOG.md) in a "
-                         f"commit, then tag that commit v{__version__}")
+                         f"{__version__}: set __version__ to {version} and add its "
+                         f"CHANGELOG.md entry in a commit, then tag it v{version}")
     changelog_section(version, changelog)
 
 
@@ -173,9 +173,9 @@ def bundle(version: str, out: Path, build: Path = ROOT / "_build") -> list[Path]
     if not wheel.is_file():
         raise ValueError(f"no wheel {wheel} (run make wheel)")
     shutil.copy2(wheel, out / names["wheel"])
-    stem = f"{ARCHIVE_PREFIX}-{version}"
-    _archive(build / "html", out / names["site"], f"{stem}-site")
-    _archive(build / "assignments", out / names["assignments"], f"{stem}-assignments")
+    for part in ("site", "assignments"):  # the folder inside is named like the archive
+        source = build / ("html" if part == "site" else part)
+        _archive(source, out / names[part], names[part].removesuffix(".tar.gz"))
     (out / names["notes"]).write_text(changelog_section(version))
     files = [out / names[k] for k in ("wheel", "site", "assignments", "notes")]
     sums = "".join(f"{_sha256(f)}  {f.name}\n" for f in files)
