@@ -1,11 +1,14 @@
 # The course's commands. Everything runs inside .venv/ in the repo root.
 #   make book   set up (if needed) and build the static site into _build/html/
-#   make test   set up (if needed), fingerprints, unit tests, nbval over every notebook (natively
-#               and under the portability probe), assignment check, strict site build and check
+#   make test   set up (if needed), lint, fingerprints, unit tests, nbval over every notebook
+#               (natively and under the portability probe), assignment check, strict site
+#               build and check
+#   make lint   static checks (the GitHub workflows: actionlint and zizmor, offline)
 #   make lab    JupyterLab on the book, for students
 #   make execute NB=book/X.ipynb   re-run a notebook and store its outputs
 #   make assignments   student notebooks + autograder under _build/assignments/
 #   make bench  reference implementations vs PyTorch's native ones
+#   make release VERSION=X.Y.Z   wheel, site and assignment archives under _build/release/
 #   make clean  remove build output (keeps .venv/; `make distclean` removes it too)
 
 SHELL := /bin/bash
@@ -26,7 +29,7 @@ NBVAL := $(BIN)/python -m pytest --nbval --nbval-current-env \
 # generic kernels, MKL's AVX2 code). One definition, read by the Makefile and the tests.
 PROBE_ENV := $(shell cat tests/probe.env)
 
-.PHONY: setup vendor book test unit fingerprints nbval nbval-probe assignments assignments-check site site-check lab bench execute clean distclean
+.PHONY: setup vendor wheel book test lint lint-workflows unit fingerprints nbval nbval-probe assignments assignments-check site site-check lab bench execute release clean distclean
 
 setup: $(STAMP)
 
@@ -60,14 +63,35 @@ $(VENDOR)/.stamp: $(NPM_STAMP)
 	echo '(function () { var s = document.currentScript.src; require.config({baseUrl: s.slice(0, s.lastIndexOf("/") + 1)}); })();' >> $(VENDOR)/require.js
 	@touch $@
 
-book: $(STAMP) vendor
+# The lectures_lib wheel that the site publishes at _static/wheels/ (html_extra_path), with
+# an index.json naming it; built offline from the pinned environment (--no-isolation).
+WHEELS := _build/wheels/_static/wheels
+
+wheel: $(STAMP)
+	rm -rf _build/wheels
+	$(BIN)/python -m build --wheel --no-isolation --outdir $(WHEELS) .
+	rm -rf build
+	$(BIN)/python -m lectures_lib.release wheel-index $(WHEELS)
+
+book: $(STAMP) vendor wheel
 	$(BIN)/python -m lectures_lib.buildinfo --book book --out book/_generated/build_info.md
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
 	@echo "The site is at: $(CURDIR)/_build/html/index.html"
 
-# Stale outputs first (cheap, and every later step trusts the stored outputs), then the
-# notebooks natively and under the probe: both must pass on any CPU.
-test: fingerprints unit nbval nbval-probe assignments-check site-check
+# Lint and stale outputs first (cheap, and every later step trusts the stored outputs), then
+# the notebooks natively and under the probe: both must pass on any CPU.
+test: lint fingerprints unit nbval nbval-probe assignments-check site-check
+
+# Static checks; append more linters to LINTERS. The workflows: actionlint (with the
+# pinned shellcheck on run: scripts) and zizmor's security audits, offline (no GitHub API).
+LINTERS := lint-workflows
+WORKFLOWS := $(wildcard .github/workflows/*.yml)
+
+lint: $(LINTERS)
+
+lint-workflows: $(STAMP)
+	$(BIN)/actionlint -shellcheck=$(BIN)/shellcheck -pyflakes= $(WORKFLOWS)
+	$(BIN)/zizmor --offline --no-progress .github/workflows
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests $(XDIST) -q --ignore tests/test_assignments_book.py
@@ -114,8 +138,18 @@ lab: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_reference.py
 
+# A release, as the release workflow makes it on a tag vX.Y.Z (the same commands): VERSION
+# must equal lectures_lib.__version__ and have a CHANGELOG.md entry (a tag names the code
+# it tags, so this checks rather than sets the version). Run `make test` before tagging.
+release: $(STAMP)
+	@test -n "$(VERSION)" || { echo "usage: make release VERSION=X.Y.Z" >&2; exit 1; }
+	$(BIN)/python -m lectures_lib.release check "$(VERSION)"
+	rm -rf _build/release _build/assignments
+	$(MAKE) book assignments
+	$(BIN)/python -m lectures_lib.release bundle "$(VERSION)" _build/release
+
 clean:
-	rm -rf _build book/_generated .pytest_cache .hypothesis
+	rm -rf _build build book/_generated .pytest_cache .hypothesis
 	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
 
 distclean: clean

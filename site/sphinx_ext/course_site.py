@@ -5,8 +5,44 @@
   the page's script list.
 - pydata-sphinx-theme logs "Got invalid theme mode" on a reader's first visit unless a
   default mode is set; we set it (the reader can still switch).
+- The footer names the version of `lectures_lib` and the commit the site was built from
+  (lectures_lib.release.version_line: the version has one source, `__version__`).
+- `404.html`, which GitHub Pages serves for any missing address, at any depth: so it is
+  one self-contained page (no stylesheet, script or image to resolve relative to an
+  unknown depth) whose links are absolute, built from `html.baseurl`.
 """
 from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from lectures_lib.release import version_line
+
+NOT_FOUND = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Page not found - {title}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 40rem; margin: 4rem auto;
+       padding: 0 1rem; color: #1a1a1a; line-height: 1.5; }}
+a {{ color: #0b57b0; }}
+footer {{ margin-top: 3rem; color: #555; font-size: 0.9rem; }}
+</style>
+</head>
+<body>
+<main>
+<h1>Page not found</h1>
+<p>There is no page at this address in <em>{title}</em>. It may have moved when the
+chapters were renumbered.</p>
+<p><a href="{home}">Go to the course's first page</a>, or
+<a href="{home}search.html">search the course</a>.</p>
+</main>
+<footer>{version}</footer>
+</body>
+</html>
+"""
 
 
 def _dedupe_scripts(app, pagename, templatename, context, doctree):
@@ -28,8 +64,29 @@ def _default_mode(app, config):
     config.html_context = {**(config.html_context or {}), "default_mode": "light"}
 
 
+def _version_footer(app, config):
+    line = html.escape(version_line(Path(app.srcdir)))
+    options = dict(config.html_theme_options or {})
+    extra = options.get("extra_footer") or ""
+    options["extra_footer"] = f"{extra}<p class=\"course-version\">{line}</p>"
+    config.html_theme_options = options
+
+
+def _write_not_found(app, exception):
+    if exception is not None or app.builder.format != "html":
+        return
+    home = app.config.html_baseurl or "/"
+    title = app.config.html_title or app.config.project
+    page = NOT_FOUND.format(title=html.escape(title),
+                            home=html.escape(home, quote=True),
+                            version=html.escape(version_line(Path(app.srcdir))))
+    (Path(app.outdir) / "404.html").write_text(page)
+
+
 def setup(app):
     app.connect("config-inited", _default_mode)
+    app.connect("config-inited", _version_footer)
+    app.connect("build-finished", _write_not_found)
     # last: other extensions add scripts during html-page-context too
     app.connect("html-page-context", _dedupe_scripts, priority=999)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
