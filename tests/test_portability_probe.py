@@ -50,8 +50,10 @@ def raw_loss_notebook(tmp_path_factory) -> Path:
     nb = new_notebook(cells=[new_code_cell(RAW_LOSS)])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
-    native = {k: v for k, v in os.environ.items() if k not in PROBE_ENV}
-    NotebookClient(nb, timeout=120, kernel_name="python3", env=native).execute()
+    with pytest.MonkeyPatch.context() as env:  # the kernel inherits this process's environment
+        for name in PROBE_ENV:
+            env.delenv(name, raising=False)
+        NotebookClient(nb, timeout=120, kernel_name="python3").execute()
     nbformat.write(nb, path)
     return path
 
