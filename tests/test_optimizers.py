@@ -8,7 +8,7 @@ from torch import nn
 
 import lectures_lib as L
 
-STEPS = 120
+STEPS = 100  # the issue asks for at least 100 steps
 
 SETTINGS = [
     ("sgd", dict(lr=0.05)),
