@@ -9,6 +9,7 @@ per module:
 - ``dropout``         standard and inverted dropout (Chapter 6)
 - ``maxout``          maxout units (Chapter 7)
 - ``batchnorm``       batch normalization, forward and hand-written backward (Chapter 8)
+- ``optimizers``      SGD, momentum, AdaGrad, RMSProp, Adam, AdamW, clipping (Chapter 9)
 - ``gradcheck``       numerical gradients, relative error
 - ``diagnostics``     dead units, gradient norms, saturation, update ratios (via hooks)
 - ``runtime``         the one thread setting, applied on import
@@ -32,6 +33,8 @@ from .linear_models import *  # noqa: F401,F403
 from .maxout import *  # noqa: F401,F403
 from .models import *  # noqa: F401,F403
 from .noise import *  # noqa: F401,F403
+from .optim_analysis import *  # noqa: F401,F403
+from .optimizers import *  # noqa: F401,F403
 from .piecewise import *  # noqa: F401,F403
 from .plotting import *  # noqa: F401,F403
 from .propagation import *  # noqa: F401,F403

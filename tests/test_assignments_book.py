@@ -19,8 +19,9 @@ BOOK = Path(__file__).resolve().parent.parent / "book"
 CHAPTERS = sorted(p.stem for p in BOOK.glob("*.ipynb")
                   if assign.exercise_spec(nbformat.read(p, as_version=4), p.stem).exercises)
 
-# A subtle mistake per solution cell: (text in the reference solution, replacement).
-# Every graded exercise must have one, so that a wrong answer is shown to lose points.
+# A subtle mistake per solution cell: (text in the reference solution, replacement), or a
+# list of them, each graded on its own. Every graded exercise must have one, so that a wrong
+# answer is shown to lose points.
 MUTATIONS = {
     # a sign slip in the derivative
     "ch1-sigmoid-solution": ("return s * (1 - s)", "return s * (1 + s)"),
@@ -36,7 +37,21 @@ MUTATIONS = {
     # backward pass missing the path through the batch variance
     "ch8-batchnorm-solution": ("dx = (g - g.mean(dim=0) - x_hat * (g * x_hat).mean(dim=0)) * inv_std",
                                "dx = (g - g.mean(dim=0)) * inv_std"),
+    "ch9-adam-solution": [
+        # no bias correction: the raw averages m and v in the update
+        ("param = param - lr * m_hat / (torch.sqrt(v_hat) + eps)",
+         "param = param - lr * m / (torch.sqrt(v) + eps)"),
+        # eps inside the square root
+        ("param = param - lr * m_hat / (torch.sqrt(v_hat) + eps)",
+         "param = param - lr * m_hat / torch.sqrt(v_hat + eps)"),
+    ],
 }
+
+
+def _mutations(solution_id):
+    """The list of (old, new) mutations for a solution cell."""
+    mutations = MUTATIONS[solution_id]
+    return mutations if isinstance(mutations, list) else [mutations]
 
 
 @pytest.fixture(scope="module")
@@ -111,8 +126,9 @@ def test_student_notebook_runs_except_exercises(generated, chapter):
             pytest.fail(f"test cell {i} passed in the student version: its exercise is not stubbed")
 
 
-def _filled(chapter, generated, tmp_path, mutate=None):
-    """The student notebook with every stub replaced by the reference solution (one mutated)."""
+def _filled(chapter, generated, tmp_path, mutate=None, which=0):
+    """The student notebook with every stub replaced by the reference solution (one mutated,
+    with its mutation number ``which``)."""
     reference = {c.metadata["nbgrader"]["grade_id"]: c.source
                  for c in nbformat.read(BOOK / f"{chapter}.ipynb", as_version=4).cells
                  if c.get("metadata", {}).get("nbgrader", {}).get("solution")}
@@ -122,10 +138,10 @@ def _filled(chapter, generated, tmp_path, mutate=None):
         if gid in reference:
             cell.source = reference[gid]
             if gid == mutate:
-                old, new = MUTATIONS[gid]
+                old, new = _mutations(gid)[which]
                 assert old in cell.source, f"mutation for {gid} does not match its solution"
                 cell.source = cell.source.replace(old, new)
-    path = tmp_path / f"{chapter}-{mutate or 'reference'}.ipynb"
+    path = tmp_path / f"{chapter}-{mutate or 'reference'}-{which}.ipynb"
     nbformat.write(nb, path)
     return path
 
@@ -138,7 +154,10 @@ def test_grades_stub_reference_and_wrong(generated, chapter, tmp_path):
     full, notes = grade.grade(_filled(chapter, generated, tmp_path), spec)
     assert sum(r.earned for r in full) == spec.total, (full, notes)
     for e in spec.exercises:
-        wrong, _ = grade.grade(_filled(chapter, generated, tmp_path, mutate=e.solution_id), spec)
-        lost = {r.name: r.points - r.earned for r in wrong}
-        assert lost[e.name] == e.points, f"a wrong {e.name} kept its points: {wrong}"
-        assert sum(lost.values()) == e.points, f"a wrong {e.name} cost other exercises points: {wrong}"
+        for which in range(len(_mutations(e.solution_id))):
+            wrong, _ = grade.grade(_filled(chapter, generated, tmp_path, mutate=e.solution_id,
+                                           which=which), spec)
+            lost = {r.name: r.points - r.earned for r in wrong}
+            assert lost[e.name] == e.points, f"a wrong {e.name} ({which}) kept its points: {wrong}"
+            assert sum(lost.values()) == e.points, \
+                f"a wrong {e.name} ({which}) cost other exercises points: {wrong}"

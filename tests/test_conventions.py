@@ -122,3 +122,101 @@ def test_kaiming_normal_default_is_he_and_linear_is_lecun():
 def test_noise_penalty_has_the_square():
     w = torch.tensor([-2.0, 1.0])
     assert L.noise_l2_penalty(w, 0.5).item() == pytest.approx(0.25 * (4 + 1))
+
+
+# Optimizers (book/conventions.md, "Optimizers"; Chapter 9)
+
+def _param(values):
+    return nn.Parameter(torch.tensor(values, dtype=torch.float64))
+
+
+def _step(opt, p, grad):
+    p.grad = torch.tensor(grad, dtype=torch.float64)
+    opt.step()
+    return p.detach().clone()
+
+
+def test_pytorch_momentum_buffer_is_multiplied_by_the_current_lr():
+    for make in (torch.optim.SGD, L.SGD):
+        p = _param([1.0])
+        opt = make([p], lr=0.1, momentum=0.9)
+        _step(opt, p, [1.0])  # b = g = 1 at the first step: p = 1 - 0.1
+        assert p.item() == pytest.approx(0.9, abs=1e-15)
+        for group in getattr(opt, "param_groups", []):
+            group["lr"] = 0.01
+        if isinstance(opt, L.SGD):
+            opt.defaults["lr"] = 0.01
+        _step(opt, p, [1.0])  # b = 0.9 * 1 + 1 = 1.9, times the NEW lr
+        assert p.item() == pytest.approx(0.9 - 0.01 * 1.9, abs=1e-15)
+    # (the textbook's velocity would keep the old lr inside: 0.9 + 0.9 * (-0.1) - 0.01 * 1)
+
+
+def test_nesterov_form_and_its_requirements():
+    for make in (torch.optim.SGD, L.SGD):
+        p = _param([1.0])
+        opt = make([p], lr=0.1, momentum=0.9, nesterov=True)
+        _step(opt, p, [1.0])  # b = 1; step g + mu * b = 1.9
+        assert p.item() == pytest.approx(1 - 0.1 * 1.9, abs=1e-15)
+        with pytest.raises(ValueError):
+            make([p], lr=0.1, momentum=0.0, nesterov=True)
+
+
+def test_adam_eps_is_added_to_the_root_of_the_corrected_second_moment():
+    g = 1e-8  # comparable to eps, so its place matters
+    for make in (torch.optim.Adam, L.Adam):
+        p = _param([0.0])
+        opt = make([p], lr=1.0)
+        assert opt.defaults["eps"] == 1e-8
+        _step(opt, p, [g])  # m_hat = g, v_hat = g^2
+        assert p.item() == pytest.approx(-g / (g + 1e-8), rel=1e-12)
+
+
+def test_rmsprop_and_adagrad_eps_sit_outside_the_root():
+    g = 1e-4
+    p = _param([0.0])
+    opt = torch.optim.RMSprop([p], lr=1.0, eps=1e-3)
+    _step(opt, p, [g])
+    assert p.item() == pytest.approx(-g / (math.sqrt(0.01 * g * g) + 1e-3), rel=1e-12)
+    q = _param([0.0])
+    _step(L.RMSprop([q], lr=1.0, eps=1e-3), q, [g])
+    assert q.item() == pytest.approx(p.item(), rel=1e-12)
+    for make in (torch.optim.Adagrad, L.Adagrad):
+        r = _param([0.0])
+        _step(make([r], lr=1.0, eps=1e-3), r, [g])
+        assert r.item() == pytest.approx(-g / (g + 1e-3), rel=1e-12)
+
+
+def test_adam_weight_decay_is_l2_and_adamw_is_decoupled():
+    for adam, adamw in ((torch.optim.Adam, torch.optim.AdamW), (L.Adam, L.AdamW)):
+        p, q = _param([2.0]), _param([2.0])
+        _step(adam([p], lr=0.01, weight_decay=0.1), p, [0.0])
+        _step(adamw([q], lr=0.01, weight_decay=0.1), q, [0.0])
+        assert p.item() == pytest.approx(2.0 - 0.01, rel=1e-9)  # L2 through Adam: a full step
+        assert q.item() == pytest.approx(2.0 * (1 - 0.01 * 0.1), rel=1e-12)  # decoupled, times lr
+
+
+def test_optimizer_defaults():
+    import inspect
+
+    expected = {"SGD": dict(lr=1e-3, momentum=0.0, dampening=0.0, nesterov=False),
+                "Adagrad": dict(lr=1e-2, eps=1e-10, initial_accumulator_value=0.0),
+                "RMSprop": dict(lr=1e-2, alpha=0.99, eps=1e-8, momentum=0.0, centered=False),
+                "Adam": dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0),
+                "AdamW": dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2)}
+    for name, defaults in expected.items():
+        for cls in (getattr(torch.optim, name), getattr(L, name)):
+            params = inspect.signature(cls.__init__).parameters
+            for key, value in defaults.items():
+                assert params[key].default == value, (cls, key)
+
+
+def test_clip_grad_norm_uses_one_joint_norm():
+    for clip in (torch.nn.utils.clip_grad_norm_, L.clip_grad_norm):
+        a, b = _param([0.0, 0.0]), _param([0.0])
+        a.grad = torch.tensor([3.0, 0.0], dtype=torch.float64)
+        b.grad = torch.tensor([4.0], dtype=torch.float64)
+        total = clip([a, b], 1.0)
+        assert float(total) == pytest.approx(5.0)  # the norm before clipping, over both
+        scale = 1.0 / (5.0 + 1e-6)
+        assert a.grad[0].item() == pytest.approx(3.0 * scale, rel=1e-12)
+        assert b.grad[0].item() == pytest.approx(4.0 * scale, rel=1e-12)

@@ -63,7 +63,7 @@ def test_other_signatures():
 # (import_module: ``lectures_lib.dropout`` the attribute is the function, not the module)
 REFERENCE_MODULES = [importlib.import_module(f"lectures_lib.{name}") for name in
                      ["activations", "batchnorm", "diagnostics", "dropout", "gradcheck",
-                      "initialization", "maxout", "noise"]]
+                      "initialization", "maxout", "noise", "optimizers", "optim_analysis"]]
 
 
 @pytest.mark.parametrize("module", REFERENCE_MODULES, ids=lambda m: m.__name__.split(".")[-1])
