@@ -1,6 +1,11 @@
 """Helpers for the book pages themselves: glued numbers and checked claims."""
 from __future__ import annotations
 
+import numpy as np
+import torch
+
+from ._checks import _got, check_int, check_real, check_str
+
 __all__ = ["glue_number", "claim", "show_source", "spread"]
 
 # myst-nb's glue prefix: a display output under this MIME prefix is stored in the notebook
@@ -28,10 +33,9 @@ def glue_number(name: str, value: float, digits: int = 2):
     Rounding first keeps the stored output (which nbval compares) free of float noise.
     Returns the rounded value, so a claim cell can assert on what the reader sees.
     """
-    if isinstance(value, bool):
-        raise TypeError(f"value must be a number, got a bool for {name!r}")
-    if isinstance(digits, bool) or not isinstance(digits, int) or digits < 0:
-        raise ValueError(f"digits must be an int >= 0, got {digits!r}")
+    check_str(name, "name")
+    value = check_real(value, "value")
+    digits = check_int(digits, "digits", minimum=0, maximum=15)
     rounded = round(float(value), digits) if digits > 0 else int(round(float(value)))
     _glue(name, rounded)
     return rounded
@@ -41,17 +45,33 @@ def claim(condition: bool, statement: str) -> None:
     """Assert a claim the prose makes; print it when it holds, fail loudly when it does not.
 
     The printed line is stored in the notebook and compared by nbval, so the page shows
-    exactly which claims were checked.
+    exactly which claims were checked. ``condition`` must be a real boolean: a bool, a
+    numpy bool or a 0-d bool tensor (a float such as NaN is not a truth value).
     """
+    _check_condition(condition)
+    check_str(statement, "statement")
     if not condition:
         raise AssertionError(f"Claim no longer holds: {statement}")
     print(f"✓ {statement}")
+
+
+def _check_condition(condition) -> None:
+    if isinstance(condition, (bool, np.bool_)):
+        return
+    if (isinstance(condition, torch.Tensor) and condition.dtype == torch.bool
+            and condition.dim() == 0 and condition.device.type != "meta"):
+        return
+    raise TypeError(f"condition must be a bool, a numpy bool or a 0-d bool tensor, "
+                    f"{_got(condition)}")
 
 
 def show_source(obj) -> None:
     """Print the source of a package function or class, so a chapter shows the code it explains."""
     import inspect
 
+    if not (inspect.isfunction(obj) or inspect.isclass(obj) or inspect.ismethod(obj)
+            or inspect.ismodule(obj)):
+        raise TypeError(f"obj must be a function, class or module, {_got(obj)}")
     print(inspect.getsource(obj).rstrip())
 
 
@@ -59,9 +79,12 @@ def spread(values, digits: int = 3) -> str:
     """'mean ± std (min–max, n=...)' of a list of numbers, rounded for stored outputs."""
     import statistics
 
-    values = [float(v) for v in values]
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise TypeError(f"values must be a list of numbers, {_got(values)}")
+    values = [check_real(v, f"values[{i}]") for i, v in enumerate(values)]
     if not values:
-        raise ValueError("values must not be empty")
+        raise ValueError("values must not be empty, got an empty list")
+    digits = check_int(digits, "digits", minimum=0, maximum=15)
     sd = statistics.stdev(values) if len(values) > 1 else 0.0
     return (f"{statistics.mean(values):.{digits}f} ± {sd:.{digits}f} "
             f"({min(values):.{digits}f}–{max(values):.{digits}f}, n={len(values)})")
