@@ -20,6 +20,10 @@ import torch
 #: CPU: a larger value is a typo, refused before it hangs the notebook.
 MAX_COUNT = 10**7
 
+#: Real arguments (hyperparameters, bounds, thresholds) beyond this magnitude are typos:
+#: products of them overflow float32 (max 3.4e38) into inf and NaN.
+MAX_REAL = 1e12
+
 #: Seeds must be accepted by both numpy (0 <= seed < 2**32) and torch.manual_seed.
 MAX_SEED = 2**32 - 1
 
@@ -44,6 +48,8 @@ def check_real(value, name: str) -> float:
     value = float(value)
     if not math.isfinite(value):
         raise ValueError(f"{name} must be a finite number, got {value}")
+    if abs(value) > MAX_REAL:
+        raise ValueError(f"{name} must be at most {MAX_REAL:g} in magnitude, got {value:g}")
     return value
 
 
@@ -189,14 +195,16 @@ def check_batch(value, name: str = "x") -> torch.Tensor:
     return check_tensor(value, name, dims=2, finite=True, nonempty=True)
 
 
-def check_labels(value, name: str, n_rows: int, n_classes: int | None = None) -> torch.Tensor:
-    """Class labels: an int64 tensor of shape (n_rows,), each in [0, n_classes)."""
+def check_labels(value, name: str, n_rows: int, n_classes: int | None = None, *,
+                 rows_of: str = "x") -> torch.Tensor:
+    """Class labels: an int64 tensor of shape (n_rows,) (one per row of the input named
+    ``rows_of``), each in [0, n_classes)."""
     check_tensor(value, name, floating=False, dims=1)
     if value.dtype != torch.int64:
         raise TypeError(f"{name} must hold int64 class labels, got dtype {value.dtype}")
     if value.shape[0] != n_rows:
-        raise ValueError(f"{name} must have one label per row of x ({n_rows}), got shape "
-                         f"{tuple(value.shape)}")
+        raise ValueError(f"{name} must have one label per row of {rows_of} ({n_rows}), got "
+                         f"shape {tuple(value.shape)}")
     low = int(value.min()) if value.numel() else 0
     high = int(value.max()) if value.numel() else 0
     if low < 0 or (n_classes is not None and high >= n_classes):
@@ -227,12 +235,50 @@ def model_dtype(model: torch.nn.Module) -> torch.dtype:
                 torch.float32)
 
 
+def n_outputs(model) -> int | None:
+    """The width of the model's last ``nn.Linear`` (its number of classes), if any."""
+    if model is None:
+        return None
+    linears = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
+    return linears[-1].out_features if linears else None
+
+
 def check_model_input(model, x, name: str = "x") -> torch.Tensor:
-    """A model and its input batch: x is cast to the model's dtype (the course's float64
-    rule, book/conventions.md) after the checks of ``check_batch``."""
+    """A model and its input batch: x passes ``check_batch``, has as many columns as the
+    model's first layer reads, and is cast to the model's dtype (the course's float64
+    rule, book/conventions.md)."""
     check_module(model)
     x = check_batch(x, name)
+    first = next((m for m in model.modules() if hasattr(m, "in_features")), None)
+    if first is not None and x.shape[1] != first.in_features:
+        raise ValueError(f"{name} must have {first.in_features} columns (the model's input "
+                         f"width), got shape {tuple(x.shape)}")
     return x.to(model_dtype(model))
+
+
+def check_module_input(x, features: int, name: str = "x") -> torch.Tensor:
+    """The input of a layer's ``forward``: a finite (N, features) floating tensor."""
+    check_tensor(x, name, dims=2, nonempty=True)
+    if x.shape[1] != features:
+        raise ValueError(f"{name} must have {features} features (columns), got shape "
+                         f"{tuple(x.shape)}")
+    return x
+
+
+def check_split(value, name: str = "data"):
+    """A ``lectures_lib.Split`` (train / validation / test tensors)."""
+    from .data import Split
+
+    if not isinstance(value, Split):
+        raise TypeError(f"{name} must be a lectures_lib.Split (see load_digits_split), "
+                        f"{_got(value)}")
+    return value
+
+
+def check_callback_args(model, step) -> None:
+    """The arguments ``train`` passes to an ``after_step`` callback: a model and a step."""
+    check_module(model)
+    check_int(step, "step", minimum=0)
 
 
 def check_axes(value, name: str = "ax"):

@@ -145,7 +145,7 @@ def ensemble_comparison(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
     n_samples = max(ks) if n_samples is None else check_int(n_samples, "n_samples", minimum=1)
     if n_samples < max(ks):
         raise ValueError(f"n_samples must be >= max(ks) = {max(ks)}, got {n_samples}")
-    check_int(seed, "seed")
+    check_seed(seed)
     with torch.no_grad(), _modes(model, dropout_training=False):
         ws_acc, ws_loss = _acc_loss(F.softmax(model(x), dim=1), y)
     result = EnsembleComparison(ks, n_samples, ws_acc, ws_loss)
@@ -217,7 +217,7 @@ def ablation_accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, layer:
     module = _find_module(model, layer)
     check_int(n_repeats, "n_repeats", minimum=1)
     fractions = [check_range(f, "fractions[i]", 0.0, 1.0, high_open=True) for f in fractions]
-    gen = torch.Generator().manual_seed(check_int(seed, "seed"))
+    gen = torch.Generator().manual_seed(check_seed(seed))
     n_units = hidden_activations(model, x[:1], layer).shape[1]
     state = {"scale": None}
     handle = module.register_forward_hook(
@@ -419,7 +419,7 @@ def draw_dropout_mask(ax, drop_prob: float = 0.5, *, n_units: int = 16, n_masks:
     drop_prob = check_range(drop_prob, "drop_prob", 0.0, 1.0, high_open=True)
     check_int(n_units, "n_units", minimum=1)
     check_int(n_masks, "n_masks", minimum=1)
-    gen = torch.Generator().manual_seed(check_int(seed, "seed"))
+    gen = torch.Generator().manual_seed(check_seed(seed))
     x = 0.5 + torch.rand(n_units, generator=gen)
     one = dropout(x, drop_prob, True, generator=gen)
     many = dropout(x.expand(n_masks, n_units), drop_prob, True, generator=gen).mean(dim=0)
@@ -457,7 +457,7 @@ def draw_thinned_network(ax, sizes=(4, 6, 6, 3), drop_prob: float = 0.5, *,
         check_int(n, "sizes[i]", minimum=1)
     drop_prob = check_range(drop_prob, "drop_prob", 0.0, 1.0, high_open=True)
     input_drop_prob = check_range(input_drop_prob, "input_drop_prob", 0.0, 1.0, high_open=True)
-    gen = torch.Generator().manual_seed(check_int(seed, "seed"))
+    gen = torch.Generator().manual_seed(check_seed(seed))
     masks = []
     for i, n in enumerate(sizes):
         rate = input_drop_prob if i == 0 else (0.0 if i == len(sizes) - 1 else drop_prob)

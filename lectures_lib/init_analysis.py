@@ -92,7 +92,7 @@ def initializer_std_table(shape: Sequence[int] = (256, 1024), seed: int = 0,
         raise ValueError(f"shape must have at least 2 dimensions (fan_out, fan_in), got {shape}")
     for s in shape:
         check_int(s, "shape[i]", minimum=1)
-    check_int(seed, "seed")
+    check_seed(seed)
     names = list(INIT_FORMULAS) if names is None else list(names)
     rows = []
     for name in names:

@@ -11,7 +11,7 @@ from torch import nn
 
 from ._checks import (check_batch, check_bool, check_callable, check_choice, check_count,
                       check_labels, check_model_input, check_nonnegative, check_positive,
-                      check_range, check_real, check_seed, check_tensor)
+                      check_range, check_real, check_seed, check_tensor, n_outputs)
 
 __all__ = ["seed_everything", "History", "accuracy", "train"]
 
@@ -75,23 +75,19 @@ def _evaluate(model, x, y, loss_fn):
     return loss, acc
 
 
-def _check_targets(y, name: str, x: torch.Tensor, model: nn.Module | None = None):
+def _check_targets(y, name: str, x: torch.Tensor, model: nn.Module | None = None,
+                   x_name: str = "x"):
     """Class labels (int64, one per row of x) or regression targets (floats, same rows)."""
     if isinstance(y, torch.Tensor) and y.is_floating_point():
         check_tensor(y, name, finite=True)
-        if y.dim() == 0 or y.shape[0] != x.shape[0]:
-            raise ValueError(f"{name} must have one row per row of x ({x.shape[0]}), got "
-                             f"shape {tuple(y.shape)}")
+        n_out = n_outputs(model)
+        expected = (x.shape[0],) if n_out is None else (x.shape[0], n_out)
+        if tuple(y.shape[:len(expected)]) != expected or y.dim() < 1:
+            raise ValueError(f"{name} must be int64 class labels of shape (N,) or float "
+                             f"targets of shape {expected} for {x_name} of shape "
+                             f"{tuple(x.shape)}, got shape {tuple(y.shape)}")
         return y.to(x.dtype)
-    return check_labels(y, name, x.shape[0], _n_outputs(model))
-
-
-def _n_outputs(model: nn.Module | None) -> int | None:
-    """The width of the model's last Linear layer (its number of classes), if any."""
-    if model is None:
-        return None
-    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
-    return linears[-1].out_features if linears else None
+    return check_labels(y, name, x.shape[0], n_outputs(model), rows_of=x_name)
 
 
 def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
@@ -99,7 +95,7 @@ def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
 
     Shapes: x (N, D), y (N,) int64 class labels. (Chapter 1.)"""
     x = check_model_input(model, x)
-    check_labels(y, "y", x.shape[0], _n_outputs(model))
+    check_labels(y, "y", x.shape[0], n_outputs(model))
     return _evaluate(model, x, y, lambda out, t: torch.zeros(()))[1]
 
 
@@ -134,7 +130,8 @@ def train(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, x_val=None, y_v
                          f" and y_val={'a tensor' if y_val is not None else None}")
     if x_val is not None:
         x_val = check_model_input(model, x_val, "x_val")
-        y_val = _check_targets(y_val, "y_val", x_val, model if loss_fn is None else None)
+        y_val = _check_targets(y_val, "y_val", x_val, model if loss_fn is None else None,
+                               "x_val")
     steps = check_count(steps, "steps", minimum=0)
     batch_size = check_count(batch_size, "batch_size")
     eval_every = check_count(eval_every, "eval_every")

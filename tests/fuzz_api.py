@@ -325,7 +325,14 @@ def run_battery(key: str, func, factory, accepted) -> list[Outcome]:
 
     ``factory()`` gives fresh valid keyword arguments for each call; arguments it leaves
     out take their default, and are mutated from that default. ``accepted(key, arg, kind)``
-    is the reviewed list of inputs that are accepted on purpose (see fuzz_registry)."""
+    is the reviewed list of inputs that are accepted on purpose (see fuzz_registry).
+    The valid call runs first, without a time limit: it must succeed, and it warms up
+    lazy imports (the first optimizer step imports much of torch) outside the limit."""
+    target, kwargs = _target(func, factory())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        target(**kwargs)
+    _close_figures()
     outcomes = []
     for name, param in parameters(func).items():
         valid = factory()
