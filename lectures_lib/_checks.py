@@ -256,12 +256,16 @@ def check_model_input(model, x, name: str = "x") -> torch.Tensor:
     return x.to(model_dtype(model))
 
 
-def check_module_input(x, features: int, name: str = "x") -> torch.Tensor:
-    """The input of a layer's ``forward``: a finite (N, features) floating tensor."""
+def check_module_input(x, features: int, name: str = "x", dtype=None) -> torch.Tensor:
+    """The input of a layer's ``forward``: a non-empty (N, features) floating tensor, of
+    the layer's dtype if given (layers follow PyTorch: no silent cast, book/conventions.md)."""
     check_tensor(x, name, dims=2, nonempty=True)
     if x.shape[1] != features:
         raise ValueError(f"{name} must have {features} features (columns), got shape "
                          f"{tuple(x.shape)}")
+    if dtype is not None and x.dtype != dtype:
+        raise TypeError(f"{name} must have the layer's dtype {dtype}, got {x.dtype} (convert "
+                        f"x, or the layer with .to({x.dtype}))")
     return x
 
 

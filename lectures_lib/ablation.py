@@ -180,7 +180,7 @@ def windowed_final(history: History, metric: str, window: int) -> float:
         raise TypeError(f"history must be a History (from L.train), got {type(history).__name__}")
     if metric not in _METRICS:
         raise ValueError(f"metric must be one of {list(_METRICS)}, got {metric!r}")
-    check_int(window, "window", minimum=1)
+    window = check_count(window, "window", minimum=1)
     values = getattr(history, metric)
     if not values:
         raise ValueError(f"metric {metric!r} was not recorded in this history")
@@ -306,7 +306,7 @@ class AblationResult:
         and evaluation draws no random numbers, so this is exactly what a run with the shorter
         budget records (``steps`` must be an evaluated step: a multiple of ``eval_every``).
         Checks a result at 3/4 of its budget, say, without training again. (Chapter 10.)"""
-        check_int(steps, "steps", minimum=1)
+        steps = check_count(steps, "steps", minimum=1)
         if steps > self.steps or (steps % self.eval_every and steps != self.steps):
             raise ValueError(f"steps must be a multiple of eval_every ({self.eval_every}) no larger than the "
                              f"budget ({self.steps}), got {steps}")
@@ -384,7 +384,7 @@ def run_ablation(configs: Sequence[AblationConfig], data: Split, *, hidden: Sequ
     if not isinstance(hidden, Sequence) or not hidden:
         raise ValueError(f"hidden must list at least one hidden layer width, got {hidden!r}")
     for h in hidden:
-        check_int(h, "hidden[i]", minimum=1)
+        h = check_count(h, "hidden[i]", minimum=1)
     if not isinstance(seeds, Sequence) or not seeds:
         raise ValueError(f"seeds must be a non-empty list of ints, got {seeds!r}")
     for s in seeds:
@@ -396,7 +396,7 @@ def run_ablation(configs: Sequence[AblationConfig], data: Split, *, hidden: Sequ
     batch_size = check_count(batch_size, "batch_size")
     eval_every = check_count(eval_every, "eval_every")
     check_range(target, "target", 0.0, 1.0, low_open=True)
-    check_int(window, "window", minimum=1)
+    window = check_count(window, "window", minimum=1)
     n_evals = _n_evals(steps, eval_every)
     if window > n_evals:
         raise ValueError(f"window must be at most the number of evaluations after step 0 "

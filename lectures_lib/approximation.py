@@ -30,7 +30,7 @@ from typing import Callable, Sequence
 import torch
 from torch import nn
 
-from ._checks import check_int, check_positive, check_range, check_real, check_tensor, check_vector
+from ._checks import check_count, check_int, check_positive, check_range, check_real, check_tensor, check_vector
 from .diagnostics import capture_outputs
 from .models import make_activation, mlp
 from .plotting import PALETTE, color_for
@@ -60,7 +60,7 @@ def uniform_knots(n_relus: int, low: float = -3.0, high: float = 3.0) -> torch.T
     with the constant c, n ReLUs give a continuous piecewise-linear function with n pieces
     of equal width. Doubling n keeps every old knot (the fits are nested). (Chapter 2.)
     """
-    check_int(n_relus, "n_relus", minimum=1)
+    n_relus = check_count(n_relus, "n_relus", minimum=1)
     low, high = check_real(low, "low"), check_real(high, "high")
     if not high > low:
         raise ValueError(f"high must be > low, got low={low:g}, high={high:g}")
@@ -133,7 +133,7 @@ def relu_sum_errors(fn: Callable[[torch.Tensor], torch.Tensor], n_values: Sequen
 
     With nested knots (n doubling) the least-squares error cannot increase. (Chapter 2.)
     """
-    check_int(n_points, "n_points", minimum=2)
+    n_points = check_count(n_points, "n_points", minimum=2)
     if not callable(fn):
         raise TypeError(f"fn must be callable, got {type(fn).__name__}")
     x = torch.linspace(low, high, n_points, dtype=torch.float64)
@@ -202,7 +202,7 @@ class DeadUnitMonitor:
 
     def __init__(self, x: torch.Tensor, every: int = 10, types=(nn.ReLU, nn.LeakyReLU)):
         self.x = check_tensor(x, "x")
-        self.every = check_int(every, "every", minimum=1)
+        self.every = check_count(every, "every", minimum=1)
         self.types = types
         self.steps: list[int] = []
         self.fractions: list[float] = []
@@ -314,9 +314,9 @@ def steps_to_error_sweep(activation: str, x: torch.Tensor, y: torch.Tensor, *, d
     """
     make_activation(activation)
     check_tensor(x, "x")
-    check_int(depth, "depth", minimum=1)
-    check_int(width, "width", minimum=1)
-    check_int(max_steps, "max_steps", minimum=1)
+    depth = check_count(depth, "depth", minimum=1)
+    width = check_count(width, "width", minimum=1)
+    max_steps = check_count(max_steps, "max_steps", minimum=1)
     check_range(target_error, "target_error", 0.0, 1.0, high_open=True)
     if not lrs or not seeds:
         raise ValueError(f"lrs and seeds must be non-empty, got lrs={lrs!r}, seeds={seeds!r}")

@@ -26,7 +26,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ._checks import check_int, check_module, check_positive, check_range, check_tensor
+from ._checks import check_count, check_int, check_module, check_positive, check_range, check_tensor
 from .dropout import Dropout, dropout
 
 __all__ = [
@@ -90,7 +90,7 @@ def mc_dropout_predict(model: nn.Module, x: torch.Tensor, n_samples: int, *,
     """
     check_module(model)
     check_tensor(x, "x")
-    check_int(n_samples, "n_samples", minimum=1)
+    n_samples = check_count(n_samples, "n_samples", minimum=1)
     with _modes(model, dropout_training=True), _seeded(seed):
         return torch.stack([F.softmax(model(x), dim=1) for _ in range(n_samples)])
 
@@ -139,10 +139,10 @@ def ensemble_comparison(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
     """
     check_module(model)
     _check_xy(x, y)
-    ks = sorted(check_int(k, "ks[i]", minimum=1) for k in ks)
+    ks = sorted(check_count(k, "ks[i]", minimum=1) for k in ks)
     if not ks:
         raise ValueError("ks must list at least one number of samples")
-    n_samples = max(ks) if n_samples is None else check_int(n_samples, "n_samples", minimum=1)
+    n_samples = max(ks) if n_samples is None else check_count(n_samples, "n_samples", minimum=1)
     if n_samples < max(ks):
         raise ValueError(f"n_samples must be >= max(ks) = {max(ks)}, got {n_samples}")
     check_seed(seed)
@@ -215,7 +215,7 @@ def ablation_accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, layer:
     check_module(model)
     _check_xy(x, y)
     module = _find_module(model, layer)
-    check_int(n_repeats, "n_repeats", minimum=1)
+    n_repeats = check_count(n_repeats, "n_repeats", minimum=1)
     fractions = [check_range(f, "fractions[i]", 0.0, 1.0, high_open=True) for f in fractions]
     gen = torch.Generator().manual_seed(check_seed(seed))
     n_units = hidden_activations(model, x[:1], layer).shape[1]
@@ -278,7 +278,7 @@ def max_norm_callback(c: float | None = 3.0, *, record: list | None = None,
     """
     if c is not None:
         check_positive(c, "c")
-    check_int(every, "every", minimum=1)
+    every = check_count(every, "every", minimum=1)
     if record is not None and not isinstance(record, list):
         raise TypeError(f"record must be a list or None, got {type(record).__name__}")
 
@@ -347,8 +347,8 @@ def weight_mosaic(weight: torch.Tensor, n_units: int = 32, ncols: int = 8,
     h, w = image_shape
     if weight.dim() != 2 or weight.shape[1] != h * w:
         raise ValueError(f"weight must have shape (units, {h * w}), got {tuple(weight.shape)}")
-    check_int(n_units, "n_units", minimum=1)
-    check_int(ncols, "ncols", minimum=1)
+    n_units = check_count(n_units, "n_units", minimum=1)
+    ncols = check_count(ncols, "ncols", minimum=1)
     n_units = min(n_units, weight.shape[0])
     nrows = -(-n_units // ncols)
     out = torch.full((nrows * (h + gap) - gap, ncols * (w + gap) - gap), float("nan"))
@@ -417,8 +417,8 @@ def draw_dropout_mask(ax, drop_prob: float = 0.5, *, n_units: int = 16, n_masks:
     Dashed lines: the layer mean of x and of the one thinned copy. (Chapter 6 explorer.)
     """
     drop_prob = check_range(drop_prob, "drop_prob", 0.0, 1.0, high_open=True)
-    check_int(n_units, "n_units", minimum=1)
-    check_int(n_masks, "n_masks", minimum=1)
+    n_units = check_count(n_units, "n_units", minimum=1)
+    n_masks = check_count(n_masks, "n_masks", minimum=1)
     gen = torch.Generator().manual_seed(check_seed(seed))
     x = 0.5 + torch.rand(n_units, generator=gen)
     one = dropout(x, drop_prob, True, generator=gen)
@@ -454,7 +454,7 @@ def draw_thinned_network(ax, sizes=(4, 6, 6, 3), drop_prob: float = 0.5, *,
     if len(sizes) < 2:
         raise ValueError(f"sizes must list at least two layers, got {sizes!r}")
     for n in sizes:
-        check_int(n, "sizes[i]", minimum=1)
+        n = check_count(n, "sizes[i]", minimum=1)
     drop_prob = check_range(drop_prob, "drop_prob", 0.0, 1.0, high_open=True)
     input_drop_prob = check_range(input_drop_prob, "input_drop_prob", 0.0, 1.0, high_open=True)
     gen = torch.Generator().manual_seed(check_seed(seed))

@@ -17,7 +17,7 @@ import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
-from ._checks import check_int, check_module, check_positive, check_range, check_real, check_tensor
+from ._checks import check_count, check_int, check_module, check_positive, check_range, check_real, check_tensor
 from .activations import (elu, elu_grad, gelu, gelu_grad, leaky_relu, leaky_relu_grad, prelu,
                           prelu_grad, relu, relu_grad, rrelu, rrelu_grad, selu, selu_grad, sigmoid,
                           sigmoid_grad, softplus, softplus_grad, swish, swish_grad, tanh, tanh_grad)
@@ -131,7 +131,7 @@ def mean_field_variance(f: Callable[[torch.Tensor], torch.Tensor], depth: int, g
 
     where q_0 = q0 is the input's second moment. For SELU with gain 1 (LeCun normal) q = 1 is a
     fixed point and Var stays 1; PyTorch's gain 3/4 moves the fixed point far below 1."""
-    check_int(depth, "depth", minimum=1)
+    depth = check_count(depth, "depth", minimum=1)
     check_positive(gain, "gain")
     check_positive(q0, "q0")
     q, out = q0, []
@@ -279,8 +279,8 @@ def relative_cost(names: Sequence[str], *, n: int = 2 ** 16, repeats: int = 50,
     means ``nn.SiLU``) on n float32 values, divided by the baseline's. The best of ``repeats``
     runs is used (the least disturbed by other processes), on one thread (restored afterwards).
     Wall-clock: the ratios vary by machine and load; only their rough size is a result."""
-    check_int(n, "n", minimum=1)
-    check_int(repeats, "repeats", minimum=1)
+    n = check_count(n, "n", minimum=1)
+    repeats = check_count(repeats, "repeats", minimum=1)
     x = torch.randn(n, generator=torch.Generator().manual_seed(seed))
     modules = {name: make_activation("silu" if name == "swish" else name).eval()
                for name in dict.fromkeys([baseline, *names])}
@@ -311,7 +311,7 @@ def rrelu_slope_samples(n: int, convention: str = "pytorch", *,
     'pytorch': slope ~ U(1/8, 1/3) (``nn.RReLU`` defaults). 'paper' (Xu et al., 2015): a
     divisor a ~ U(3, 8) and output x / a, so the slope 1/a lies in [1/8, 1/3] but is *not*
     uniform there (denser near 1/8; its mean is ln(8/3) / 5 ~ 0.196)."""
-    check_int(n, "n", minimum=1)
+    n = check_count(n, "n", minimum=1)
     u = torch.rand(n, generator=generator, dtype=torch.float64)
     if convention == "pytorch":
         return 1 / 8 + (1 / 3 - 1 / 8) * u
@@ -394,7 +394,7 @@ def compare_activations(split: Split, activations: Sequence[str], *, lrs: Sequen
         raise ValueError(f"lrs and seeds must be non-empty, got lrs={lrs!r}, seeds={seeds!r}")
     for lr in lrs:
         check_positive(lr, "lr")
-    check_int(steps, "steps", minimum=1)
+    steps = check_count(steps, "steps", minimum=1)
     schemes = {name: ("lecun" if name == "selu" else "he") for name in activations}
     schemes.update(init_scheme or {})
     sizes = [split.num_features, *hidden, split.num_classes]

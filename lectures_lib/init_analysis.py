@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from . import initialization as init
-from ._checks import check_int, check_module, check_positive, check_real
+from ._checks import check_count, check_int, check_module, check_positive, check_real
 from .data import Split
 from .diagnostics import gradient_norms
 from .models import ACTIVATION_MODULES, mlp
@@ -91,7 +91,7 @@ def initializer_std_table(shape: Sequence[int] = (256, 1024), seed: int = 0,
     if len(shape) < 2:
         raise ValueError(f"shape must have at least 2 dimensions (fan_out, fan_in), got {shape}")
     for s in shape:
-        check_int(s, "shape[i]", minimum=1)
+        s = check_count(s, "shape[i]", minimum=1)
     check_seed(seed)
     names = list(INIT_FORMULAS) if names is None else list(names)
     rows = []
@@ -179,7 +179,7 @@ def symmetric_init_experiment(split: Split, value: float | None = 0.1, *,
     if value is not None:
         value = check_real(value, "value")
     for h in hidden:
-        check_int(h, "hidden[i]", minimum=1)
+        h = check_count(h, "hidden[i]", minimum=1)
     seed_everything(seed)
     if value is None:
         scheme = "he" if activation in ("relu", "leaky_relu", "prelu", "rrelu") else "glorot"
@@ -228,7 +228,7 @@ def plot_layer_histograms(axes, stats: PropagationStats, layers: Sequence[int] =
         raise ValueError(f"axes and layers must have the same length, got {len(axes)} and {len(layers)}")
     depth = len(stats.activations)
     for l in layers:
-        check_int(l, "layers[i]", minimum=1)
+        l = check_count(l, "layers[i]", minimum=1)
         if l > depth:
             raise ValueError(f"layers[i] must be <= depth {depth}, got {l}")
     values = [stats.activations[l - 1].flatten() for l in layers]
@@ -257,7 +257,7 @@ def draw_init_explorer(ax, depth: int = 30, gain: float = 1.0, activation: str =
     N(0, gain^2 / fan_in) (LeCun normal times ``gain``, PyTorch's ``calculate_gain``
     convention) and zero biases; plots the std of activations and gradients per layer on a
     log axis, with 1 as a dashed reference. Returns the ``propagate`` statistics."""
-    check_int(depth, "depth", minimum=1)
+    depth = check_count(depth, "depth", minimum=1)
     check_positive(gain, "gain")
     if activation not in ACTIVATION_MODULES:
         raise ValueError(f"activation must be one of {sorted(ACTIVATION_MODULES)}, got {activation!r}")

@@ -19,7 +19,7 @@ from typing import Callable
 
 import torch
 
-from ._checks import check_int, check_module, check_range, check_real, check_tensor
+from ._checks import check_count, check_int, check_module, check_range, check_real, check_tensor
 
 __all__ = [
     "polynomial_features",
@@ -93,7 +93,7 @@ def polynomial_features(x: torch.Tensor, degree: int, *, bias: bool = True) -> t
     Keep x in [-1, 1] so that the high powers stay O(1) and the fits well conditioned.
     """
     check_tensor(x, "x")
-    check_int(degree, "degree", minimum=0)
+    degree = check_count(degree, "degree", minimum=0)
     if x.dim() == 2 and x.shape[1] == 1:
         x = x[:, 0]
     if x.dim() != 1:
@@ -154,7 +154,7 @@ def fit_noisy_copies(X: torch.Tensor, t: torch.Tensor, n_copies: int, *, sigma=0
     Shapes: X (N, D), t (N,) or (N, K), sigma a number or (D,); returns w (D,) or (D, K).
     """
     _check_xt(X, t, "X", "t")
-    check_int(n_copies, "n_copies", minimum=1)
+    n_copies = check_count(n_copies, "n_copies", minimum=1)
     drop_prob = check_range(drop_prob, "drop_prob", 0.0, 1.0, high_open=True)
     sigma_vec = _per_feature(sigma, "sigma", X.shape[1], X)
     Xc = _corrupt(X.repeat(n_copies, 1), sigma_vec, drop_prob, generator)
@@ -178,8 +178,8 @@ def sgd_noisy_inputs(X: torch.Tensor, t: torch.Tensor, sigma, *, steps: int = 20
     _check_xt(X, t, "X", "t")
     if t.dim() != 1:
         raise ValueError(f"t must have shape (N,), got {tuple(t.shape)}")
-    check_int(steps, "steps", minimum=1)
-    check_int(batch_size, "batch_size", minimum=1)
+    steps = check_count(steps, "steps", minimum=1)
+    batch_size = check_count(batch_size, "batch_size", minimum=1)
     lr = check_real(lr, "lr")
     if lr <= 0:
         raise ValueError(f"lr must be > 0, got {lr:g}")
@@ -242,7 +242,7 @@ def noise_penalty_mc(model, x: torch.Tensor, t: torch.Tensor, sigma, *, n_sample
     _check_xt(x, t)
     if t.dim() != 1:
         raise ValueError(f"t must have shape (N,), got {tuple(t.shape)}")
-    check_int(n_samples, "n_samples", minimum=1)
+    n_samples = check_count(n_samples, "n_samples", minimum=1)
     predict = _as_predictor(model, x)
     sigma_vec = _per_feature(sigma, "sigma", x.shape[1], x)
     return _penalty_mc(predict, x, t, lambda xs: _corrupt(xs, sigma_vec, 0.0, generator), n_samples)
@@ -284,7 +284,7 @@ def dropout_penalty_mc(w: torch.Tensor, x: torch.Tensor, t: torch.Tensor, drop_p
     _check_xt(x, t)
     if t.dim() != 1:
         raise ValueError(f"t must have shape (N,), got {tuple(t.shape)}")
-    check_int(n_samples, "n_samples", minimum=1)
+    n_samples = check_count(n_samples, "n_samples", minimum=1)
     _check_weights(w, x)
     drop_prob = check_range(drop_prob, "drop_prob", 0.0, 1.0, high_open=True)
     zero = torch.zeros(x.shape[1], dtype=x.dtype, device=x.device)

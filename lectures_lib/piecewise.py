@@ -27,7 +27,7 @@ from typing import Callable
 import torch
 from torch import nn
 
-from ._checks import check_int, check_module, check_range, check_tensor, check_vector
+from ._checks import check_count, check_int, check_module, check_range, check_tensor, check_vector
 from .maxout import Maxout, maxout
 from .models import _input_layers
 from .plotting import PALETTE
@@ -55,7 +55,7 @@ def _check_target(target: str) -> str:
 def target_grid(target: str, n: int = 201, dtype=torch.float64) -> tuple[torch.Tensor, torch.Tensor]:
     """Evenly spaced inputs x (n, 1) on the target's interval and the values y = f(x), (n, 1)."""
     _check_target(target)
-    check_int(n, "n", minimum=2)
+    n = check_count(n, "n", minimum=2)
     fn, low, high = TARGETS[target]
     x = torch.linspace(low, high, n, dtype=dtype)[:, None]
     return x, fn(x)
@@ -254,11 +254,11 @@ def fit_maxout_1d(target: str | tuple[torch.Tensor, torch.Tensor], pieces: int, 
     are drawn. Results for named targets are cached (the explorer redraws instantly).
     Returns a ``MaxoutFit1d`` with weight, bias of shape (units, pieces). (Chapter 7.)
     """
-    check_int(pieces, "pieces", minimum=1)
-    check_int(units, "units", minimum=1)
+    pieces = check_count(pieces, "pieces", minimum=1)
+    units = check_count(units, "units", minimum=1)
     if units > 2:
         raise ValueError(f"units must be 1 or 2, got {units}")
-    check_int(steps, "steps", minimum=0)
+    steps = check_count(steps, "steps", minimum=0)
     check_range(lr, "lr", 0.0, math.inf, low_open=True)
     if isinstance(target, str):
         w, b, rmse = _fit_named(_check_target(target), pieces, units, steps, float(lr), n)
@@ -317,7 +317,7 @@ def maxout_mlp(sizes: list[int], pieces: int, *, drop_prob: float = 0.0,
     compare like for like. ``drop_prob`` is PyTorch's (probability of dropping).
     Shapes: (N, sizes[0]) -> (N, sizes[-1]) logits. (Chapter 7.)
     """
-    check_int(pieces, "pieces", minimum=1)
+    pieces = check_count(pieces, "pieces", minimum=1)
     layers = _input_layers(sizes, drop_prob, input_drop_prob)
     n_hidden = len(sizes) - 2
     for i in range(1, n_hidden + 1):
@@ -404,7 +404,7 @@ def weight_scaling_gap(model: nn.Module, x: torch.Tensor, *, samples: int = 100,
     Shapes: x (N, D), model -> (N, classes). (Chapter 7.)
     """
     check_tensor(x, "x")
-    check_int(samples, "samples", minimum=1)
+    samples = check_count(samples, "samples", minimum=1)
     was_training = model.training
     state = torch.random.get_rng_state()
     try:
@@ -425,7 +425,7 @@ def draw_maxout_fit(ax, pieces: int = 4, target: str = "sin") -> None:
     """The Chapter 7 explorer: ``target`` with its best fit by one maxout unit and by the
     difference of two, each with ``pieces`` pieces (``fit_maxout_1d``), RMSE in the legend.
     Draws on ``ax`` only (the caller owns the figure); fits are cached, so redraws are fast."""
-    check_int(pieces, "pieces", minimum=1)
+    pieces = check_count(pieces, "pieces", minimum=1)
     _check_target(target)
     x, y = target_grid(target)
     ax.plot(x[:, 0], y[:, 0], color="#999999", lw=4, alpha=0.6, label=f"target {target}")
