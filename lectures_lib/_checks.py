@@ -39,8 +39,10 @@ def _got(value) -> str:
 
 # --- numbers ----------------------------------------------------------------------------
 
-def check_real(value, name: str) -> float:
-    """A finite real number (numpy scalars and 0-d tensors accepted); returned as float."""
+def check_real(value, name: str, *, bounded: bool = True) -> float:
+    """A finite real number (numpy scalars and 0-d tensors accepted); returned as float.
+    An argument is also refused beyond MAX_REAL in magnitude (``bounded=False``: a value
+    computed by the package, such as a fitted coefficient, only needs to be finite)."""
     if isinstance(value, torch.Tensor) and value.dim() == 0 and value.device.type != "meta":
         value = value.item()
     if isinstance(value, bool) or not isinstance(value, Real):
@@ -48,7 +50,7 @@ def check_real(value, name: str) -> float:
     value = float(value)
     if not math.isfinite(value):
         raise ValueError(f"{name} must be a finite number, got {value}")
-    if abs(value) > MAX_REAL:
+    if bounded and abs(value) > MAX_REAL:
         raise ValueError(f"{name} must be at most {MAX_REAL:g} in magnitude, got {value:g}")
     return value
 
@@ -148,6 +150,13 @@ def check_sequence(value, name: str, *, nonempty: bool = True) -> list:
     return list(value)
 
 
+def check_each(values, name: str, check, **kwargs) -> list:
+    """A non-empty list or tuple whose items each pass ``check(item, "name[i]", **kwargs)``;
+    returns the checked items."""
+    return [check(v, f"{name}[{i}]", **kwargs)
+            for i, v in enumerate(check_sequence(values, name))]
+
+
 def check_dict(value, name: str, *, nonempty: bool = True) -> dict:
     if not isinstance(value, dict):
         raise TypeError(f"{name} must be a dict, {_got(value)}")
@@ -241,6 +250,15 @@ def n_outputs(model) -> int | None:
         return None
     linears = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
     return linears[-1].out_features if linears else None
+
+
+def check_module_types(types) -> tuple:
+    """A module class or a tuple of them (what ``isinstance`` takes), as a tuple."""
+    classes = types if isinstance(types, tuple) else (types,)
+    if not classes or not all(isinstance(t, type) and issubclass(t, torch.nn.Module)
+                              for t in classes):
+        raise TypeError(f"types must be an nn.Module class or a tuple of them, got {types!r}")
+    return classes
 
 
 def check_model_input(model, x, name: str = "x") -> torch.Tensor:

@@ -10,7 +10,7 @@ from typing import Callable
 import torch
 from torch import nn
 
-from ._checks import (n_outputs, check_bool, check_callable, check_dict, check_labels, check_model_input,
+from ._checks import (n_outputs, check_module_types, check_bool, check_callable, check_dict, check_labels, check_model_input,
                       check_module, check_positive, check_tensor)
 
 __all__ = ["capture_outputs", "dead_unit_fraction", "gradient_norms", "activation_stats",
@@ -31,7 +31,7 @@ def capture_outputs(model: nn.Module, types=ACTIVATION_TYPES, *, inputs: bool = 
     """
     check_module(model)
     check_bool(inputs, "inputs")
-    return _capture(model, _check_types(types), inputs)
+    return _capture(model, check_module_types(types), inputs)
 
 
 @contextmanager
@@ -67,14 +67,6 @@ def _unchanged(model: nn.Module, training: bool | None):
         with torch.no_grad():
             for b, saved in buffers:
                 b.copy_(saved)
-
-
-def _check_types(types) -> tuple:
-    """A module class or a tuple of them (what ``isinstance`` takes)."""
-    classes = types if isinstance(types, tuple) else (types,)
-    if not classes or not all(isinstance(t, type) and issubclass(t, nn.Module) for t in classes):
-        raise TypeError(f"types must be an nn.Module class or a tuple of them, got {types!r}")
-    return classes
 
 
 def _check_batch(model: nn.Module, x: torch.Tensor, training) -> torch.Tensor:

@@ -569,6 +569,13 @@ ACCEPTED = [
     ("Initializers overwrite the tensor (its old values, NaN included, do not matter) and, "
      "like torch.nn.init, take convolution-shaped weights (out, in, *kernel).",
      [("initialization.*", "weight", {"NaN", "inf", "extra dimension"})]),
+    ("Evaluating a function at points: a NaN or inf point gives a NaN or inf value there, "
+     "and no points give no values, as torch's elementwise functions do.",
+     [("approximation.relu_features", "x", {"NaN", "inf", "empty"}),
+      ("approximation.ReluSum.*", "x", {"NaN", "inf", "empty"})]),
+    ("steps_to_error_sweep sizes the output layer from the labels (max + 1 classes): a "
+     "large label is a large, valid output layer.",
+     [("approximation.steps_to_error_sweep", "y", {"out-of-range labels"})]),
     ("momentum=None is documented: the cumulative average (PyTorch's convention).",
      [("bn_analysis.running_average", "momentum", {"None"}),
       ("batchnorm.BatchNorm1d", "momentum", {"None"})]),
