@@ -277,8 +277,10 @@ def names_argument(message: str, name: str) -> bool:
     return re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", message) is not None
 
 
-def classify(func, kwargs: dict, name: str, severity: str) -> tuple[str, str]:
-    """(outcome, detail) of ``func(**kwargs)`` where argument ``name`` holds a bad input."""
+def classify(func, kwargs: dict, name: str, severity: str,
+             nan_ok: bool = False) -> tuple[str, str]:
+    """(outcome, detail) of ``func(**kwargs)`` where argument ``name`` holds a bad input
+    (``nan_ok``: the callable returns NaN by design, so a NaN result is no evidence)."""
     try:
         result = call_with_limit(func, kwargs)
     except CallTimeout:
@@ -290,7 +292,7 @@ def classify(func, kwargs: dict, name: str, severity: str) -> tuple[str, str]:
         return "unclear", f"{type(exc).__name__}: {message}"
     except (Exception, SystemExit) as exc:  # noqa: BLE001 - sorting them is the point
         return "other", f"{type(exc).__name__}: {exc}"
-    if has_non_finite(result):
+    if has_non_finite(result) and not nan_ok:
         return "silent", "returned a NaN or an infinity"
     if severity == BAD:
         return "silent", "accepted an input it should refuse"
@@ -320,7 +322,7 @@ def _target(func, kwargs: dict):
     return func, kwargs
 
 
-def run_battery(key: str, func, factory, accepted) -> list[Outcome]:
+def run_battery(key: str, func, factory, accepted, nan_ok: bool = False) -> list[Outcome]:
     """Every bad input of every argument of ``func``, one argument at a time.
 
     ``factory()`` gives fresh valid keyword arguments for each call; arguments it leaves
@@ -342,7 +344,7 @@ def run_battery(key: str, func, factory, accepted) -> list[Outcome]:
         context = CallContext({k: v for k, v in valid.items() if k != "self"})
         for kind, bad, severity in bad_inputs(param, value, context):
             target, kwargs = _target(func, {**factory(), name: bad})
-            outcome, detail = classify(target, kwargs, name, severity)
+            outcome, detail = classify(target, kwargs, name, severity, nan_ok)
             if outcome in ("silent", "other", "unclear") and accepted(key, name, kind, outcome):
                 outcome = "accepted"
             outcomes.append(Outcome(key, name, kind, severity, outcome, detail))

@@ -531,6 +531,9 @@ RECORDS = {
 }
 
 
+#: Callables whose valid result holds NaN by design, so a NaN result is no evidence.
+NAN_BY_DESIGN = {"ensembles.weight_mosaic": "the gaps between tiles are NaN (drawn blank)"}
+
 #: Inputs accepted on purpose. Each group: its one-line reason and the (callable pattern,
 #: argument pattern, kinds) it covers; patterns are fnmatch globs over "module.name" and the
 #: argument's name, kinds are the battery's names (tests/fuzz_api.py).
@@ -547,14 +550,17 @@ ACCEPTED = [
      "loss or gradient is the measurement (the chapters print it as 'diverged').",
      [("training.train", "x", {"huge values"}),
       ("ablation.health_checklist", "x", {"huge values"}),
-      ("diagnostics.gradient_norms", "x", {"huge values"})]),
+      ("diagnostics.gradient_norms", "x", {"huge values"}),
+      ("approximation.train_with_activation_l1", "x", {"huge values"}),
+      ("ensembles.mean_abs_correlation", "x", {"huge values"})]),
     ("Reference implementations mirror torch's own functions and layers: NaN and inf "
      "propagate through the arithmetic as in PyTorch, and overflow gives inf as in PyTorch.",
      [(f"{module}.*", "*", {"NaN", "inf", "huge values"})
       for module in ("activations", "dropout", "noise", "maxout", "batchnorm", "gradcheck")]
      + [("bn_analysis.batch_norm_*_graph", "*", {"NaN", "inf", "huge values"}),
         ("bn_analysis.GhostBatchNorm1d.forward", "x", {"NaN", "inf"}),
-        ("ensembles.gaussian_dropout", "x", {"NaN", "inf", "huge values"})]),
+        ("ensembles.gaussian_dropout", "x", {"NaN", "inf", "huge values"}),
+        ("ensembles.FunctionalDropoutMLP.forward", "x", {"NaN", "inf"})]),
     ("Shape-agnostic by design: elementwise functions take any shape (empty and 0-d "
      "included) as torch's do, and these reductions pool over every entry.",
      [("activations.*", "x", {"empty", "0-d", "extra dimension"}),
@@ -563,6 +569,7 @@ ACCEPTED = [
       ("diagnostics.saturation_fraction", "z", {"0-d", "extra dimension"}),
       ("bn_analysis.running_average", "values", {"extra dimension"}),
       ("dropout.*", "x", {"empty", "0-d", "extra dimension"}),
+      ("ensembles.gaussian_dropout", "x", {"empty", "0-d", "extra dimension"}),
       ("noise.*", "*", {"empty", "0-d", "extra dimension"}),
       ("maxout.maxout", "z", {"empty", "extra dimension"}),
       ("activations.prelu*", "weight", {"0-d"})]),
@@ -576,9 +583,11 @@ ACCEPTED = [
     ("steps_to_error_sweep sizes the output layer from the labels (max + 1 classes): a "
      "large label is a large, valid output layer.",
      [("approximation.steps_to_error_sweep", "y", {"out-of-range labels"})]),
-    ("momentum=None is documented: the cumulative average (PyTorch's convention).",
+    ("None is a documented value: momentum=None is the cumulative average (PyTorch's "
+     "convention); max_norm_callback(c=None) only records the norms.",
      [("bn_analysis.running_average", "momentum", {"None"}),
-      ("batchnorm.BatchNorm1d", "momentum", {"None"})]),
+      ("batchnorm.BatchNorm1d", "momentum", {"None"}),
+      ("ensembles.max_norm_callback", "c", {"None"})]),
     ("A layer name is checked when the model is known: at record time, not construction.",
      [("bn_analysis.InputPercentiles", "layer", {"unknown string"})]),
 ]
