@@ -531,15 +531,20 @@ RECORDS = {
 }
 
 
-#: Callables whose valid result holds NaN by design, so a NaN result is no evidence.
-NAN_BY_DESIGN = {"ensembles.weight_mosaic": "the gaps between tiles are NaN (drawn blank)"}
+#: Callables whose valid result holds NaN or inf by design, so a NaN result is no evidence.
+NAN_BY_DESIGN = {
+    "ensembles.weight_mosaic": "the gaps between tiles are NaN (drawn blank)",
+    "family.measure_properties": "an unbounded activation's range ends at inf",
+    "family.family_table": "an unbounded activation's range ends at inf",
+}
 
 #: Inputs accepted on purpose. Each group: its one-line reason and the (callable pattern,
 #: argument pattern, kinds) it covers; patterns are fnmatch globs over "module.name" and the
 #: argument's name, kinds are the battery's names (tests/fuzz_api.py).
 ACCEPTED = [
     ("Free text (names, statements, titles, labels): any string is a valid value.",
-     [("book.glue_number", "name", {"unknown string"}),
+     [("family.measure_properties", "name", {"unknown string"}),
+      ("book.glue_number", "name", {"unknown string"}),
       ("book.claim", "statement", {"unknown string"}),
       ("bn_analysis.cmp", "name", {"unknown string"}),
       ("*", "title", {"unknown string"}),
@@ -575,19 +580,23 @@ ACCEPTED = [
       ("activations.prelu*", "weight", {"0-d"})]),
     ("Initializers overwrite the tensor (its old values, NaN included, do not matter) and, "
      "like torch.nn.init, take convolution-shaped weights (out, in, *kernel).",
-     [("initialization.*", "weight", {"NaN", "inf", "extra dimension"})]),
+     [("initialization.*", "weight", {"NaN", "inf", "extra dimension"}),
+      ("init_analysis.pytorch_default_", "weight", {"NaN", "inf", "extra dimension"})]),
     ("Evaluating a function at points: a NaN or inf point gives a NaN or inf value there, "
      "and no points give no values, as torch's elementwise functions do.",
      [("approximation.relu_features", "x", {"NaN", "inf", "empty"}),
+      ("family.ops_used", "x", {"0-d", "extra dimension"}),
       ("approximation.ReluSum.*", "x", {"NaN", "inf", "empty"})]),
     ("steps_to_error_sweep sizes the output layer from the labels (max + 1 classes): a "
      "large label is a large, valid output layer.",
      [("approximation.steps_to_error_sweep", "y", {"out-of-range labels"})]),
     ("None is a documented value: momentum=None is the cumulative average (PyTorch's "
-     "convention); max_norm_callback(c=None) only records the norms.",
+     "convention); max_norm_callback(c=None) only records the norms; "
+     "symmetric_init_experiment(value=None) is the random-start control.",
      [("bn_analysis.running_average", "momentum", {"None"}),
       ("batchnorm.BatchNorm1d", "momentum", {"None"}),
-      ("ensembles.max_norm_callback", "c", {"None"})]),
+      ("ensembles.max_norm_callback", "c", {"None"}),
+      ("init_analysis.symmetric_init_experiment", "value", {"None"})]),
     ("A layer name is checked when the model is known: at record time, not construction.",
      [("bn_analysis.InputPercentiles", "layer", {"unknown string"})]),
 ]
