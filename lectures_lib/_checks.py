@@ -312,11 +312,31 @@ def check_axes(value, name: str = "ax"):
     return value
 
 
-def check_path(value, name: str, *, exists: bool = True) -> Path:
-    """A str or path-like (an int file descriptor is refused), as a Path."""
+def check_path(value, name: str, *, kind: str | None = None) -> Path:
+    """A str or path-like, as a Path (an int is refused: nbformat would take it for an open
+    file descriptor, read it and close it). ``kind``: "file" or "dir" that must exist."""
     if not isinstance(value, (str, os.PathLike)):
         raise TypeError(f"{name} must be a path (str or pathlib.Path), {_got(value)}")
     path = Path(value)
-    if exists and not path.exists():
-        raise ValueError(f"{name} must be an existing path, got {str(path)!r}")
+    if kind == "file" and not path.is_file():
+        raise ValueError(f"{name} must be an existing file, got {str(path)!r}")
+    if kind == "dir" and not path.is_dir():
+        raise ValueError(f"{name} must be an existing directory, got {str(path)!r}")
     return path
+
+
+def check_notebook(value, name: str = "nb"):
+    """A notebook read by nbformat (a NotebookNode with cells)."""
+    from nbformat import NotebookNode
+
+    if not isinstance(value, NotebookNode) or "cells" not in value:
+        raise TypeError(f"{name} must be a notebook (nbformat.read(...)), {_got(value)}")
+    return value
+
+
+def check_argv(value, name: str = "argv") -> list[str]:
+    """Command-line arguments: a list of str. None means none (all defaults), never the
+    host process's sys.argv (in a notebook, that would be the kernel's arguments)."""
+    if value is None:
+        return []
+    return check_each(value, name, lambda v, n: check_str(v, n)) if value else []

@@ -184,7 +184,7 @@ def _typed_inputs(v, param_name: str, annotation: str, context):
     if isinstance(v, dict):
         return [("empty", {}, MAYBE), ("list", list(v.items()), BAD)]
     if isinstance(v, Path):
-        return [("int (a file descriptor)", 987, BAD), ("str", str(v), MAYBE),
+        return [("int (a file descriptor)", 987, BAD), ("str path", str(v), MAYBE),
                 ("missing", v / "no-such-file", BAD)]
     if callable(v):
         return [("int", 1, BAD)]
@@ -197,7 +197,7 @@ def bad_inputs(param: inspect.Parameter, value, context):
     default_none = param.default is None
     if value is not None:
         yield "None", None, MAYBE if default_none else BAD
-    if not isinstance(value, str) and "str" not in annotation:
+    if not isinstance(value, (str, Path)) and "str" not in annotation:
         yield "str", "abc", BAD
     yield "object()", object(), BAD
     if value is not None:
