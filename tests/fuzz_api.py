@@ -45,7 +45,7 @@ CHAPTER_TOOLS = "chapter tools"
 OUTCOMES = ("clear", "unclear", "other", "silent", "hang", "accepted")
 
 #: Seconds one call may take before it counts as a hang.
-TIME_LIMIT = 4.0
+TIME_LIMIT = 10.0
 
 
 def part_of(key: str) -> str:
