@@ -49,7 +49,7 @@ def check_real(value, name: str, *, bounded: bool = True) -> float:
         raise TypeError(f"{name} must be a real number, {_got(value)}")
     value = float(value)
     if not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number, got {value}")
+        raise ValueError(f"{name} must be finite, got {value}")
     if bounded and abs(value) > MAX_REAL:
         raise ValueError(f"{name} must be at most {MAX_REAL:g} in magnitude, got {value:g}")
     return value
@@ -137,7 +137,7 @@ def check_choice(value, name: str, choices) -> str:
 
 def check_callable(value, name: str):
     if not callable(value) or isinstance(value, type):
-        raise TypeError(f"{name} must be a function, {_got(value)}")
+        raise TypeError(f"{name} must be callable, {_got(value)}")
     return value
 
 
@@ -274,11 +274,13 @@ def check_model_input(model, x, name: str = "x") -> torch.Tensor:
     return x.to(model_dtype(model))
 
 
-def check_module_input(x, features: int, name: str = "x", dtype=None) -> torch.Tensor:
-    """The input of a layer's ``forward``: a non-empty (N, features) floating tensor, of
-    the layer's dtype if given (layers follow PyTorch: no silent cast, book/conventions.md)."""
-    check_tensor(x, name, dims=2, nonempty=True)
-    if x.shape[1] != features:
+def check_module_input(x, features: int, name: str = "x", dtype=None,
+                       dims=2) -> torch.Tensor:
+    """The input of a layer's ``forward``: a non-empty (..., features) floating tensor with
+    ``dims`` dimensions (an int or a tuple), of the layer's dtype if given (layers follow
+    PyTorch: no silent cast, book/conventions.md)."""
+    check_tensor(x, name, dims=dims, nonempty=True)
+    if x.shape[-1] != features:
         raise ValueError(f"{name} must have {features} features (columns), got shape "
                          f"{tuple(x.shape)}")
     if dtype is not None and x.dtype != dtype:

@@ -46,7 +46,8 @@ class Maxout(nn.Module):
         self.linear = nn.Linear(in_features, out_features * pieces)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        check_module_input(x, self.linear.in_features, dtype=self.linear.weight.dtype)
+        check_module_input(x, self.linear.in_features, dtype=self.linear.weight.dtype,
+                           dims=range(2, 9))
         return maxout(self.linear(x), self.pieces)
 
     def extra_repr(self) -> str:
