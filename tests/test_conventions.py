@@ -122,3 +122,19 @@ def test_kaiming_normal_default_is_he_and_linear_is_lecun():
 def test_noise_penalty_has_the_square():
     w = torch.tensor([-2.0, 1.0])
     assert L.noise_l2_penalty(w, 0.5).item() == pytest.approx(0.25 * (4 + 1))
+
+
+def test_model_taking_tools_run_in_the_models_dtype():
+    torch.manual_seed(0)
+    x, y = torch.randn(12, 4), torch.arange(12) % 3
+    for model in (L.mlp([4, 5, 3]), L.mlp([4, 5, 3]).double()):
+        for data in (x, x.double()):
+            assert 0.0 <= L.accuracy(model, data, y) <= 1.0
+            assert set(L.dead_unit_fraction(model, data)) == {"act1"}
+
+
+def test_reference_functions_propagate_nan_and_tools_refuse_it():
+    x = torch.tensor([[math.nan, 1.0]])
+    assert torch.isnan(L.relu(x)[0, 0])  # as torch.relu
+    with pytest.raises(ValueError, match="x must be finite"):
+        L.accuracy(L.mlp([2, 3]), x, torch.tensor([0]))
