@@ -2,14 +2,17 @@
 
     PYTHONPATH=. python benchmarks/bad_input_table.py [--details FILE]
 
-Runs the fuzz battery of tests/fuzz_api.py over every valid call of tests/fuzz_registry.py
+Runs the fuzz battery of tests/fuzz_api.py over every valid call of
+tests/fuzz_registry.py
 and prints, per part of the package, how many bad calls got a clear error naming the
-argument, an unclear message, another exception type, a silent bad result, a hang, or were
+argument, an unclear message, another exception type, a silent bad result, a hang, or
+were
 accepted (reviewed inputs, or "maybe" inputs with a finite result). To count an older
 commit, put its ``lectures_lib`` first on PYTHONPATH (the registry's calls must still be
 valid there): ``git archive <commit> lectures_lib | tar -x -C /tmp/old`` and
 ``PYTHONPATH=/tmp/old python benchmarks/bad_input_table.py``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,9 +39,13 @@ torch.set_num_threads(1)
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--details", type=Path, help="write every non-clear outcome here")
+    parser.add_argument(
+        "--details", type=Path, help="write every non-clear outcome here"
+    )
     args = parser.parse_args(argv)
-    os.chdir(tempfile.mkdtemp(prefix="bad-input-table-"))  # tooling defaults write to cwd
+    os.chdir(
+        tempfile.mkdtemp(prefix="bad-input-table-")
+    )  # tooling defaults write to cwd
     table = collections.defaultdict(collections.Counter)
     callables = collections.Counter()
     lines = []
@@ -47,11 +54,14 @@ def main(argv=None) -> int:
             continue
         part = F.part_of(key)
         callables[part] += 1
-        for o in F.run_battery(key, func, R.VALID[key], R.accepted,
-                                   key in getattr(R, "NAN_BY_DESIGN", ())):
+        for o in F.run_battery(
+            key, func, R.VALID[key], R.accepted, key in getattr(R, "NAN_BY_DESIGN", ())
+        ):
             table[part][o.outcome] += 1
             if o.outcome not in ("clear", "accepted"):
-                lines.append(f"{o.outcome}\t{o.key}\t{o.arg}\t{o.kind}\t{o.detail[:200]}")
+                lines.append(
+                    f"{o.outcome}\t{o.key}\t{o.arg}\t{o.kind}\t{o.detail[:200]}"
+                )
     header = "| part | " + " | ".join(F.OUTCOMES) + " | bad calls |"
     print(header)
     print("|---" * (len(F.OUTCOMES) + 2) + "|")
@@ -59,13 +69,21 @@ def main(argv=None) -> int:
     for part in (*F.PARTS, F.CHAPTER_TOOLS):
         row = table[part]
         total.update(row)
-        print(f"| {part} ({callables[part]}) | "
-              + " | ".join(str(row[o]) for o in F.OUTCOMES) + f" | {sum(row.values())} |")
-    print(f"| all ({sum(callables.values())}) | "
-          + " | ".join(str(total[o]) for o in F.OUTCOMES) + f" | {sum(total.values())} |")
+        print(
+            f"| {part} ({callables[part]}) | "
+            + " | ".join(str(row[o]) for o in F.OUTCOMES)
+            + f" | {sum(row.values())} |"
+        )
+    print(
+        f"| all ({sum(callables.values())}) | "
+        + " | ".join(str(total[o]) for o in F.OUTCOMES)
+        + f" | {sum(total.values())} |"
+    )
     refused = sum(total.values()) - total["accepted"]
-    print(f"unclear messages: {total['unclear']} of {sum(total.values())} bad calls "
-          f"({100 * total['unclear'] / max(1, sum(total.values())):.1f}%)")
+    print(
+        f"unclear messages: {total['unclear']} of {sum(total.values())} bad calls "
+        f"({100 * total['unclear'] / max(1, sum(total.values())):.1f}%)"
+    )
     if args.details:
         args.details.write_text("\n".join(sorted(lines)) + "\n")
     return 0 if refused >= 0 else 1

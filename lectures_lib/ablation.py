@@ -28,9 +28,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._checks import (n_outputs, check_axes, check_bool, check_count, check_dict, check_int, check_labels,
-                      check_model_input, check_positive, check_range, check_real, check_seed,
-                      check_sequence)
+from ._checks import (check_axes, check_bool, check_count, check_dict, check_int,
+                      check_labels, check_model_input, check_positive, check_range,
+                      check_real, check_seed, check_sequence, n_outputs)
 from .data import Split
 from .diagnostics import (activation_stats, dead_unit_fraction, gradient_norms, layer_saturation,
                           update_to_weight_ratio)
@@ -58,8 +58,9 @@ _INIT_NAMES = ("default", "glorot", "glorot_normal", "he", "he_uniform", "lecun"
 
 def _check_config(value, name: str) -> None:
     if not isinstance(value, AblationConfig):
-        raise TypeError(f"{name} must be an AblationConfig, got {type(value).__name__}: "
-                        f"{value!r}")
+        raise TypeError(
+            f"{name} must be an AblationConfig, got {type(value).__name__}: "
+            f"{value!r}")
 
 
 # --------------------------------------------------------------------------------------
@@ -99,7 +100,8 @@ class AblationConfig:
 
     def build(self, sizes: Sequence[int]) -> nn.Sequential:
         """The network ``L.mlp(sizes, ...)`` for this configuration (seed before calling)."""
-        return mlp(check_sequence(sizes, "sizes"), self.activation, init_scheme=self.init_scheme,
+        return mlp(check_sequence(sizes, "sizes"), self.activation,
+                   init_scheme=self.init_scheme,
                    drop_prob=self.drop_prob, batch_norm=self.batch_norm)
 
     def label(self) -> str:
@@ -429,7 +431,8 @@ def plot_ablation(result: AblationResult, baseline: AblationConfig | None = None
         raise TypeError(f"result must be an AblationResult, got {type(result).__name__}")
     if baseline is not None:
         _check_config(baseline, "baseline")
-    if axes is not None and not (isinstance(axes, (list, tuple, np.ndarray)) and len(axes) == 2):
+    pair = isinstance(axes, (list, tuple, np.ndarray)) and len(axes) == 2
+    if axes is not None and not pair:
         raise TypeError(f"axes must be a pair of matplotlib Axes, got {axes!r}")
     if axes is None:
         fig, axes = plt.subplots(1, 2, figsize=(10, 0.32 * len(result.configs) + 1.2), sharey=True)
@@ -635,7 +638,8 @@ def health_checklist(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, lr: 
     x = check_model_input(model, x)
     check_labels(y, "y", x.shape[0], n_outputs(model))
     check_positive(lr, "lr")
-    check_count(batch_size, "batch_size", minimum=2)  # batch norm cannot train on a batch of one
+    # batch norm cannot train on a batch of one
+    check_count(batch_size, "batch_size", minimum=2)
     seed = check_seed(seed)
     if thresholds is not None:
         check_dict(thresholds, "thresholds", nonempty=False)

@@ -30,11 +30,12 @@ from typing import Callable, Sequence
 import torch
 from torch import nn
 
-from ._checks import (check_axes, check_batch, check_bool, check_callable, check_callback_args,
-                      check_choice, check_count, check_each, check_labels, check_model_input,
-                      check_module, check_module_types, check_nonnegative, check_positive,
-                      check_range, check_real, check_seed, check_sequence, check_tensor,
-                      check_vector, model_dtype, n_outputs)
+from ._checks import (check_axes, check_batch, check_bool, check_callable,
+                      check_callback_args, check_choice, check_count, check_each,
+                      check_labels, check_model_input, check_module_types,
+                      check_nonnegative, check_positive, check_range, check_real,
+                      check_seed, check_sequence, check_tensor, check_vector,
+                      model_dtype, n_outputs)
 from .diagnostics import capture_outputs
 from .models import ACTIVATION_MODULES, check_init_scheme, mlp
 from .plotting import PALETTE, color_for
@@ -94,7 +95,8 @@ class ReluSum:
         check_tensor(self.weights, "weights", dims=1, finite=True)
         if self.weights.shape != self.knots.shape:
             raise ValueError(f"knots and weights must have the same shape, got "
-                             f"{tuple(self.knots.shape)} and {tuple(self.weights.shape)}")
+                             f"{tuple(self.knots.shape)} and "
+                             f"{tuple(self.weights.shape)}")
         self.bias = check_real(self.bias, "bias", bounded=False)
 
     @property
@@ -250,7 +252,8 @@ def activation_l1_penalty(activations: Sequence[torch.Tensor]) -> torch.Tensor:
     for i, h in enumerate(check_sequence(activations, "activations")):
         check_tensor(h, f"activations[{i}]")
         if h.dim() == 0:
-            raise ValueError(f"activations[{i}] must be a batch (B, units), got shape ()")
+            raise ValueError(
+                f"activations[{i}] must be a batch (B, units), got shape ()")
     return sum(h.abs().reshape(h.shape[0], -1).sum(dim=1).mean() for h in activations)
 
 

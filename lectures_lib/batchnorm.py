@@ -10,7 +10,7 @@ import torch
 from torch import nn
 from torch.autograd.function import once_differentiable
 
-from ._checks import check_bool, check_count, check_int, check_positive, check_range, check_tensor
+from ._checks import check_bool, check_count, check_positive, check_range, check_tensor
 
 __all__ = ["batch_norm_forward", "batch_norm_backward", "BatchNorm1d"]
 
@@ -85,8 +85,9 @@ def batch_norm_backward(dout: torch.Tensor, cache: tuple) -> tuple[torch.Tensor,
     """
     if not (isinstance(cache, tuple) and len(cache) == 4
             and all(isinstance(t, torch.Tensor) for t in cache[:3])):
-        raise TypeError("cache must be the (x_hat, gamma, inv_std, training) tuple returned by "
-                        f"batch_norm_forward, got {type(cache).__name__}")
+        raise TypeError(
+            "cache must be the (x_hat, gamma, inv_std, training) tuple returned by "
+            f"batch_norm_forward, got {type(cache).__name__}")
     x_hat, gamma, inv_std, training = cache
     check_tensor(dout, "dout")
     if dout.shape != x_hat.shape:

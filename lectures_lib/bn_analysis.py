@@ -27,9 +27,12 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from ._checks import (n_outputs, check_axes, check_batch, check_callback_args, check_choice, model_dtype, check_module_input, check_split, check_bool, check_count, check_int, check_labels,
-                      check_model_input, check_module, check_positive, check_range,
-                      check_real, check_seed, check_sequence, check_str, check_tensor)
+from ._checks import (check_axes, check_batch, check_bool, check_callback_args,
+                      check_choice, check_count, check_each, check_int, check_labels,
+                      check_model_input, check_module, check_module_input,
+                      check_positive, check_range, check_real, check_seed,
+                      check_sequence, check_split, check_str, check_tensor, model_dtype,
+                      n_outputs)
 from .data import Split
 from .diagnostics import capture_outputs
 from .models import mlp
@@ -203,7 +206,8 @@ def running_average(values: Sequence[torch.Tensor] | torch.Tensor, momentum: flo
     vals = values if isinstance(values, torch.Tensor) else _stack(values, "values")
     check_tensor(vals, "values", finite=True)
     if vals.dim() < 1 or vals.shape[0] < 1:
-        raise ValueError(f"values must hold at least one statistic, got shape {tuple(vals.shape)}")
+        raise ValueError(
+            f"values must hold at least one statistic, got shape {tuple(vals.shape)}")
     r = _initial(initial, vals)
     out = []
     for t, v in enumerate(vals, start=1):
@@ -224,17 +228,20 @@ def _stack(values, name: str) -> torch.Tensor:
     for i, v in enumerate(items):
         check_tensor(v, f"{name}[{i}]")
     if len({tuple(v.shape) for v in items}) > 1:
-        raise ValueError(f"{name} must all have one shape, got {[tuple(v.shape) for v in items]}")
+        raise ValueError(
+            f"{name} must all have one shape, got {[tuple(v.shape) for v in items]}")
     return torch.stack(items)
 
 
 def _initial(initial, vals: torch.Tensor) -> torch.Tensor:
-    """The running value before the first update: a number or a tensor of one value's shape."""
+    """The running value before the first update: a number, or a tensor of the shape of
+    one value."""
     if isinstance(initial, torch.Tensor):
         check_tensor(initial, "initial", finite=True)
         if initial.dim() and initial.shape != vals.shape[1:]:
-            raise ValueError(f"initial must have the shape of one value {tuple(vals.shape[1:])}"
-                             f", got {tuple(initial.shape)}")
+            raise ValueError(
+                f"initial must have the shape of one value {tuple(vals.shape[1:])}"
+                f", got {tuple(initial.shape)}")
     else:
         initial = check_real(initial, "initial")
     return torch.as_tensor(initial, dtype=vals.dtype).expand_as(vals[0]).clone()
@@ -258,7 +265,8 @@ def running_stats_trace(batch_size: int, momentum: float, steps: int = 200, *, s
     steps = check_count(steps, "steps")
     population = check_count(population, "population", minimum=2)
     if batch_size > population:
-        raise ValueError(f"batch_size must be <= population ({population}), got {batch_size}")
+        raise ValueError(
+            f"batch_size must be <= population ({population}), got {batch_size}")
     mean = check_real(mean, "mean")
     check_positive(std, "std")
     g = torch.Generator().manual_seed(check_seed(seed))
@@ -347,8 +355,9 @@ class GhostBatchNorm1d(nn.Module):
         n, d = x.shape
         k = self.group_size
         if n % k:
-            raise ValueError(f"x must have a multiple of group_size={k} rows, got shape "
-                             f"{tuple(x.shape)}")
+            raise ValueError(
+                f"x must have a multiple of group_size={k} rows, got shape "
+                f"{tuple(x.shape)}")
         xg = x.view(n // k, k, d)
         mu = xg.mean(dim=1, keepdim=True)                       # (G, 1, D)
         var = xg.var(dim=1, unbiased=False, keepdim=True)        # (G, 1, D), biased
@@ -490,7 +499,7 @@ def paper_mlp(batch_norm: bool, *, init_scheme: str | float = 0.01,
     ``norm_group_size``: use ``GhostBatchNorm1d`` with that group size instead (needs
     ``batch_norm``). Built by ``lectures_lib.mlp``; seed before calling. (Chapter 8.)"""
     check_bool(batch_norm, "batch_norm")
-    hidden = [check_count(h, f"hidden[{i}]") for i, h in enumerate(check_sequence(hidden, "hidden"))]
+    hidden = check_each(hidden, "hidden", check_count)
     in_features = check_count(in_features, "in_features")
     num_classes = check_count(num_classes, "num_classes", minimum=2)
     if norm_group_size is not None:
@@ -537,7 +546,7 @@ def steps_to_target(data: Split, *, batch_norm: bool, seeds: Sequence[int], lr: 
     """For each seed, the first evaluated step at which ``train_paper_mlp`` reaches training
     accuracy ``target`` (None if not within ``max_steps``). Resolution: ``eval_every``
     (default 10) steps. ``kwargs`` go to ``train_paper_mlp``. (Chapter 8's headline.)"""
-    seeds = [check_seed(s, f"seeds[{i}]") for i, s in enumerate(check_sequence(seeds, "seeds"))]
+    seeds = check_each(seeds, "seeds", check_seed)
     max_steps = check_count(max_steps, "max_steps")
     out = []
     for seed in seeds:

@@ -59,7 +59,8 @@ def _title(path: Path) -> str:
 
 
 def render(book: Path) -> str:
-    """The build-information page (Markdown) for the notebooks in the folder ``book``."""
+    """The build-information page (Markdown) for the notebooks in the folder
+    ``book``."""
     book = check_path(book, "book", kind="dir")
     rows = []
     for path in sorted(book.glob("*.ipynb")):

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import torch
 
-from ._checks import (check_bool, check_count, check_nonnegative, check_range, check_real,
-                      check_seed)
+from ._checks import (check_bool, check_count, check_nonnegative, check_range,
+                      check_real, check_seed)
 
 __all__ = ["Split", "load_digits_split", "make_regression_1d"]
 
@@ -45,7 +45,8 @@ def load_digits_split(n_train: int | None = None, *, val_fraction: float = 0.2,
     from sklearn.datasets import load_digits
 
     val_fraction = check_range(val_fraction, "val_fraction", 0.0, 1.0, high_open=True)
-    test_fraction = check_range(test_fraction, "test_fraction", 0.0, 1.0, high_open=True)
+    test_fraction = check_range(
+        test_fraction, "test_fraction", 0.0, 1.0, high_open=True)
     seed = check_seed(seed)
     check_bool(standardize, "standardize")
     if val_fraction + test_fraction >= 1.0:

@@ -10,8 +10,9 @@ from typing import Callable
 import torch
 from torch import nn
 
-from ._checks import (n_outputs, check_module_types, check_bool, check_callable, check_dict, check_labels, check_model_input,
-                      check_module, check_positive, check_tensor)
+from ._checks import (check_bool, check_callable, check_dict, check_labels,
+                      check_model_input, check_module, check_module_types,
+                      check_positive, check_tensor, n_outputs)
 
 __all__ = ["capture_outputs", "dead_unit_fraction", "gradient_norms", "activation_stats",
            "saturation_fraction", "layer_saturation", "update_to_weight_ratio",
@@ -87,11 +88,11 @@ def dead_unit_fraction(model: nn.Module, x: torch.Tensor, *, training: bool = Fa
     """For each ``nn.ReLU`` module (by qualified name): the fraction of its units that output
     exactly 0 for *every* example in x, i.e. units that pass no gradient on this data. (Chapter 2.)
 
-    Shapes: x (N, D); every non-batch position of a ReLU's output counts as a unit. Run it
-    on a large batch (the whole training set for digits): a unit silent on a few examples
-    is not dead. The forward pass runs in evaluation mode (dropout off, BatchNorm with its
-    running statistics) unless ``training=True``; either way the model's modes and buffers
-    are left unchanged. A module called twice in one forward pass reports its last call.
+    Shapes: x (N, D); every non-batch position of a ReLU's output counts as a unit.
+    Run it on a large batch (the whole training set for digits): a unit silent on a few
+    examples is not dead. The forward pass runs in evaluation mode (dropout off, BatchNorm
+    with its running statistics) unless ``training=True``; either way the model's modes
+    and buffers are left unchanged. A module called twice in one forward pass reports its last call.
     A ReLU whose output holds NaN or inf (a diverged network) raises ``ValueError``: a NaN
     is not 0, so counting it would report a broken layer as fully alive.
     """
@@ -188,12 +189,14 @@ def update_to_weight_ratio(before: dict[str, torch.Tensor], model: nn.Module) ->
     linears = {n: m for n, m in model.named_modules() if isinstance(m, nn.Linear)}
     for name, w0 in before.items():
         if name not in linears:
-            raise ValueError(f"before must name nn.Linear layers of the model {sorted(linears)}"
-                             f", got {name!r}")
+            raise ValueError(
+                f"before must name nn.Linear layers of the model {sorted(linears)}"
+                f", got {name!r}")
         check_tensor(w0, f"before[{name!r}]", finite=True)
         if w0.shape != linears[name].weight.shape:
-            raise ValueError(f"before[{name!r}] must have the shape of that layer's weight "
-                             f"{tuple(linears[name].weight.shape)}, got {tuple(w0.shape)}")
+            raise ValueError(
+                f"before[{name!r}] must have the shape of that layer's weight "
+                f"{tuple(linears[name].weight.shape)}, got {tuple(w0.shape)}")
     out = {}
     for name, m in model.named_modules():
         if isinstance(m, nn.Linear) and name in before:

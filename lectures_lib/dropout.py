@@ -58,8 +58,9 @@ def dropout_backward(dout: torch.Tensor, cache: torch.Tensor) -> torch.Tensor:
     check_tensor(dout, "dout")
     check_tensor(cache, "cache")
     if dout.shape != cache.shape:
-        raise ValueError(f"dout and cache must have the same shape, got {tuple(dout.shape)} "
-                         f"and {tuple(cache.shape)}")
+        raise ValueError(
+            f"dout and cache must have the same shape, got {tuple(dout.shape)} "
+            f"and {tuple(cache.shape)}")
     return dout * cache
 
 

@@ -26,9 +26,10 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ._checks import (check_axes, check_bool, check_callback_args, check_count, check_each, check_int,
-                      check_labels, check_model_input, check_module, check_module_input,
-                      check_positive, check_range, check_seed, check_str, check_tensor, n_outputs)
+from ._checks import (check_axes, check_bool, check_callback_args, check_count,
+                      check_each, check_int, check_labels, check_model_input,
+                      check_module, check_module_input, check_positive, check_range,
+                      check_seed, check_str, check_tensor, n_outputs)
 from .dropout import Dropout, dropout
 
 __all__ = [
@@ -129,7 +130,8 @@ class EnsembleComparison:
     def _check_k(self, k) -> int:
         k = check_int(k, "k")
         if k not in self.mc_acc:
-            raise ValueError(f"k must be one of the compared ks {sorted(self.mc_acc)}, got {k}")
+            raise ValueError(
+                f"k must be one of the compared ks {sorted(self.mc_acc)}, got {k}")
         return k
 
 
@@ -153,7 +155,8 @@ def ensemble_comparison(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
     ks = sorted(check_each(ks, "ks", check_count))
     if not ks:
         raise ValueError("ks must list at least one number of samples")
-    n_samples = max(ks) if n_samples is None else check_count(n_samples, "n_samples", minimum=1)
+    n_samples = max(
+        ks) if n_samples is None else check_count(n_samples, "n_samples", minimum=1)
     if n_samples < max(ks):
         raise ValueError(f"n_samples must be >= max(ks) = {max(ks)}, got {n_samples}")
     seed = check_seed(seed)
@@ -386,8 +389,9 @@ def _check_tiles(weight, name: str, pixels: int) -> None:
     """A finite (units, pixels) tensor of weight vectors, one image per row."""
     check_tensor(weight, name, finite=True)
     if weight.dim() != 2 or weight.shape[0] == 0 or weight.shape[1] != pixels:
-        raise ValueError(f"{name} must have shape (units, {pixels}) with units >= 1, got "
-                         f"{tuple(weight.shape)}")
+        raise ValueError(
+            f"{name} must have shape (units, {pixels}) with units >= 1, got "
+            f"{tuple(weight.shape)}")
 
 
 def _first_linear_weight(weights) -> torch.Tensor:

@@ -106,8 +106,9 @@ def _check_grid(x_max, step) -> tuple[float, float]:
     x_max = check_positive(x_max, "x_max")
     step = check_range(step, "step", 0.0, x_max, low_open=True)
     if 2 * x_max / step > MAX_GRID:
-        raise ValueError(f"step must give at most {MAX_GRID} grid points on [-x_max, x_max], "
-                         f"got step={step:g} for x_max={x_max:g}")
+        raise ValueError(
+            f"step must give at most {MAX_GRID} grid points on [-x_max, x_max], "
+            f"got step={step:g} for x_max={x_max:g}")
     return x_max, step
 
 
@@ -262,7 +263,8 @@ def family_table(family: dict[str, tuple[Callable, Callable]] | None = None) -> 
     family = FAMILY if family is None else check_dict(family, "family")
     for name, pair in family.items():
         if not (isinstance(pair, tuple) and len(pair) == 2):
-            raise TypeError(f"family[{name!r}] must be a pair (f, f_grad), got {pair!r}")
+            raise TypeError(
+                f"family[{name!r}] must be a pair (f, f_grad), got {pair!r}")
     return [measure_properties(name, f, g) for name, (f, g) in family.items()]
 
 
@@ -273,8 +275,9 @@ def format_family_table(rows: Sequence[ActivationProperties],
     rows = check_sequence(rows, "rows")
     for i, row in enumerate(rows):
         if not isinstance(row, ActivationProperties):
-            raise TypeError(f"rows[{i}] must be an ActivationProperties (from family_table), "
-                            f"got {type(row).__name__}")
+            raise TypeError(
+                f"rows[{i}] must be an ActivationProperties (from family_table), "
+                f"got {type(row).__name__}")
     if cost_ratio is not None:
         check_dict(cost_ratio, "cost_ratio", nonempty=False)
     yn = lambda b: "yes" if b else "no"  # noqa: E731

@@ -15,9 +15,9 @@ import torch
 from torch import nn
 
 from . import initialization as init
-from ._checks import (check_axes, check_bool, check_choice, check_count, check_dict, check_each,
-                      check_int, check_module, check_positive, check_real, check_seed,
-                      check_sequence, check_split, check_str)
+from ._checks import (check_axes, check_bool, check_choice, check_count, check_dict,
+                      check_each, check_module, check_positive, check_real, check_seed,
+                      check_split, check_str)
 from .data import Split
 from .diagnostics import gradient_norms
 from .models import ACTIVATION_MODULES, mlp

@@ -19,8 +19,9 @@ from typing import Callable
 
 import torch
 
-from ._checks import (check_axes, check_bool, check_count, check_module, check_nonnegative,
-                      check_range, check_real, check_seed, check_tensor)
+from ._checks import (check_axes, check_bool, check_count, check_module,
+                      check_nonnegative, check_range, check_real, check_seed,
+                      check_tensor)
 
 __all__ = [
     "polynomial_features",
@@ -80,7 +81,8 @@ def relative_distance(a: torch.Tensor, b: torch.Tensor) -> float:
     check_tensor(b, "b", finite=True)
     if a.shape != b.shape:
         raise ValueError(f"a and b must have the same shape, got {tuple(a.shape)} and {tuple(b.shape)}")
-    a, b = a.detach().double(), b.detach().double()  # large entries overflow float32 norms
+    # in float64: the norms of large entries overflow float32
+    a, b = a.detach().double(), b.detach().double()
     denom = b.norm().item()
     if denom == 0:
         raise ValueError("b must not be all zeros (the distance is relative to its norm)")

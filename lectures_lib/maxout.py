@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ._checks import check_count, check_module_input, check_int, check_tensor
+from ._checks import check_count, check_module_input, check_tensor
 
 __all__ = ["maxout", "Maxout"]
 

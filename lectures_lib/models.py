@@ -7,8 +7,8 @@ from typing import Callable
 import torch
 from torch import nn
 
-from ._checks import (check_bool, check_choice, check_count, check_int, check_module, check_positive,
-                      check_range, check_real, check_str)
+from ._checks import (check_bool, check_choice, check_count, check_module,
+                      check_positive, check_range, check_real)
 from . import initialization as init
 
 __all__ = ["ACTIVATION_MODULES", "make_activation", "mlp", "init_mlp_"]
@@ -50,8 +50,9 @@ def check_init_scheme(value, name: str = "init_scheme") -> str | float:
     if isinstance(value, str):
         return check_choice(value, name, ("default", *_INITS))
     if isinstance(value, bool) or not isinstance(value, float):
-        raise TypeError(f"{name} must be 'default', one of {sorted(_INITS)} or a float std, "
-                        f"got {type(value).__name__}: {value!r}")
+        raise TypeError(
+            f"{name} must be 'default', one of {sorted(_INITS)} or a float std, "
+            f"got {type(value).__name__}: {value!r}")
     return check_positive(value, name)
 
 

@@ -27,8 +27,8 @@ from typing import Callable
 import torch
 from torch import nn
 
-from ._checks import (MAX_REAL, check_axes, check_callable, check_count, check_model_input, check_module,
-                      check_range, check_real, check_seed, check_tensor, check_vector)
+from ._checks import (MAX_REAL, check_axes, check_count, check_model_input, check_range,
+                      check_real, check_seed, check_tensor, check_vector)
 from .maxout import Maxout, maxout
 from .models import _input_layers
 from .plotting import PALETTE
@@ -221,7 +221,8 @@ class MaxoutFit1d:
         return self.weight.shape[1]
 
     def predict(self, x: torch.Tensor) -> torch.Tensor:
-        h = maxout_units_1d(_check_points(x).to(self.weight.dtype), self.weight, self.bias)
+        h = maxout_units_1d(
+            _check_points(x).to(self.weight.dtype), self.weight, self.bias)
         return h[:, :1] - h[:, 1:2] if self.units == 2 else h
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from ._checks import check_count, check_seed, check_int, check_positive
+from ._checks import check_count, check_positive, check_seed
 from .models import mlp
 
 __all__ = ["PropagationStats", "propagate"]

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import torch
 
-from ._checks import (n_outputs, check_axes, check_batch, check_choice, check_count, check_labels,
-                      check_model_input, check_positive, check_seed, check_sequence, check_str)
+from ._checks import (check_axes, check_batch, check_choice, check_count, check_labels,
+                      check_model_input, check_positive, check_seed, check_sequence,
+                      check_str, n_outputs)
 from .activations import sigmoid, sigmoid_grad, tanh, tanh_grad
 from .diagnostics import saturation_fraction
 from .plotting import color_for

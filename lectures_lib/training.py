@@ -9,9 +9,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._checks import (check_batch, check_bool, check_callable, check_choice, check_count,
-                      check_labels, check_model_input, check_nonnegative, check_positive,
-                      check_range, check_real, check_seed, check_tensor, n_outputs)
+from ._checks import (check_bool, check_callable, check_choice, check_count,
+                      check_labels, check_model_input, check_nonnegative,
+                      check_positive, check_range, check_real, check_seed, check_tensor,
+                      n_outputs)
 
 __all__ = ["seed_everything", "History", "accuracy", "train"]
 
@@ -77,15 +78,17 @@ def _evaluate(model, x, y, loss_fn):
 
 def _check_targets(y, name: str, x: torch.Tensor, model: nn.Module | None = None,
                    x_name: str = "x"):
-    """Class labels (int64, one per row of x) or regression targets (floats, same rows)."""
+    """Class labels (int64, one per row of x) or regression targets (floats, one row
+    per row of x)."""
     if isinstance(y, torch.Tensor) and y.is_floating_point():
         check_tensor(y, name, finite=True)
         n_out = n_outputs(model)
         expected = (x.shape[0],) if n_out is None else (x.shape[0], n_out)
         if tuple(y.shape[:len(expected)]) != expected or y.dim() < 1:
-            raise ValueError(f"{name} must be int64 class labels of shape (N,) or float "
-                             f"targets of shape {expected} for {x_name} of shape "
-                             f"{tuple(x.shape)}, got shape {tuple(y.shape)}")
+            raise ValueError(
+                f"{name} must be int64 class labels of shape (N,) or float "
+                f"targets of shape {expected} for {x_name} of shape "
+                f"{tuple(x.shape)}, got shape {tuple(y.shape)}")
         return y.to(x.dtype)
     return check_labels(y, name, x.shape[0], n_outputs(model), rows_of=x_name)
 
@@ -130,8 +133,9 @@ def train(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, x_val=None, y_v
                          f" and y_val={'a tensor' if y_val is not None else None}")
     if x_val is not None:
         x_val = check_model_input(model, x_val, "x_val")
-        y_val = _check_targets(y_val, "y_val", x_val, model if loss_fn is None else None,
-                               "x_val")
+        y_val = _check_targets(
+            y_val, "y_val", x_val, model if loss_fn is None else None,
+            "x_val")
     steps = check_count(steps, "steps", minimum=0)
     batch_size = check_count(batch_size, "batch_size")
     eval_every = check_count(eval_every, "eval_every")

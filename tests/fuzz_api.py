@@ -2,14 +2,14 @@
 
 Three steps, each small enough to read on its own:
 
-1. ``public_callables()`` walks every module of ``lectures_lib`` and yields each name in its
-   ``__all__`` that can be called (functions, class constructors) and each public method
-   of those classes (``forward`` and ``__call__`` included).
+1. ``public_callables()`` walks every module of ``lectures_lib`` and yields each name
+   in its ``__all__`` that can be called (functions, class constructors) and each
+   public method of those classes (``forward`` and ``__call__`` included).
 2. ``bad_inputs(...)`` builds, from one valid value of an argument, a battery of inputs
    that should be refused: None, a list or numpy array where a tensor belongs, the wrong
    dtype, empty and 0-d tensors, an extra dimension, a mismatched shape, NaN, inf, the
-   meta device, a bool or a string where a number belongs, ... Each is marked "bad" (must
-   be refused) or "maybe" (may be accepted, but must not give a non-finite result).
+   meta device, a bool or a string where a number belongs, ... Each is marked "bad"
+   (must be refused) or "maybe" (may be accepted, but not with a non-finite result).
 3. ``classify(...)`` runs one call under a time limit and sorts the outcome into the
    issue's table: a clear error naming the argument, an unclear message, another
    exception type, a silent bad result, a hang, or accepted.
@@ -17,6 +17,7 @@ Three steps, each small enough to read on its own:
 The valid calls live in ``fuzz_registry.py``; ``benchmarks/bad_input_table.py`` counts
 the outcomes for the issue's table.
 """
+
 from __future__ import annotations
 
 import copy
@@ -36,8 +37,15 @@ from torch import nn
 
 #: The four parts of the issue's table, by module.
 PARTS = {
-    "reference implementations": {"activations", "initialization", "noise", "dropout",
-                                  "maxout", "batchnorm", "gradcheck"},
+    "reference implementations": {
+        "activations",
+        "initialization",
+        "noise",
+        "dropout",
+        "maxout",
+        "batchnorm",
+        "gradcheck",
+    },
     "page helpers": {"book", "plotting", "widgets"},
     "course tooling": {"assign", "buildinfo", "grade"},
 }
@@ -57,6 +65,7 @@ def part_of(key: str) -> str:
 # 1. Discovery
 # --------------------------------------------------------------------------------------
 
+
 def _is_public_method(attr: str, member) -> bool:
     if not inspect.isfunction(member) or attr == "extra_repr":  # nn.Module's print hook
         return False
@@ -64,7 +73,7 @@ def _is_public_method(attr: str, member) -> bool:
 
 
 def public_callables() -> dict[str, object]:
-    """{"module.name": callable, "module.Class.method": function} for the whole package."""
+    """{"module.name": callable, "module.Class.method": function}, whole package."""
     import lectures_lib
 
     found = {}
@@ -184,15 +193,18 @@ def _typed_inputs(v, param_name: str, annotation: str, context):
     if isinstance(v, dict):
         return [("empty", {}, MAYBE), ("list", list(v.items()), BAD)]
     if isinstance(v, Path):
-        return [("int (a file descriptor)", 987, BAD), ("str path", str(v), MAYBE),
-                ("missing", v / "no-such-file", BAD)]
+        return [
+            ("int (a file descriptor)", 987, BAD),
+            ("str path", str(v), MAYBE),
+            ("missing", v / "no-such-file", BAD),
+        ]
     if callable(v):
         return [("int", 1, BAD)]
     return [("int", 1, BAD)]
 
 
 def bad_inputs(param: inspect.Parameter, value, context):
-    """(kind, bad value, BAD or MAYBE) for one argument whose valid value is ``value``."""
+    """(kind, bad value, BAD or MAYBE) for an argument whose valid value is value."""
     annotation = str(param.annotation)
     default_none = param.default is None
     if value is not None:
@@ -212,12 +224,18 @@ class CallContext:
         self.has_module = any(isinstance(v, nn.Module) for v in kwargs.values())
 
     def paired(self, name: str, v: torch.Tensor) -> tuple[bool, bool]:
-        """Whether another tensor shares v's first / last dimension (or a model reads v)."""
-        others = [t for n, t in self.kwargs.items()
-                  if n != name and isinstance(t, torch.Tensor) and t.dim() >= 1]
+        """Whether another tensor shares v's first / last dimension (or a model reads
+        v)."""
+        others = [
+            t
+            for n, t in self.kwargs.items()
+            if n != name and isinstance(t, torch.Tensor) and t.dim() >= 1
+        ]
         rows = v.dim() >= 1 and any(t.shape[0] == v.shape[0] for t in others)
-        cols = v.dim() >= 2 and (self.has_module or any(t.shape[-1] == v.shape[-1]
-                                                        for t in others if t.dim() >= 2))
+        cols = v.dim() >= 2 and (
+            self.has_module
+            or any(t.shape[-1] == v.shape[-1] for t in others if t.dim() >= 2)
+        )
         return rows, cols
 
 
@@ -225,8 +243,9 @@ class CallContext:
 # 3. Running one call and sorting its outcome
 # --------------------------------------------------------------------------------------
 
+
 class CallTimeout(BaseException):
-    """Raised by the alarm; a BaseException, so that ``except Exception`` cannot swallow it."""
+    """Raised by the alarm; a BaseException: ``except Exception`` cannot swallow it."""
 
 
 def _on_alarm(signum, frame):
@@ -234,7 +253,7 @@ def _on_alarm(signum, frame):
 
 
 def call_with_limit(func, kwargs: dict, seconds: float = TIME_LIMIT):
-    """func(**kwargs), raising ``CallTimeout`` after ``seconds`` (SIGALRM, main thread)."""
+    """func(**kwargs), raising ``CallTimeout`` after ``seconds`` (SIGALRM)."""
     previous = signal.signal(signal.SIGALRM, _on_alarm)
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
@@ -259,8 +278,11 @@ def has_non_finite(result, depth: int = 0) -> bool:
     if depth > 4:
         return False
     if isinstance(result, torch.Tensor):
-        return (result.is_floating_point() and result.device.type != "meta"
-                and not torch.isfinite(result.detach()).all().item())
+        return (
+            result.is_floating_point()
+            and result.device.type != "meta"
+            and not torch.isfinite(result.detach()).all().item()
+        )
     if isinstance(result, float):
         return not math.isfinite(result)
     if isinstance(result, dict):
@@ -268,17 +290,23 @@ def has_non_finite(result, depth: int = 0) -> bool:
     if isinstance(result, (list, tuple)):
         return any(has_non_finite(v, depth + 1) for v in result[:200])
     if dataclasses.is_dataclass(result) and not isinstance(result, type):
-        return any(has_non_finite(getattr(result, f.name), depth + 1)
-                   for f in dataclasses.fields(result))
+        return any(
+            has_non_finite(getattr(result, f.name), depth + 1)
+            for f in dataclasses.fields(result)
+        )
     return False
 
 
 def names_argument(message: str, name: str) -> bool:
-    return re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", message) is not None
+    return (
+        re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", message)
+        is not None
+    )
 
 
-def classify(func, kwargs: dict, name: str, severity: str,
-             nan_ok: bool = False) -> tuple[str, str]:
+def classify(
+    func, kwargs: dict, name: str, severity: str, nan_ok: bool = False
+) -> tuple[str, str]:
     """(outcome, detail) of ``func(**kwargs)`` where argument ``name`` holds a bad input
     (``nan_ok``: the callable returns NaN by design, so a NaN result is no evidence)."""
     try:
@@ -303,6 +331,7 @@ def classify(func, kwargs: dict, name: str, severity: str,
 # 4. The whole battery for one callable
 # --------------------------------------------------------------------------------------
 
+
 @dataclasses.dataclass
 class Outcome:
     key: str
@@ -322,11 +351,14 @@ def _target(func, kwargs: dict):
     return func, kwargs
 
 
-def run_battery(key: str, func, factory, accepted, nan_ok: bool = False) -> list[Outcome]:
+def run_battery(
+    key: str, func, factory, accepted, nan_ok: bool = False
+) -> list[Outcome]:
     """Every bad input of every argument of ``func``, one argument at a time.
 
     ``factory()`` gives fresh valid keyword arguments for each call; arguments it leaves
-    out take their default, and are mutated from that default. ``accepted(key, arg, kind)``
+    out take their default, and are mutated from that default.
+    ``accepted(key, arg, kind, outcome)``
     is the reviewed list of inputs that are accepted on purpose (see fuzz_registry).
     The valid call runs first, without a time limit: it must succeed, and it warms up
     lazy imports (the first optimizer step imports much of torch) outside the limit."""
@@ -345,7 +377,9 @@ def run_battery(key: str, func, factory, accepted, nan_ok: bool = False) -> list
         for kind, bad, severity in bad_inputs(param, value, context):
             target, kwargs = _target(func, {**factory(), name: bad})
             outcome, detail = classify(target, kwargs, name, severity, nan_ok)
-            if outcome in ("silent", "other", "unclear") and accepted(key, name, kind, outcome):
+            if outcome in ("silent", "other", "unclear") and accepted(
+                key, name, kind, outcome
+            ):
                 outcome = "accepted"
             outcomes.append(Outcome(key, name, kind, severity, outcome, detail))
     return outcomes
