@@ -54,9 +54,15 @@ def main(argv=None) -> int:
             continue
         part = F.part_of(key)
         callables[part] += 1
-        for o in F.run_battery(
-            key, func, R.VALID[key], R.accepted, key in getattr(R, "NAN_BY_DESIGN", ())
-        ):
+        try:
+            outcomes = F.run_battery(
+                key, func, R.VALID[key], R.accepted, key in R.NAN_BY_DESIGN
+            )
+        except Exception as exc:  # noqa: BLE001 - an older commit may differ
+            print(f"skipped {key}: its valid call fails here ({exc!r:.100})")
+            callables[part] -= 1
+            continue
+        for o in outcomes:
             table[part][o.outcome] += 1
             if o.outcome not in ("clear", "accepted"):
                 lines.append(
