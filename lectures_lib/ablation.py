@@ -24,14 +24,17 @@ import statistics
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
+import numpy as np
 import torch
 from torch import nn
 
-from ._checks import check_int, check_module, check_positive, check_range, check_real, check_tensor
+from ._checks import (check_axes, check_bool, check_count, check_dict, check_int,
+                      check_labels, check_model_input, check_positive, check_range,
+                      check_real, check_seed, check_sequence, n_outputs)
 from .data import Split
 from .diagnostics import (activation_stats, dead_unit_fraction, gradient_norms, layer_saturation,
                           update_to_weight_ratio)
-from .models import ACTIVATION_MODULES, mlp
+from .models import ACTIVATION_MODULES, check_init_scheme, mlp
 from .plotting import color_for
 from .training import _METRICS, History, seed_everything, train
 
@@ -51,6 +54,13 @@ __all__ = [
 ]
 
 _INIT_NAMES = ("default", "glorot", "glorot_normal", "he", "he_uniform", "lecun")
+
+
+def _check_config(value, name: str) -> None:
+    if not isinstance(value, AblationConfig):
+        raise TypeError(
+            f"{name} must be an AblationConfig, got {type(value).__name__}: "
+            f"{value!r}")
 
 
 # --------------------------------------------------------------------------------------
@@ -75,12 +85,7 @@ class AblationConfig:
     def __post_init__(self):
         if self.activation not in ACTIVATION_MODULES:
             raise ValueError(f"activation must be one of {sorted(ACTIVATION_MODULES)}, got {self.activation!r}")
-        if isinstance(self.init_scheme, str):
-            if self.init_scheme not in _INIT_NAMES:
-                raise ValueError(f"init_scheme must be one of {list(_INIT_NAMES)} or a float std, "
-                                 f"got {self.init_scheme!r}")
-        else:
-            check_positive(self.init_scheme, "init_scheme")
+        check_init_scheme(self.init_scheme)
         check_range(self.drop_prob, "drop_prob", 0.0, 1.0, high_open=True)
         if not isinstance(self.batch_norm, bool):
             raise TypeError(f"batch_norm must be a bool, got {type(self.batch_norm).__name__}: {self.batch_norm!r}")
@@ -95,7 +100,8 @@ class AblationConfig:
 
     def build(self, sizes: Sequence[int]) -> nn.Sequential:
         """The network ``L.mlp(sizes, ...)`` for this configuration (seed before calling)."""
-        return mlp(list(sizes), self.activation, init_scheme=self.init_scheme,
+        return mlp(check_sequence(sizes, "sizes"), self.activation,
+                   init_scheme=self.init_scheme,
                    drop_prob=self.drop_prob, batch_norm=self.batch_norm)
 
     def label(self) -> str:
@@ -112,6 +118,7 @@ class AblationConfig:
         ``"sigmoid + BN"``, ``"+ dropout 0.2"``. Without a baseline, ``label()``."""
         if baseline is None:
             return self.label()
+        _check_config(baseline, "baseline")
         if self == baseline:
             return "baseline"
         parts = []
@@ -153,7 +160,7 @@ def one_factor_at_a_time(baseline: AblationConfig, factors: Mapping[str, Sequenc
             raise TypeError(f"factors[{name!r}] must be a list of values, got {type(values).__name__}: {values!r}")
         for value in values:
             configs.append(baseline.replace(**{name: value}))
-    for changes in interactions:
+    for changes in check_sequence(interactions, "interactions", nonempty=False):
         if not isinstance(changes, Mapping) or not changes:
             raise ValueError(f"interactions must be non-empty dicts of field changes, got {changes!r}")
         configs.append(baseline.replace(**changes))
@@ -175,7 +182,7 @@ def windowed_final(history: History, metric: str, window: int) -> float:
         raise TypeError(f"history must be a History (from L.train), got {type(history).__name__}")
     if metric not in _METRICS:
         raise ValueError(f"metric must be one of {list(_METRICS)}, got {metric!r}")
-    check_int(window, "window", minimum=1)
+    window = check_count(window, "window", minimum=1)
     values = getattr(history, metric)
     if not values:
         raise ValueError(f"metric {metric!r} was not recorded in this history")
@@ -262,7 +269,8 @@ class AblationResult:
     sizes: list[int] = field(default_factory=list)
     window: int = 1
 
-    def _check_config(self, config: AblationConfig) -> None:
+    def _check_config(self, config: AblationConfig, name: str = "config") -> None:
+        _check_config(config, name)
         if config not in self.configs:
             raise ValueError(f"config was not part of this ablation: {config!r}")
 
@@ -300,7 +308,7 @@ class AblationResult:
         and evaluation draws no random numbers, so this is exactly what a run with the shorter
         budget records (``steps`` must be an evaluated step: a multiple of ``eval_every``).
         Checks a result at 3/4 of its budget, say, without training again. (Chapter 10.)"""
-        check_int(steps, "steps", minimum=1)
+        steps = check_count(steps, "steps", minimum=1)
         if steps > self.steps or (steps % self.eval_every and steps != self.steps):
             raise ValueError(f"steps must be a multiple of eval_every ({self.eval_every}) no larger than the "
                              f"budget ({self.steps}), got {steps}")
@@ -317,6 +325,8 @@ class AblationResult:
         ``metric``: "val_acc" or "train_acc" (final values, over the last ``window`` evaluations)."""
         if metric not in ("val_acc", "train_acc"):
             raise ValueError(f"metric must be 'val_acc' or 'train_acc', got {metric!r}")
+        self._check_config(config)
+        self._check_config(reference, "reference")
         a, b = getattr(self, metric)(config), getattr(self, metric)(reference)
         return [x - y for x, y in zip(a, b)]
 
@@ -327,7 +337,9 @@ class AblationResult:
     def table(self, baseline: AblationConfig | None = None, digits: int = 3) -> str:
         """A plain-text table: configuration, final validation accuracy mean ± std (min–max), and
         steps to the target as mean ± std over the seeds that reached it, with how many did."""
-        check_int(digits, "digits", minimum=0)
+        check_int(digits, "digits", minimum=0, maximum=15)
+        if baseline is not None:
+            _check_config(baseline, "baseline")
         rows = self.summary()
         names = [r.config.describe(baseline) for r in rows]
         width = max(len("configuration"), *(len(n) for n in names))
@@ -374,19 +386,19 @@ def run_ablation(configs: Sequence[AblationConfig], data: Split, *, hidden: Sequ
     if not isinstance(hidden, Sequence) or not hidden:
         raise ValueError(f"hidden must list at least one hidden layer width, got {hidden!r}")
     for h in hidden:
-        check_int(h, "hidden[i]", minimum=1)
+        h = check_count(h, "hidden[i]", minimum=1)
     if not isinstance(seeds, Sequence) or not seeds:
         raise ValueError(f"seeds must be a non-empty list of ints, got {seeds!r}")
     for s in seeds:
-        check_int(s, "seeds[i]")
+        check_seed(s, "seeds[i]")
     if len(set(seeds)) != len(seeds):
         raise ValueError(f"seeds must be distinct, got {list(seeds)}")
-    check_int(steps, "steps", minimum=1)
+    steps = check_count(steps, "steps")
     check_positive(lr, "lr")
-    check_int(batch_size, "batch_size", minimum=1)
-    check_int(eval_every, "eval_every", minimum=1)
+    batch_size = check_count(batch_size, "batch_size")
+    eval_every = check_count(eval_every, "eval_every")
     check_range(target, "target", 0.0, 1.0, low_open=True)
-    check_int(window, "window", minimum=1)
+    window = check_count(window, "window", minimum=1)
     n_evals = _n_evals(steps, eval_every)
     if window > n_evals:
         raise ValueError(f"window must be at most the number of evaluations after step 0 "
@@ -417,9 +429,14 @@ def plot_ablation(result: AblationResult, baseline: AblationConfig | None = None
 
     if not isinstance(result, AblationResult):
         raise TypeError(f"result must be an AblationResult, got {type(result).__name__}")
+    if baseline is not None:
+        _check_config(baseline, "baseline")
+    pair = isinstance(axes, (list, tuple, np.ndarray)) and len(axes) == 2
+    if axes is not None and not pair:
+        raise TypeError(f"axes must be a pair of matplotlib Axes, got {axes!r}")
     if axes is None:
         fig, axes = plt.subplots(1, 2, figsize=(10, 0.32 * len(result.configs) + 1.2), sharey=True)
-    ax_err, ax_steps = axes
+    ax_err, ax_steps = (check_axes(a, f"axes[{i}]") for i, a in enumerate(axes))
     rows = result.summary()
     ys = list(range(len(rows)))[::-1]
     for y, r in zip(ys, rows):
@@ -618,16 +635,14 @@ def health_checklist(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, lr: 
     statistics) and modes are left unchanged; its ``.grad`` fields are cleared, as
     ``gradient_norms`` does. ``thresholds`` overrides entries of ``HEALTH_THRESHOLDS``.
     """
-    check_module(model)
-    check_tensor(x, "x")
-    check_tensor(y, "y", floating=False)
-    if y.is_floating_point() or y.is_complex() or y.dtype == torch.bool:
-        raise TypeError(f"y must hold integer class labels (int64), got dtype {y.dtype}")
-    if x.dim() != 2 or y.dim() != 1 or len(x) != len(y):
-        raise ValueError(f"x must be (N, D) and y (N,) with the same N, got {tuple(x.shape)} and {tuple(y.shape)}")
+    x = check_model_input(model, x)
+    check_labels(y, "y", x.shape[0], n_outputs(model))
     check_positive(lr, "lr")
-    check_int(batch_size, "batch_size", minimum=2)  # batch norm cannot train on a batch of one
-    check_int(seed, "seed")
+    # batch norm cannot train on a batch of one
+    check_count(batch_size, "batch_size", minimum=2)
+    seed = check_seed(seed)
+    if thresholds is not None:
+        check_dict(thresholds, "thresholds", nonempty=False)
     limits = dict(HEALTH_THRESHOLDS)
     for key, value in (thresholds or {}).items():
         if key not in limits:
@@ -699,6 +714,7 @@ def health_table(reports: Mapping[str, HealthReport | Sequence[HealthReport]], *
     another is near its threshold, which one seed alone would hide."""
     if not isinstance(reports, Mapping) or not reports:
         raise ValueError(f"reports must be a non-empty dict of name -> HealthReport, got {reports!r}")
+    check_bool(chapters, "chapters")
     groups: dict[str, list[HealthReport]] = {}
     for name, rep in reports.items():
         group = [rep] if isinstance(rep, HealthReport) else rep

@@ -26,7 +26,7 @@ import math
 import torch
 from torch.autograd.function import once_differentiable
 
-from ._checks import check_positive, check_range, check_real, check_tensor
+from ._checks import check_bool, check_positive, check_range, check_real, check_tensor
 
 __all__ = [
     "sigmoid", "sigmoid_grad", "tanh", "tanh_grad", "relu", "relu_grad",
@@ -238,7 +238,7 @@ def _rrelu_slopes(x, lower, upper, training, generator):
     upper = check_range(upper, "upper", 0.0, 1.0)
     if lower > upper:
         raise ValueError(f"lower must be <= upper, got lower={lower:g}, upper={upper:g}")
-    if not training:
+    if not check_bool(training, "training"):
         return (lower + upper) / 2
     u = torch.rand(x.shape, generator=generator, dtype=x.dtype, device=x.device)
     return u.mul_(upper - lower).add_(lower)

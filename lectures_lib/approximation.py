@@ -30,9 +30,14 @@ from typing import Callable, Sequence
 import torch
 from torch import nn
 
-from ._checks import check_int, check_positive, check_range, check_real, check_tensor, check_vector
+from ._checks import (check_axes, check_batch, check_bool, check_callable,
+                      check_callback_args, check_choice, check_count, check_each,
+                      check_labels, check_model_input, check_module_types,
+                      check_nonnegative, check_positive, check_range, check_real,
+                      check_seed, check_sequence, check_tensor, check_vector,
+                      model_dtype, n_outputs)
 from .diagnostics import capture_outputs
-from .models import make_activation, mlp
+from .models import ACTIVATION_MODULES, check_init_scheme, mlp
 from .plotting import PALETTE, color_for
 from .training import History, seed_everything, train
 
@@ -60,7 +65,7 @@ def uniform_knots(n_relus: int, low: float = -3.0, high: float = 3.0) -> torch.T
     with the constant c, n ReLUs give a continuous piecewise-linear function with n pieces
     of equal width. Doubling n keeps every old knot (the fits are nested). (Chapter 2.)
     """
-    check_int(n_relus, "n_relus", minimum=1)
+    n_relus = check_count(n_relus, "n_relus", minimum=1)
     low, high = check_real(low, "low"), check_real(high, "high")
     if not high > low:
         raise ValueError(f"high must be > low, got low={low:g}, high={high:g}")
@@ -71,7 +76,7 @@ def relu_features(x: torch.Tensor, knots: torch.Tensor) -> torch.Tensor:
     """The design matrix Phi[i, j] = max(0, x_i - k_j). Shapes: x (N,) or (N, 1), knots (n,)
     -> (N, n), in x's dtype. (Chapter 2, eq. 2.3.)"""
     x = check_vector(x, "x")
-    check_tensor(knots, "knots")
+    check_tensor(knots, "knots", finite=True)
     if knots.dim() != 1 or len(knots) == 0:
         raise ValueError(f"knots must have shape (n,) with n >= 1, got {tuple(knots.shape)}")
     return torch.clamp_min(x[:, None] - knots.to(x.dtype)[None, :], 0.0)
@@ -84,6 +89,15 @@ class ReluSum:
     knots: torch.Tensor
     weights: torch.Tensor
     bias: float
+
+    def __post_init__(self):
+        check_tensor(self.knots, "knots", dims=1, finite=True, nonempty=True)
+        check_tensor(self.weights, "weights", dims=1, finite=True)
+        if self.weights.shape != self.knots.shape:
+            raise ValueError(f"knots and weights must have the same shape, got "
+                             f"{tuple(self.knots.shape)} and "
+                             f"{tuple(self.weights.shape)}")
+        self.bias = check_real(self.bias, "bias", bounded=False)
 
     @property
     def n_relus(self) -> int:
@@ -108,6 +122,8 @@ def fit_relu_sum(x: torch.Tensor, y: torch.Tensor, n_relus: int | None = None, *
     """
     x = check_vector(x, "x").double()
     y = check_vector(y, "y").double()
+    check_tensor(x, "x", finite=True)
+    check_tensor(y, "y", finite=True)
     if len(x) != len(y):
         raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
     if knots is None:
@@ -116,7 +132,7 @@ def fit_relu_sum(x: torch.Tensor, y: torch.Tensor, n_relus: int | None = None, *
         low = float(x.min()) if low is None else low
         high = float(x.max()) if high is None else high
         knots = uniform_knots(n_relus, low, high)
-    elif n_relus is not None and n_relus != len(knots):
+    elif n_relus is not None and n_relus != len(check_tensor(knots, "knots", dims=1)):
         raise ValueError(f"n_relus must match len(knots) = {len(knots)}, got {n_relus}")
     knots = check_tensor(knots, "knots").double()
     if len(x) < len(knots) + 1:
@@ -133,9 +149,10 @@ def relu_sum_errors(fn: Callable[[torch.Tensor], torch.Tensor], n_values: Sequen
 
     With nested knots (n doubling) the least-squares error cannot increase. (Chapter 2.)
     """
-    check_int(n_points, "n_points", minimum=2)
-    if not callable(fn):
-        raise TypeError(f"fn must be callable, got {type(fn).__name__}")
+    n_points = check_count(n_points, "n_points", minimum=2)
+    check_callable(fn, "fn")
+    low, high = check_real(low, "low"), check_real(high, "high")
+    n_values = check_each(n_values, "n_values", check_count)
     x = torch.linspace(low, high, n_points, dtype=torch.float64)
     y = fn(x)
     errors = []
@@ -150,8 +167,10 @@ def draw_relu_sum(ax, n_relus: int = 6, target: str = "sin", show_terms: bool = 
     """The chapter's explorer: the least-squares sum of ``n_relus`` shifted ReLUs fitted to
     ``target`` (a key of ``RELU_SUM_TARGETS``) on [low, high], with its knots, and (if
     ``show_terms``) each weighted ReLU a_j max(0, x - k_j) as a thin line. Returns the fit."""
-    if target not in RELU_SUM_TARGETS:
-        raise ValueError(f"target must be one of {sorted(RELU_SUM_TARGETS)}, got {target!r}")
+    check_axes(ax)
+    check_choice(target, "target", RELU_SUM_TARGETS)
+    check_bool(show_terms, "show_terms")
+    low, high = check_real(low, "low"), check_real(high, "high")
     fn = RELU_SUM_TARGETS[target]
     x = torch.linspace(low, high, 401, dtype=torch.float64)
     y = fn(x)
@@ -185,7 +204,7 @@ def inactive_unit_fraction(model: nn.Module, x: torch.Tensor,
     For leaky ReLU the same units still pass a gradient of slope 0.01, so they can recover;
     this is the measure that compares the two. (Chapter 2.)
     """
-    check_tensor(x, "x")
+    x = check_model_input(model, x)
     with capture_outputs(model, types, inputs=True) as ins:
         model(x)
     return {name: (z.reshape(z.shape[0], -1) <= 0).all(dim=0).float().mean().item()
@@ -201,19 +220,21 @@ class DeadUnitMonitor:
     """
 
     def __init__(self, x: torch.Tensor, every: int = 10, types=(nn.ReLU, nn.LeakyReLU)):
-        self.x = check_tensor(x, "x")
-        self.every = check_int(every, "every", minimum=1)
+        self.x = check_batch(x)
+        types = check_module_types(types)
+        self.every = check_count(every, "every", minimum=1)
         self.types = types
         self.steps: list[int] = []
         self.fractions: list[float] = []
 
     def __call__(self, model: nn.Module, step: int) -> None:
+        check_callback_args(model, step)
         if step % self.every:
             return
         was_training = model.training
         model.eval()
         with torch.no_grad(), capture_outputs(model, self.types, inputs=True) as ins:
-            model(self.x)
+            model(self.x.to(model_dtype(model)))
         model.train(was_training)
         if not ins:
             raise ValueError(f"model has no activation module of types {self.types}")
@@ -228,8 +249,11 @@ def activation_l1_penalty(activations: Sequence[torch.Tensor]) -> torch.Tensor:
     """sum over layers and units of |h|, averaged over the examples of the batch:
     (1/B) sum_i sum_l sum_u |h_{l,i,u}| (the penalty of Glorot et al. 2011, sec. 3).
     Each tensor is (B, units_l). Returns a 0-d tensor. (Chapter 2.)"""
-    if not activations:
-        raise ValueError("activations must hold at least one tensor")
+    for i, h in enumerate(check_sequence(activations, "activations")):
+        check_tensor(h, f"activations[{i}]")
+        if h.dim() == 0:
+            raise ValueError(
+                f"activations[{i}] must be a batch (B, units), got shape ()")
     return sum(h.abs().reshape(h.shape[0], -1).sum(dim=1).mean() for h in activations)
 
 
@@ -239,7 +263,10 @@ def train_with_activation_l1(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
     h the outputs of every module of ``types``, taken by forward hooks (``train``'s
     ``loss_fn`` only sees the logits). The recorded losses include the penalty.
     ``l1 = 0`` is plain training. (Chapter 2.)"""
-    check_range(l1, "l1", 0.0, math.inf)
+    x = check_model_input(model, x)
+    check_labels(y, "y", x.shape[0], n_outputs(model))
+    check_nonnegative(l1, "l1")
+    types = check_module_types(types)
     if "loss_fn" in train_kwargs:
         raise ValueError("train_with_activation_l1 sets loss_fn itself; do not pass loss_fn")
     store: dict[str, torch.Tensor] = {}
@@ -312,16 +339,16 @@ def steps_to_error_sweep(activation: str, x: torch.Tensor, y: torch.Tensor, *, d
     overflow (inf/nan) is stopped and counted as not reaching the threshold. Shapes: x (N, D),
     y (N,) int64 labels. (Chapter 2.)
     """
-    make_activation(activation)
-    check_tensor(x, "x")
-    check_int(depth, "depth", minimum=1)
-    check_int(width, "width", minimum=1)
-    check_int(max_steps, "max_steps", minimum=1)
+    check_choice(activation, "activation", ACTIVATION_MODULES)
+    check_batch(x)
+    check_labels(y, "y", x.shape[0])
+    check_init_scheme(init_scheme)
+    depth = check_count(depth, "depth", minimum=1)
+    width = check_count(width, "width", minimum=1)
+    max_steps = check_count(max_steps, "max_steps", minimum=1)
     check_range(target_error, "target_error", 0.0, 1.0, high_open=True)
-    if not lrs or not seeds:
-        raise ValueError(f"lrs and seeds must be non-empty, got lrs={lrs!r}, seeds={seeds!r}")
-    for lr in lrs:
-        check_positive(lr, "lr")
+    lrs = check_each(lrs, "lrs", check_positive)
+    seeds = check_each(seeds, "seeds", check_seed)
     target_acc = 1.0 - target_error
     n_classes = int(y.max()) + 1
     sizes = [x.shape[1]] + [width] * depth + [n_classes]

@@ -26,6 +26,8 @@ from pathlib import Path
 
 import nbformat
 
+from ._checks import check_argv, check_notebook, check_path, check_str
+
 __all__ = ["Exercise", "AssignmentSpec", "exercise_spec", "make_student_notebook",
            "solution_lines", "hidden_test_lines", "generate", "main"]
 
@@ -125,6 +127,8 @@ def _stub(source: str) -> str:
 
 def exercise_spec(nb, chapter: str) -> AssignmentSpec:
     """Collect the graded exercises of an instructor notebook, in notebook order."""
+    check_notebook(nb)
+    check_str(chapter, "chapter")
     solutions, exercises = {}, []
     for cell in nb.cells:
         meta = _nbgrader(cell)
@@ -145,7 +149,7 @@ def exercise_spec(nb, chapter: str) -> AssignmentSpec:
 
 def make_student_notebook(nb):
     """A student copy: solutions stubbed, hidden tests and written solutions removed, outputs cleared."""
-    student = copy.deepcopy(nb)
+    student = copy.deepcopy(check_notebook(nb))
     for cell in student.cells:
         if cell.cell_type == "code":
             meta = _nbgrader(cell)
@@ -167,6 +171,7 @@ def make_student_notebook(nb):
 
 def solution_lines(nb) -> list[str]:
     """Every line of every solution block and written solution (for leak checks)."""
+    check_notebook(nb)
     lines = []
     for cell in nb.cells:
         if cell.cell_type == "code":
@@ -178,6 +183,8 @@ def solution_lines(nb) -> list[str]:
 
 
 def hidden_test_lines(nb) -> list[str]:
+    """Every line of every hidden-test block (for leak checks)."""
+    check_notebook(nb)
     return [line for c in nb.cells if c.cell_type == "code"
             for line in _block_lines(c.source, BEGIN_HIDDEN, END_HIDDEN)]
 
@@ -212,6 +219,8 @@ Generated from `book/{spec.chapter}.ipynb` by `python -m lectures_lib.assign`; d
 
 def generate(chapter_nb: Path, out_dir: Path) -> AssignmentSpec | None:
     """Write the student notebook, autograder and README for one chapter; None if no exercises."""
+    chapter_nb = check_path(chapter_nb, "chapter_nb", kind="file")
+    out_dir = check_path(out_dir, "out_dir")
     nb = nbformat.read(chapter_nb, as_version=4)
     chapter = chapter_nb.stem
     spec = exercise_spec(nb, chapter)
@@ -230,11 +239,13 @@ def generate(chapter_nb: Path, out_dir: Path) -> AssignmentSpec | None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line. ``argv``: its arguments as a list of str; None means none (the
+    defaults), never this process's own ``sys.argv``."""
     parser = argparse.ArgumentParser(prog="python -m lectures_lib.assign", description=__doc__.split("\n")[0])
     parser.add_argument("chapters", nargs="*", help="chapter names (notebook stems); default: all")
     parser.add_argument("--book", type=Path, default=Path("book"))
     parser.add_argument("--out", type=Path, default=Path("_build/assignments"))
-    args = parser.parse_args(argv)
+    args = parser.parse_args(check_argv(argv))
     notebooks = sorted(args.book.glob("*.ipynb"))
     if args.chapters:
         wanted = set(args.chapters)
@@ -250,4 +261,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -10,7 +10,7 @@ import torch
 from torch import nn
 from torch.autograd.function import once_differentiable
 
-from ._checks import check_int, check_positive, check_range, check_tensor
+from ._checks import check_bool, check_count, check_positive, check_range, check_tensor
 
 __all__ = ["batch_norm_forward", "batch_norm_backward", "BatchNorm1d"]
 
@@ -29,6 +29,7 @@ def _check_bn_args(x, gamma, beta, running_mean, running_var, training, momentum
     if training and x.shape[0] < 2:
         raise ValueError(f"x must hold at least 2 examples in training (a batch of one has no "
                          f"variance), got N={x.shape[0]}")
+    check_bool(training, "training")
     check_range(momentum, "momentum", 0.0, 1.0)
     check_positive(eps, "eps")
 
@@ -82,6 +83,11 @@ def batch_norm_backward(dout: torch.Tensor, cache: tuple) -> tuple[torch.Tensor,
     Chapter 8 derives them from the computational graph. In training dx sums to 0 over
     the batch: shifting every example by the same amount changes nothing after normalizing.
     """
+    if not (isinstance(cache, tuple) and len(cache) == 4
+            and all(isinstance(t, torch.Tensor) for t in cache[:3])):
+        raise TypeError(
+            "cache must be the (x_hat, gamma, inv_std, training) tuple returned by "
+            f"batch_norm_forward, got {type(cache).__name__}")
     x_hat, gamma, inv_std, training = cache
     check_tensor(dout, "dout")
     if dout.shape != x_hat.shape:
@@ -129,7 +135,7 @@ class BatchNorm1d(nn.Module):
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1):
         super().__init__()
-        check_int(num_features, "num_features", minimum=1)
+        num_features = check_count(num_features, "num_features", minimum=1)
         self.num_features = num_features
         self.eps = check_positive(eps, "eps")
         self.momentum = None if momentum is None else check_range(momentum, "momentum", 0.0, 1.0)

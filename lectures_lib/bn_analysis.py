@@ -27,7 +27,12 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from ._checks import check_int, check_module, check_positive, check_range, check_tensor
+from ._checks import (check_axes, check_batch, check_bool, check_callback_args,
+                      check_choice, check_count, check_each, check_int, check_labels,
+                      check_model_input, check_module, check_module_input,
+                      check_positive, check_range, check_real, check_seed,
+                      check_sequence, check_split, check_str, check_tensor, model_dtype,
+                      n_outputs)
 from .data import Split
 from .diagnostics import capture_outputs
 from .models import mlp
@@ -152,8 +157,12 @@ def cmp(name: str, manual: torch.Tensor, reference: torch.Tensor) -> float:
     """
     from .gradcheck import rel_error
 
-    if not isinstance(name, str):
-        raise TypeError(f"name must be a str, got {type(name).__name__}")
+    check_str(name, "name")
+    check_tensor(manual, "manual", finite=True)
+    check_tensor(reference, "reference", finite=True)
+    if manual.shape != reference.shape:
+        raise ValueError(f"manual and reference must have the same shape, got "
+                         f"{tuple(manual.shape)} and {tuple(reference.shape)}")
     err = rel_error(manual, reference)
     print(f"{name:<42} rel error {_bucket(err)}")
     return err
@@ -189,17 +198,17 @@ def running_average(values: Sequence[torch.Tensor] | torch.Tensor, momentum: flo
 
     (Chapter 8.)
     """
-    if convention not in ("pytorch", "keras"):
-        raise ValueError(f"convention must be 'pytorch' or 'keras', got {convention!r}")
+    check_choice(convention, "convention", ("pytorch", "keras"))
     if momentum is None and convention != "pytorch":
         raise ValueError("momentum=None (the cumulative average) exists only in the 'pytorch' convention")
     if momentum is not None:
         check_range(momentum, "momentum", 0.0, 1.0)
-    vals = values if isinstance(values, torch.Tensor) else torch.stack(list(values))
-    check_tensor(vals, "values")
-    if vals.shape[0] < 1:
-        raise ValueError("values must hold at least one statistic")
-    r = torch.as_tensor(initial, dtype=vals.dtype).expand_as(vals[0]).clone()
+    vals = values if isinstance(values, torch.Tensor) else _stack(values, "values")
+    check_tensor(vals, "values", finite=True)
+    if vals.dim() < 1 or vals.shape[0] < 1:
+        raise ValueError(
+            f"values must hold at least one statistic, got shape {tuple(vals.shape)}")
+    r = _initial(initial, vals)
     out = []
     for t, v in enumerate(vals, start=1):
         if momentum is None:
@@ -211,6 +220,31 @@ def running_average(values: Sequence[torch.Tensor] | torch.Tensor, momentum: flo
         r = (1.0 - w_new) * r + w_new * v
         out.append(r)
     return torch.stack(out)
+
+
+def _stack(values, name: str) -> torch.Tensor:
+    """A list of same-shape tensors, stacked along a new first dimension."""
+    items = check_sequence(values, name)
+    for i, v in enumerate(items):
+        check_tensor(v, f"{name}[{i}]")
+    if len({tuple(v.shape) for v in items}) > 1:
+        raise ValueError(
+            f"{name} must all have one shape, got {[tuple(v.shape) for v in items]}")
+    return torch.stack(items)
+
+
+def _initial(initial, vals: torch.Tensor) -> torch.Tensor:
+    """The running value before the first update: a number, or a tensor of the shape of
+    one value."""
+    if isinstance(initial, torch.Tensor):
+        check_tensor(initial, "initial", finite=True)
+        if initial.dim() and initial.shape != vals.shape[1:]:
+            raise ValueError(
+                f"initial must have the shape of one value {tuple(vals.shape[1:])}"
+                f", got {tuple(initial.shape)}")
+    else:
+        initial = check_real(initial, "initial")
+    return torch.as_tensor(initial, dtype=vals.dtype).expand_as(vals[0]).clone()
 
 
 def running_stats_trace(batch_size: int, momentum: float, steps: int = 200, *, seed: int = 0,
@@ -226,12 +260,16 @@ def running_stats_trace(batch_size: int, momentum: float, steps: int = 200, *, s
     "batch_mean", "batch_var"; and floats "pop_mean", "pop_var" (the population's mean and
     variance, divisor N). (Chapter 8's explorer.)
     """
-    check_int(batch_size, "batch_size", minimum=2)
+    batch_size = check_count(batch_size, "batch_size", minimum=2)
     check_range(momentum, "momentum", 0.0, 1.0, low_open=True)
-    check_int(steps, "steps", minimum=1)
-    check_int(population, "population", minimum=batch_size)
+    steps = check_count(steps, "steps")
+    population = check_count(population, "population", minimum=2)
+    if batch_size > population:
+        raise ValueError(
+            f"batch_size must be <= population ({population}), got {batch_size}")
+    mean = check_real(mean, "mean")
     check_positive(std, "std")
-    g = torch.Generator().manual_seed(seed)
+    g = torch.Generator().manual_seed(check_seed(seed))
     pop = mean + std * torch.randn(population, generator=g, dtype=torch.float64)
     batches = []
     order, pos = torch.randperm(population, generator=g), 0
@@ -263,6 +301,8 @@ def draw_running_stats(ax, batch_size: int = 16, momentum: float = 0.1, steps: i
     is (its spread shrinks like 1/sqrt(batch_size)). ``legend=False`` leaves the legend out
     (for all but one panel of a grid). (Chapter 8's explorer.)
     """
+    check_axes(ax)
+    check_bool(legend, "legend")
     tr = running_stats_trace(batch_size, momentum, steps, seed=seed)
     t = torch.arange(1, steps + 1)
     for key, pop_key, label, colour in (("mean", "pop_mean", "mean", "#0072B2"),
@@ -298,8 +338,8 @@ class GhostBatchNorm1d(nn.Module):
     def __init__(self, num_features: int, group_size: int, eps: float = 1e-5,
                  momentum: float = 0.1):
         super().__init__()
-        check_int(num_features, "num_features", minimum=1)
-        self.group_size = check_int(group_size, "group_size", minimum=2)
+        num_features = check_count(num_features, "num_features")
+        self.group_size = check_count(group_size, "group_size", minimum=2)
         self.eps = check_positive(eps, "eps")
         self.momentum = check_range(momentum, "momentum", 0.0, 1.0)
         self.weight = nn.Parameter(torch.ones(num_features))
@@ -308,13 +348,16 @@ class GhostBatchNorm1d(nn.Module):
         self.register_buffer("running_var", torch.ones(num_features))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_module_input(x, self.weight.numel())
         if not self.training:
             x_hat = (x - self.running_mean) / torch.sqrt(self.running_var + self.eps)
             return self.weight * x_hat + self.bias
         n, d = x.shape
         k = self.group_size
         if n % k:
-            raise ValueError(f"the batch size must be a multiple of group_size={k}, got N={n}")
+            raise ValueError(
+                f"x must have a multiple of group_size={k} rows, got shape "
+                f"{tuple(x.shape)}")
         xg = x.view(n // k, k, d)
         mu = xg.mean(dim=1, keepdim=True)                       # (G, 1, D)
         var = xg.var(dim=1, unbiased=False, keepdim=True)        # (G, 1, D), biased
@@ -347,10 +390,12 @@ def batch_noise_scale(model: nn.Module, x: torch.Tensor, *, layer: str = "bn1",
     """
     import copy
 
-    check_tensor(x, "x")
-    check_int(batch_size, "batch_size", minimum=2)
-    check_int(n_batches, "n_batches", minimum=2)
-    check_int(n_examples, "n_examples", minimum=1)
+    x = check_model_input(model, x)
+    check_str(layer, "layer")
+    batch_size = check_count(batch_size, "batch_size", minimum=2)
+    n_batches = check_count(n_batches, "n_batches", minimum=2)
+    n_examples = check_count(n_examples, "n_examples")
+    seed = check_seed(seed)
     if len(x) < max(batch_size, n_examples + 1):
         raise ValueError(f"x must hold at least max(batch_size, n_examples + 1) rows, got {len(x)}")
     net = copy.deepcopy(model)
@@ -394,11 +439,8 @@ def train_mode_logits(model: nn.Module, x: torch.Tensor, batch_size: int = 60) -
     """
     import copy
 
-    check_module(model)
-    check_tensor(x, "x")
-    if x.dim() != 2:
-        raise ValueError(f"x must be 2-D (N, D), got shape {tuple(x.shape)}")
-    check_int(batch_size, "batch_size", minimum=2)
+    x = check_model_input(model, x)
+    batch_size = check_count(batch_size, "batch_size", minimum=2)
     if len(x) % batch_size == 1:
         raise ValueError(f"the last batch would hold one row (N={len(x)}, batch_size={batch_size}): "
                          "batch normalization cannot train on a batch of one")
@@ -422,18 +464,13 @@ def companion_predictions(model: nn.Module, x: torch.Tensor, y: torch.Tensor, in
     import copy
 
     check_module(model)
-    check_tensor(x, "x")
-    check_tensor(y, "y", floating=False)
-    if y.is_floating_point() or y.dtype == torch.bool:
-        raise TypeError(f"y must hold integer class labels, got dtype {y.dtype}")
-    if y.shape != (len(x),):
-        raise ValueError(f"y must have shape ({len(x)},) to match x, got {tuple(y.shape)}")
+    x = check_model_input(model, x)
+    check_labels(y, "y", x.shape[0], n_outputs(model))
     check_int(index, "index", minimum=0)
     if index >= len(x):
         raise ValueError(f"index must be < len(x) = {len(x)}, got {index}")
-    check_int(companions, "companions", minimum=1)
-    if not isinstance(training, bool):
-        raise TypeError(f"training must be a bool, got {type(training).__name__}")
+    check_count(companions, "companions")
+    check_bool(training, "training")
     others = torch.ones(len(x), dtype=torch.bool)
     others[index] = False
     rest_x, rest_y = x[others], y[others]
@@ -461,6 +498,12 @@ def paper_mlp(batch_norm: bool, *, init_scheme: str | float = 0.01,
     ``nn.BatchNorm1d`` before each nonlinearity if ``batch_norm``. Input (N, 64) digits.
     ``norm_group_size``: use ``GhostBatchNorm1d`` with that group size instead (needs
     ``batch_norm``). Built by ``lectures_lib.mlp``; seed before calling. (Chapter 8.)"""
+    check_bool(batch_norm, "batch_norm")
+    hidden = check_each(hidden, "hidden", check_count)
+    in_features = check_count(in_features, "in_features")
+    num_classes = check_count(num_classes, "num_classes", minimum=2)
+    if norm_group_size is not None:
+        norm_group_size = check_count(norm_group_size, "norm_group_size", minimum=2)
     if norm_group_size is not None and not batch_norm:
         raise ValueError(f"norm_group_size needs batch_norm=True, got norm_group_size={norm_group_size}")
     sizes = [in_features, *hidden, num_classes]
@@ -484,10 +527,10 @@ def train_paper_mlp(data: Split, *, batch_norm: bool, seed: int = 0, lr: float =
     ``target``: stop at the first evaluation whose training accuracy (eval mode) reaches it.
     Returns the ``History`` (and the model too if ``return_model``). (Chapter 8.)
     """
-    if not isinstance(data, Split):
-        raise TypeError(f"data must be a lectures_lib.Split, got {type(data).__name__}")
+    check_split(data)
     if target is not None:
         check_range(target, "target", 0.0, 1.0, low_open=True)
+    check_bool(return_model, "return_model")
     seed_everything(seed)
     model = paper_mlp(batch_norm, init_scheme=init_scheme, in_features=data.num_features,
                       num_classes=data.num_classes, drop_prob=drop_prob,
@@ -503,8 +546,8 @@ def steps_to_target(data: Split, *, batch_norm: bool, seeds: Sequence[int], lr: 
     """For each seed, the first evaluated step at which ``train_paper_mlp`` reaches training
     accuracy ``target`` (None if not within ``max_steps``). Resolution: ``eval_every``
     (default 10) steps. ``kwargs`` go to ``train_paper_mlp``. (Chapter 8's headline.)"""
-    if not seeds:
-        raise ValueError("seeds must list at least one seed")
+    seeds = check_each(seeds, "seeds", check_seed)
+    max_steps = check_count(max_steps, "max_steps")
     out = []
     for seed in seeds:
         hist = train_paper_mlp(data, batch_norm=batch_norm, seed=seed, lr=lr, steps=max_steps,
@@ -526,11 +569,12 @@ class InputPercentiles:
 
     def __init__(self, probe: torch.Tensor, layer: str = "act3", unit: int = 0,
                  q: Sequence[float] = (0.15, 0.5, 0.85), every: int = 10):
-        check_tensor(probe, "probe")
+        check_batch(probe, "probe")
+        check_str(layer, "layer")
         check_int(unit, "unit", minimum=0)
-        check_int(every, "every", minimum=1)
-        for v in q:
-            check_range(v, "q[i]", 0.0, 1.0)
+        check_count(every, "every")
+        for i, v in enumerate(check_sequence(q, "q")):
+            check_range(v, f"q[{i}]", 0.0, 1.0)
         self.probe, self.layer, self.unit, self.every = probe, layer, unit, every
         self.q = torch.tensor(list(q), dtype=probe.dtype)
         self.steps: list[int] = []
@@ -538,19 +582,22 @@ class InputPercentiles:
 
     @torch.no_grad()
     def record(self, model: nn.Module, step: int) -> None:
+        """Record the percentiles now (the callback calls it every ``every`` steps)."""
+        check_callback_args(model, step)
         modules = dict(model.named_modules())
         if self.layer not in modules:
             raise ValueError(f"layer must name a module of the model, got {self.layer!r}")
         was_training = model.training
         model.eval()
         with capture_outputs(model, (type(modules[self.layer]),), inputs=True) as store:
-            model(self.probe)
+            model(self.probe.to(model_dtype(model)))
         model.train(was_training)
         z = store[self.layer][:, self.unit]
         self.steps.append(step)
-        self._rows.append(torch.quantile(z, self.q))
+        self._rows.append(torch.quantile(z, self.q.to(z.dtype)).to(self.q.dtype))
 
     def __call__(self, model: nn.Module, step: int) -> None:
+        check_callback_args(model, step)
         if step % self.every == 0:
             self.record(model, step)
 

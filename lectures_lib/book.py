@@ -3,8 +3,12 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["glue_number", "claim", "show_source", "spread", "roundoff",
-           "format_run"]
+import numpy as np
+import torch
+
+from ._checks import _got, check_int, check_real, check_str
+
+__all__ = ["glue_number", "claim", "show_source", "spread", "roundoff", "format_run"]
 
 # myst-nb's glue prefix: a display output under this MIME prefix is stored in the notebook
 # but hidden; ``{glue:text}`name``` in the prose pastes it at build time.
@@ -31,10 +35,9 @@ def glue_number(name: str, value: float, digits: int = 2):
     Rounding first keeps the stored output (which nbval compares) free of float noise.
     Returns the rounded value, so a claim cell can assert on what the reader sees.
     """
-    if isinstance(value, bool):
-        raise TypeError(f"value must be a number, got a bool for {name!r}")
-    if isinstance(digits, bool) or not isinstance(digits, int) or digits < 0:
-        raise ValueError(f"digits must be an int >= 0, got {digits!r}")
+    check_str(name, "name")
+    value = check_real(value, "value")
+    digits = check_int(digits, "digits", minimum=0, maximum=15)
     rounded = round(float(value), digits) if digits > 0 else int(round(float(value)))
     _glue(name, rounded)
     return rounded
@@ -44,17 +47,33 @@ def claim(condition: bool, statement: str) -> None:
     """Assert a claim the prose makes; print it when it holds, fail loudly when it does not.
 
     The printed line is stored in the notebook and compared by nbval, so the page shows
-    exactly which claims were checked.
+    exactly which claims were checked. ``condition`` must be a real boolean: a bool, a
+    numpy bool or a 0-d bool tensor (a float such as NaN is not a truth value).
     """
+    _check_condition(condition)
+    check_str(statement, "statement")
     if not condition:
         raise AssertionError(f"Claim no longer holds: {statement}")
     print(f"✓ {statement}")
+
+
+def _check_condition(condition) -> None:
+    if isinstance(condition, (bool, np.bool_)):
+        return
+    if (isinstance(condition, torch.Tensor) and condition.dtype == torch.bool
+            and condition.dim() == 0 and condition.device.type != "meta"):
+        return
+    raise TypeError(f"condition must be a bool, a numpy bool or a 0-d bool tensor, "
+                    f"{_got(condition)}")
 
 
 def show_source(obj) -> None:
     """Print the source of a package function or class, so a chapter shows the code it explains."""
     import inspect
 
+    if not (inspect.isfunction(obj) or inspect.isclass(obj) or inspect.ismethod(obj)
+            or inspect.ismodule(obj)):
+        raise TypeError(f"obj must be a function, class or module, {_got(obj)}")
     print(inspect.getsource(obj).rstrip())
 
 
@@ -62,12 +81,31 @@ def spread(values, digits: int = 3) -> str:
     """'mean ± std (min–max, n=...)' of a list of numbers, rounded for stored outputs."""
     import statistics
 
-    values = [float(v) for v in values]
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise TypeError(f"values must be a list of numbers, {_got(values)}")
+    values = [check_real(v, f"values[{i}]") for i, v in enumerate(values)]
     if not values:
-        raise ValueError("values must not be empty")
+        raise ValueError("values must not be empty, got an empty list")
+    digits = check_int(digits, "digits", minimum=0, maximum=15)
     sd = statistics.stdev(values) if len(values) > 1 else 0.0
     return (f"{statistics.mean(values):.{digits}f} ± {sd:.{digits}f} "
             f"({min(values):.{digits}f}–{max(values):.{digits}f}, n={len(values)})")
+
+
+def _any_real(value, name: str) -> float:
+    """A real number that may be nan or inf (bools and non-numbers refused)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+        raise TypeError(f"{name} must be a real number, {_got(value)}")
+    return float(value)
+
+
+def _check_format(fmt) -> str:
+    check_str(fmt, "fmt")
+    try:
+        format(1.0, fmt)
+    except ValueError:
+        raise ValueError(f"fmt must be a format specification such as '.2f', got {fmt!r}") from None
+    return fmt
 
 
 def roundoff(value: float, bound: float = 1e-12, fmt: str = ".1e") -> str:
@@ -76,11 +114,11 @@ def roundoff(value: float, bound: float = 1e-12, fmt: str = ".1e") -> str:
     Round-off digits are not a portable fact (``4.4e-16`` on one CPU, ``8.9e-16`` on another);
     the bound is. A value at or above the bound is printed with ``fmt``, so a real error shows.
     """
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"value must be a real number, got {value!r}")
-    if isinstance(bound, bool) or not isinstance(bound, (int, float)) \
-            or not math.isfinite(bound) or bound <= 0:
+    value = _any_real(value, "value")
+    bound = check_real(bound, "bound")
+    if bound <= 0:
         raise ValueError(f"bound must be a finite number > 0, got {bound!r}")
+    _check_format(fmt)
     if math.isfinite(value) and abs(value) < bound:
         return f"< {bound:g}"
     return format(value, fmt)
@@ -93,11 +131,11 @@ def format_run(value: float, fmt: str = ".2f", limit: float = math.inf) -> str:
     another: neither is a fact worth printing. Non-finite values, and finite ones beyond
     ``limit`` in size, print as ``'diverged'``; others with ``fmt``.
     """
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"value must be a real number, got {value!r}")
-    if isinstance(limit, bool) or not isinstance(limit, (int, float)) \
-            or math.isnan(limit) or limit <= 0:
+    value = _any_real(value, "value")
+    limit = _any_real(limit, "limit")
+    if math.isnan(limit) or limit <= 0:
         raise ValueError(f"limit must be a number > 0 (inf for none), got {limit!r}")
+    _check_format(fmt)
     if not math.isfinite(value) or abs(value) > limit:
         return "diverged"
     return format(value, fmt)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import nbformat
 
+from ._checks import check_argv, check_path
 from .release import version_info
 
 __all__ = ["KEY_PACKAGES", "IGNORE_TAG", "notebook_timing", "run_dependent_cells", "render",
@@ -36,6 +37,7 @@ def _stamp(text: str) -> dt.datetime:
 
 def notebook_timing(path: Path) -> tuple[float | None, str | None, int]:
     """(seconds spent executing code cells, date of the run, number of code cells) of a notebook."""
+    path = check_path(path, "path", kind="file")
     nb = nbformat.read(path, as_version=4)
     total, last, cells = 0.0, None, 0
     for cell in nb.cells:
@@ -54,6 +56,7 @@ def notebook_timing(path: Path) -> tuple[float | None, str | None, int]:
 
 def run_dependent_cells(path: Path) -> tuple[int, int]:
     """(code cells tagged ``nbval-ignore-output``, all code cells) of a notebook."""
+    path = check_path(path, "path", kind="file")
     nb = nbformat.read(path, as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
     return sum(IGNORE_TAG in c.get("metadata", {}).get("tags", []) for c in code), len(code)
@@ -67,6 +70,7 @@ def _executed_on(path: Path) -> str:
 
 
 def _title(path: Path) -> str:
+    path = check_path(path, "path", kind="file")
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
         if cell.cell_type == "markdown":
@@ -77,6 +81,9 @@ def _title(path: Path) -> str:
 
 
 def render(book: Path) -> str:
+    """The build-information page (Markdown) for the notebooks in the folder
+    ``book``."""
+    book = check_path(book, "book", kind="dir")
     rows = []
     for path in sorted(book.glob("*.ipynb")):
         seconds, date, cells = notebook_timing(path)
@@ -150,10 +157,12 @@ Python {platform.python_version()} on {platform.system()} {platform.machine()}.
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line. ``argv``: its arguments as a list of str; None means none (the
+    defaults), never this process's own ``sys.argv``."""
     parser = argparse.ArgumentParser(prog="python -m lectures_lib.buildinfo")
     parser.add_argument("--book", type=Path, default=Path("book"))
     parser.add_argument("--out", type=Path, default=Path("book/_generated/build_info.md"))
-    args = parser.parse_args(argv)
+    args = parser.parse_args(check_argv(argv))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(render(args.book))
     print(f"wrote {args.out}")
@@ -161,4 +170,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

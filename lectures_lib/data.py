@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 import torch
 
-from ._checks import check_int, check_range
+from ._checks import (check_bool, check_count, check_nonnegative, check_range,
+                      check_real, check_seed)
 
 __all__ = ["Split", "load_digits_split", "make_regression_1d"]
 
@@ -43,8 +44,11 @@ def load_digits_split(n_train: int | None = None, *, val_fraction: float = 0.2,
     """
     from sklearn.datasets import load_digits
 
-    check_range(val_fraction, "val_fraction", 0.0, 1.0, high_open=True)
-    check_range(test_fraction, "test_fraction", 0.0, 1.0, high_open=True)
+    val_fraction = check_range(val_fraction, "val_fraction", 0.0, 1.0, high_open=True)
+    test_fraction = check_range(
+        test_fraction, "test_fraction", 0.0, 1.0, high_open=True)
+    seed = check_seed(seed)
+    check_bool(standardize, "standardize")
     if val_fraction + test_fraction >= 1.0:
         raise ValueError(f"val_fraction + test_fraction must be < 1, got {val_fraction + test_fraction:g}")
     x_np, y_np = load_digits(return_X_y=True)
@@ -58,7 +62,7 @@ def load_digits_split(n_train: int | None = None, *, val_fraction: float = 0.2,
     x_val, y_val = x[n_test:n_test + n_val], y[n_test:n_test + n_val]
     x_train, y_train = x[n_test + n_val:], y[n_test + n_val:]
     if n_train is not None:
-        check_int(n_train, "n_train", minimum=1)
+        n_train = check_count(n_train, "n_train", minimum=1)
         if n_train > len(x_train):
             raise ValueError(f"n_train must be <= {len(x_train)} (the training split), got {n_train}")
         x_train, y_train = x_train[:n_train], y_train[:n_train]
@@ -75,14 +79,16 @@ def load_digits_split(n_train: int | None = None, *, val_fraction: float = 0.2,
 def make_regression_1d(fn, n: int = 200, *, low: float = -3.0, high: float = 3.0, noise: float = 0.0,
                        seed: int = 0, dtype=torch.float32) -> tuple[torch.Tensor, torch.Tensor]:
     """Sorted inputs x ~ U(low, high) of shape (n, 1) and targets fn(x) + noise * N(0, 1), (n, 1)."""
-    check_int(n, "n", minimum=1)
+    n = check_count(n, "n", minimum=1)
     if not callable(fn):
         raise TypeError(f"fn must be callable, got {type(fn).__name__}")
+    low, high = check_real(low, "low"), check_real(high, "high")
     if not low < high:
         raise ValueError(f"low must be < high, got low={low}, high={high}")
-    if noise < 0:
-        raise ValueError(f"noise must be >= 0, got {noise}")
-    g = torch.Generator().manual_seed(seed)
+    noise = check_nonnegative(noise, "noise")
+    if dtype not in (torch.float32, torch.float64):
+        raise TypeError(f"dtype must be torch.float32 or torch.float64, got {dtype!r}")
+    g = torch.Generator().manual_seed(check_seed(seed))
     x = torch.sort(low + (high - low) * torch.rand(n, generator=g, dtype=dtype)).values[:, None]
     y = fn(x) + noise * torch.randn(x.shape, generator=g, dtype=dtype)
     return x, y

@@ -10,7 +10,9 @@ from typing import Callable
 import torch
 from torch import nn
 
-from ._checks import check_module, check_positive, check_tensor
+from ._checks import (check_bool, check_callable, check_dict, check_labels,
+                      check_model_input, check_module, check_module_types,
+                      check_positive, check_tensor, n_outputs)
 
 __all__ = ["capture_outputs", "dead_unit_fraction", "gradient_norms", "activation_stats",
            "saturation_fraction", "layer_saturation", "update_to_weight_ratio",
@@ -21,7 +23,6 @@ ACTIVATION_TYPES = (nn.Sigmoid, nn.Tanh, nn.ReLU, nn.LeakyReLU, nn.PReLU, nn.RRe
                     nn.SELU, nn.Softplus, nn.SiLU, nn.GELU)
 
 
-@contextmanager
 def capture_outputs(model: nn.Module, types=ACTIVATION_TYPES, *, inputs: bool = False):
     """Within the block, record each matching submodule's output (or input) by qualified name.
 
@@ -30,6 +31,12 @@ def capture_outputs(model: nn.Module, types=ACTIVATION_TYPES, *, inputs: bool = 
     The tool behind every diagnostic here (Chapters 1-3, 9).
     """
     check_module(model)
+    check_bool(inputs, "inputs")
+    return _capture(model, check_module_types(types), inputs)
+
+
+@contextmanager
+def _capture(model: nn.Module, types: tuple, inputs: bool):
     store: dict[str, torch.Tensor] = {}
     handles = []
     for name, module in model.named_modules():
@@ -63,10 +70,12 @@ def _unchanged(model: nn.Module, training: bool | None):
                 b.copy_(saved)
 
 
-def _check_batch(x: torch.Tensor) -> None:
-    check_tensor(x, "x")
-    if x.dim() == 0 or x.shape[0] == 0:
-        raise ValueError(f"x must be a batch (N, ...) with N >= 1, got shape {tuple(x.shape)}")
+def _check_batch(model: nn.Module, x: torch.Tensor, training) -> torch.Tensor:
+    """A model, a finite non-empty batch (N, D) for it (cast to the model's dtype), and
+    the ``training`` flag (None: keep the model's mode)."""
+    if training is not None:
+        check_bool(training, "training")
+    return check_model_input(model, x)
 
 
 def _units(t: torch.Tensor) -> torch.Tensor:
@@ -79,16 +88,15 @@ def dead_unit_fraction(model: nn.Module, x: torch.Tensor, *, training: bool = Fa
     """For each ``nn.ReLU`` module (by qualified name): the fraction of its units that output
     exactly 0 for *every* example in x, i.e. units that pass no gradient on this data. (Chapter 2.)
 
-    Shapes: x (N, ...); every non-batch position of a ReLU's output counts as a unit. Run it
-    on a large batch (the whole training set for digits): a unit silent on a few examples
-    is not dead. The forward pass runs in evaluation mode (dropout off, BatchNorm with its
-    running statistics) unless ``training=True``; either way the model's modes and buffers
-    are left unchanged. A module called twice in one forward pass reports its last call.
+    Shapes: x (N, D); every non-batch position of a ReLU's output counts as a unit.
+    Run it on a large batch (the whole training set for digits): a unit silent on a few
+    examples is not dead. The forward pass runs in evaluation mode (dropout off, BatchNorm
+    with its running statistics) unless ``training=True``; either way the model's modes
+    and buffers are left unchanged. A module called twice in one forward pass reports its last call.
     A ReLU whose output holds NaN or inf (a diverged network) raises ``ValueError``: a NaN
     is not 0, so counting it would report a broken layer as fully alive.
     """
-    check_module(model)
-    _check_batch(x)
+    x = _check_batch(model, x, check_bool(training, "training"))
     with _unchanged(model, training), capture_outputs(model, (nn.ReLU,)) as outs:
         model(x)
     for name, out in outs.items():
@@ -105,11 +113,10 @@ def activation_stats(model: nn.Module, x: torch.Tensor, types=ACTIVATION_TYPES, 
     """Per activation module (by qualified name): ``{"mean", "std", "zero_fraction"}`` of its
     output on x, over all examples and units. (Chapters 1-4.)
 
-    Shapes: x (N, ...). Same forward-pass conventions as ``dead_unit_fraction``
+    Shapes: x (N, D). Same forward-pass conventions as ``dead_unit_fraction``
     (evaluation mode unless ``training=True``; the model is left unchanged).
     """
-    check_module(model)
-    _check_batch(x)
+    x = _check_batch(model, x, check_bool(training, "training"))
     with _unchanged(model, training), capture_outputs(model, types) as outs:
         model(x)
     return {name: {"mean": out.mean().item(), "std": out.std().item(),
@@ -124,7 +131,7 @@ def saturation_fraction(z: torch.Tensor, threshold: float = 2.5) -> float:
     |z| > 2.5 means tanh'(z) < 0.027 (2.7% of its peak 1). Chapter 1 uses it as "how many
     units are saturated".
     """
-    check_tensor(z, "z")
+    check_tensor(z, "z", finite=True, nonempty=True)
     check_positive(threshold, "threshold")
     return (z.abs() > threshold).float().mean().item()
 
@@ -135,10 +142,9 @@ def layer_saturation(model: nn.Module, x: torch.Tensor, threshold: float = 2.5,
     """``saturation_fraction`` of the *input* (pre-activation) of each sigmoid/tanh module,
     by qualified name. (Chapter 1.)
 
-    Shapes: x (N, ...). Same forward-pass conventions as ``dead_unit_fraction``.
+    Shapes: x (N, D). Same forward-pass conventions as ``dead_unit_fraction``.
     """
-    check_module(model)
-    _check_batch(x)
+    x = _check_batch(model, x, check_bool(training, "training"))
     check_positive(threshold, "threshold")
     with _unchanged(model, training), capture_outputs(model, types, inputs=True) as ins:
         model(x)
@@ -154,9 +160,12 @@ def gradient_norms(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
     takes. Runs in the model's current mode, like a training step, but leaves the model
     unchanged: ``.grad`` fields cleared, modes and buffers (BatchNorm statistics) restored.
     """
-    check_module(model)
-    _check_batch(x)
-    check_tensor(y, "y", floating=False)
+    x = _check_batch(model, x, None)
+    if loss_fn is None:
+        check_labels(y, "y", x.shape[0], n_outputs(model))
+    else:
+        check_callable(loss_fn, "loss_fn")
+        check_tensor(y, "y", floating=False if y is None else y.is_floating_point())
     loss_fn = loss_fn or nn.functional.cross_entropy
     model.zero_grad(set_to_none=True)
     with _unchanged(model, None):
@@ -176,8 +185,18 @@ def update_to_weight_ratio(before: dict[str, torch.Tensor], model: nn.Module) ->
     A healthy SGD step changes weights by roughly 1e-3 of their size (Karpathy's rule of thumb).
     """
     check_module(model)
-    if not isinstance(before, dict):
-        raise TypeError(f"before must be a dict of layer name -> weight copy, got {type(before).__name__}")
+    check_dict(before, "before")
+    linears = {n: m for n, m in model.named_modules() if isinstance(m, nn.Linear)}
+    for name, w0 in before.items():
+        if name not in linears:
+            raise ValueError(
+                f"before must name nn.Linear layers of the model {sorted(linears)}"
+                f", got {name!r}")
+        check_tensor(w0, f"before[{name!r}]", finite=True)
+        if w0.shape != linears[name].weight.shape:
+            raise ValueError(
+                f"before[{name!r}] must have the shape of that layer's weight "
+                f"{tuple(linears[name].weight.shape)}, got {tuple(w0.shape)}")
     out = {}
     for name, m in model.named_modules():
         if isinstance(m, nn.Linear) and name in before:

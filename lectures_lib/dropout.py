@@ -8,13 +8,15 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ._checks import check_range, check_tensor
+from ._checks import check_bool, check_range, check_tensor
 
 __all__ = ["dropout", "dropout_forward", "dropout_backward", "Dropout"]
 
 
-def _check_args(x, drop_prob):
+def _check_args(x, drop_prob, training, inverted):
     check_tensor(x, "x")
+    check_bool(training, "training")
+    check_bool(inverted, "inverted")
     return check_range(drop_prob, "drop_prob", 0.0, 1.0, high_open=True)
 
 
@@ -32,7 +34,7 @@ def dropout_forward(x: torch.Tensor, drop_prob: float = 0.5, training: bool = Tr
     the scaling moved to test time (the paper multiplies the outgoing weights by its
     p = q). ``drop_prob`` = 0 keeps everything; 1 is rejected (nothing would survive).
     """
-    drop_prob = _check_args(x, drop_prob)
+    drop_prob = _check_args(x, drop_prob, training, inverted)
     keep_prob = 1.0 - drop_prob
     if not training:
         if inverted:  # identity: the survivors were already scaled up in training
@@ -56,7 +58,9 @@ def dropout_backward(dout: torch.Tensor, cache: torch.Tensor) -> torch.Tensor:
     check_tensor(dout, "dout")
     check_tensor(cache, "cache")
     if dout.shape != cache.shape:
-        raise ValueError(f"dout must have shape {tuple(cache.shape)}, got {tuple(dout.shape)}")
+        raise ValueError(
+            f"dout and cache must have the same shape, got {tuple(dout.shape)} "
+            f"and {tuple(cache.shape)}")
     return dout * cache
 
 
@@ -87,6 +91,7 @@ class Dropout(nn.Module):
     def __init__(self, drop_prob: float = 0.5, inverted: bool = True):
         super().__init__()
         self.drop_prob = check_range(drop_prob, "drop_prob", 0.0, 1.0, high_open=True)
+        check_bool(inverted, "inverted")
         self.inverted = bool(inverted)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

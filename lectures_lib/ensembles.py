@@ -26,7 +26,10 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ._checks import check_int, check_module, check_positive, check_range, check_tensor
+from ._checks import (check_axes, check_bool, check_callback_args, check_count,
+                      check_each, check_int, check_labels, check_model_input,
+                      check_module, check_module_input, check_positive, check_range,
+                      check_seed, check_str, check_tensor, n_outputs)
 from .dropout import Dropout, dropout
 
 __all__ = [
@@ -41,13 +44,11 @@ _DROPOUT_TYPES = (nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d, nn.Alpha
                   nn.FeatureAlphaDropout, Dropout)
 
 
-def _check_xy(x, y):
-    check_tensor(x, "x")
-    if not isinstance(y, torch.Tensor) or y.is_floating_point():
-        raise TypeError(f"y must be an integer tensor of class labels, got "
-                        f"{type(y).__name__ if not isinstance(y, torch.Tensor) else y.dtype}")
-    if y.dim() != 1 or len(y) != len(x):
-        raise ValueError(f"y must have shape ({len(x)},) to match x, got {tuple(y.shape)}")
+def _check_xy(model, x, y) -> torch.Tensor:
+    """A model, its input batch x (cast to its dtype) and class labels y for x."""
+    x = check_model_input(model, x)
+    check_labels(y, "y", x.shape[0], n_outputs(model))
+    return x
 
 
 @contextmanager
@@ -88,9 +89,9 @@ def mc_dropout_predict(model: nn.Module, x: torch.Tensor, n_samples: int, *,
     Srivastava et al. (2014), section 7.5; sample 0 alone is one thinned network.
     ``seed`` fixes the masks without touching the caller's random state. (Chapter 6.)
     """
-    check_module(model)
-    check_tensor(x, "x")
-    check_int(n_samples, "n_samples", minimum=1)
+    x = check_model_input(model, x)
+    n_samples = check_count(n_samples, "n_samples", minimum=1)
+    seed = None if seed is None else check_seed(seed)
     with _modes(model, dropout_training=True), _seeded(seed):
         return torch.stack([F.softmax(model(x), dim=1) for _ in range(n_samples)])
 
@@ -119,10 +120,23 @@ class EnsembleComparison:
     mc_loss: dict[int, list[float]] = field(default_factory=dict)
 
     def mean_acc(self, k: int) -> float:
-        return sum(self.mc_acc[k]) / len(self.mc_acc[k])
+        """Mean accuracy of the averages of k thinned networks."""
+        return _mean(self.mc_acc[self._check_k(k)])
 
     def mean_loss(self, k: int) -> float:
-        return sum(self.mc_loss[k]) / len(self.mc_loss[k])
+        """Mean loss of the averages of k thinned networks."""
+        return _mean(self.mc_loss[self._check_k(k)])
+
+    def _check_k(self, k) -> int:
+        k = check_int(k, "k")
+        if k not in self.mc_acc:
+            raise ValueError(
+                f"k must be one of the compared ks {sorted(self.mc_acc)}, got {k}")
+        return k
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values)
 
 
 def ensemble_comparison(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
@@ -137,15 +151,15 @@ def ensemble_comparison(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
     forward passes serves every k. (Chapter 6, "The ensemble view"; Srivastava et al. 2014,
     section 7.5 and Figure 11.)
     """
-    check_module(model)
-    _check_xy(x, y)
-    ks = sorted(check_int(k, "ks[i]", minimum=1) for k in ks)
+    x = _check_xy(model, x, y)
+    ks = sorted(check_each(ks, "ks", check_count))
     if not ks:
         raise ValueError("ks must list at least one number of samples")
-    n_samples = max(ks) if n_samples is None else check_int(n_samples, "n_samples", minimum=1)
+    n_samples = max(
+        ks) if n_samples is None else check_count(n_samples, "n_samples", minimum=1)
     if n_samples < max(ks):
         raise ValueError(f"n_samples must be >= max(ks) = {max(ks)}, got {n_samples}")
-    check_int(seed, "seed")
+    seed = check_seed(seed)
     with torch.no_grad(), _modes(model, dropout_training=False):
         ws_acc, ws_loss = _acc_loss(F.softmax(model(x), dim=1), y)
     result = EnsembleComparison(ks, n_samples, ws_acc, ws_loss)
@@ -170,8 +184,8 @@ def _find_module(model: nn.Module, layer: str) -> nn.Module:
 def hidden_activations(model: nn.Module, x: torch.Tensor, layer: str = "act1") -> torch.Tensor:
     """The output of submodule ``layer`` (e.g. "act1" of ``L.mlp``) in evaluation mode:
     shape (N, units)."""
-    check_module(model)
-    check_tensor(x, "x")
+    x = check_model_input(model, x)
+    check_str(layer, "layer")
     module = _find_module(model, layer)
     store = {}
     handle = module.register_forward_hook(lambda m, i, out: store.__setitem__("h", out.detach()))
@@ -212,12 +226,14 @@ def ablation_accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, layer:
     shift of the total input to the next layer. A net whose units rely less on each other
     degrades more gracefully. (Chapter 6, "Co-adaptation".)
     """
-    check_module(model)
-    _check_xy(x, y)
+    x = _check_xy(model, x, y)
+    check_str(layer, "layer")
+    check_bool(rescale, "rescale")
     module = _find_module(model, layer)
-    check_int(n_repeats, "n_repeats", minimum=1)
-    fractions = [check_range(f, "fractions[i]", 0.0, 1.0, high_open=True) for f in fractions]
-    gen = torch.Generator().manual_seed(check_int(seed, "seed"))
+    n_repeats = check_count(n_repeats, "n_repeats", minimum=1)
+    fractions = check_each(fractions, "fractions", check_range, low=0.0, high=1.0,
+                           high_open=True)
+    gen = torch.Generator().manual_seed(check_seed(seed))
     n_units = hidden_activations(model, x[:1], layer).shape[1]
     state = {"scale": None}
     handle = module.register_forward_hook(
@@ -278,11 +294,12 @@ def max_norm_callback(c: float | None = 3.0, *, record: list | None = None,
     """
     if c is not None:
         check_positive(c, "c")
-    check_int(every, "every", minimum=1)
+    every = check_count(every, "every", minimum=1)
     if record is not None and not isinstance(record, list):
         raise TypeError(f"record must be a list or None, got {type(record).__name__}")
 
     def after_step(model: nn.Module, step: int) -> None:
+        check_callback_args(model, step)
         if c is not None:
             max_norm_(model, c)
         if record is not None and step % every == 0:
@@ -302,7 +319,7 @@ def gaussian_dropout(x: torch.Tensor, drop_prob: float = 0.5, training: bool = T
     """
     check_tensor(x, "x")
     drop_prob = check_range(drop_prob, "drop_prob", 0.0, 1.0, high_open=True)
-    if not training or drop_prob == 0.0:
+    if not check_bool(training, "training") or drop_prob == 0.0:
         return x
     sigma = (drop_prob / (1.0 - drop_prob)) ** 0.5
     noise = torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device)
@@ -320,14 +337,17 @@ class FunctionalDropoutMLP(nn.Module):
 
     def __init__(self, sizes=(64, 128, 10), drop_prob: float = 0.5, respect_mode: bool = True):
         super().__init__()
-        if len(sizes) != 3:
+        if not isinstance(sizes, (list, tuple)) or len(sizes) != 3:
             raise ValueError(f"sizes must be (inputs, hidden, outputs), got {sizes!r}")
+        sizes = check_each(sizes, "sizes", check_count)
+        check_bool(respect_mode, "respect_mode")
         self.fc1 = nn.Linear(sizes[0], sizes[1])
         self.fc2 = nn.Linear(sizes[1], sizes[2])
         self.drop_prob = check_range(drop_prob, "drop_prob", 0.0, 1.0, high_open=True)
         self.respect_mode = bool(respect_mode)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_module_input(x, self.fc1.in_features, dtype=self.fc1.weight.dtype)
         h = torch.relu(self.fc1(x))
         if self.respect_mode:
             h = F.dropout(h, self.drop_prob, training=self.training)  # the fix
@@ -343,12 +363,11 @@ def weight_mosaic(weight: torch.Tensor, n_units: int = 32, ncols: int = 8,
     Each tile is divided by its own max |w| (so every tile spans [-1, 1]); gaps are NaN
     (drawn blank by ``imshow``). Returns a (rows*(8+gap)-gap, ncols*(8+gap)-gap) tensor.
     """
-    check_tensor(weight, "weight")
-    h, w = image_shape
-    if weight.dim() != 2 or weight.shape[1] != h * w:
-        raise ValueError(f"weight must have shape (units, {h * w}), got {tuple(weight.shape)}")
-    check_int(n_units, "n_units", minimum=1)
-    check_int(ncols, "ncols", minimum=1)
+    h, w = _check_image_shape(image_shape)
+    _check_tiles(weight, "weight", h * w)
+    gap = check_count(gap, "gap", minimum=0)
+    n_units = check_count(n_units, "n_units", minimum=1)
+    ncols = check_count(ncols, "ncols", minimum=1)
     n_units = min(n_units, weight.shape[0])
     nrows = -(-n_units // ncols)
     out = torch.full((nrows * (h + gap) - gap, ncols * (w + gap) - gap), float("nan"))
@@ -360,9 +379,24 @@ def weight_mosaic(weight: torch.Tensor, n_units: int = 32, ncols: int = 8,
     return out
 
 
+def _check_image_shape(value) -> tuple[int, int]:
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        raise TypeError(f"image_shape must be a (height, width) pair, got {value!r}")
+    return tuple(check_each(value, "image_shape", check_count))
+
+
+def _check_tiles(weight, name: str, pixels: int) -> None:
+    """A finite (units, pixels) tensor of weight vectors, one image per row."""
+    check_tensor(weight, name, finite=True)
+    if weight.dim() != 2 or weight.shape[0] == 0 or weight.shape[1] != pixels:
+        raise ValueError(
+            f"{name} must have shape (units, {pixels}) with units >= 1, got "
+            f"{tuple(weight.shape)}")
+
+
 def _first_linear_weight(weights) -> torch.Tensor:
     if isinstance(weights, torch.Tensor):
-        return weights
+        return check_tensor(weights, "weights", finite=True)
     check_module(weights, "weights")
     first = next((m for m in weights.modules() if isinstance(m, nn.Linear)), None)
     if first is None:
@@ -379,9 +413,9 @@ def neighbour_correlation(weights, image_shape=(8, 8)) -> float:
     blob-shaped filters. (Chapter 6, "Co-adaptation".)
     """
     w = _first_linear_weight(weights).detach()
-    h, wd = image_shape
-    if w.dim() != 2 or w.shape[1] != h * wd:
-        raise ValueError(f"weights must have shape (units, {h * wd}), got {tuple(w.shape)}")
+    h, wd = _check_image_shape(image_shape)
+    _check_tiles(w, "weights", h * wd)
+    w = w.double()  # squares of large weights overflow float32
     im = w.reshape(-1, h, wd)
     num = (im[:, :, 1:] * im[:, :, :-1]).sum((1, 2)) + (im[:, 1:, :] * im[:, :-1, :]).sum((1, 2))
     den = (im[:, :, 1:] ** 2).sum((1, 2)) + (im[:, 1:, :] ** 2).sum((1, 2))
@@ -395,7 +429,12 @@ def plot_first_layer_weights(ax, weights, n_units: int = 32, ncols: int = 8,
     ``ax``: orange positive, purple negative, each tile scaled to its own max |w|.
     Returns the ``AxesImage``. (Chapter 6, "Co-adaptation".)
     """
-    mosaic = weight_mosaic(_first_linear_weight(weights), n_units, ncols)
+    check_axes(ax)
+    if title is not None:
+        check_str(title, "title")
+    w = _first_linear_weight(weights)
+    _check_tiles(w, "weights", 64)
+    mosaic = weight_mosaic(w, n_units, ncols)
     image = ax.imshow(mosaic.numpy(), cmap="PuOr_r", vmin=-1, vmax=1, interpolation="nearest")
     ax.set_xticks([])
     ax.set_yticks([])
@@ -416,10 +455,11 @@ def draw_dropout_mask(ax, drop_prob: float = 0.5, *, n_units: int = 16, n_masks:
     for every drop_prob (E[mask / (1 - drop_prob)] = 1), while one copy gets noisier.
     Dashed lines: the layer mean of x and of the one thinned copy. (Chapter 6 explorer.)
     """
+    check_axes(ax)
     drop_prob = check_range(drop_prob, "drop_prob", 0.0, 1.0, high_open=True)
-    check_int(n_units, "n_units", minimum=1)
-    check_int(n_masks, "n_masks", minimum=1)
-    gen = torch.Generator().manual_seed(check_int(seed, "seed"))
+    n_units = check_count(n_units, "n_units", minimum=1)
+    n_masks = check_count(n_masks, "n_masks", minimum=1)
+    gen = torch.Generator().manual_seed(check_seed(seed))
     x = 0.5 + torch.rand(n_units, generator=gen)
     one = dropout(x, drop_prob, True, generator=gen)
     many = dropout(x.expand(n_masks, n_units), drop_prob, True, generator=gen).mean(dim=0)
@@ -451,13 +491,13 @@ def draw_thinned_network(ax, sizes=(4, 6, 6, 3), drop_prob: float = 0.5, *,
     Hidden layers drop units with ``drop_prob``, the input layer with ``input_drop_prob``,
     the output layer never. Returns the keep masks, one bool tensor per layer. (Chapter 6.)
     """
+    check_axes(ax)
+    sizes = check_each(sizes, "sizes", check_count)
     if len(sizes) < 2:
         raise ValueError(f"sizes must list at least two layers, got {sizes!r}")
-    for n in sizes:
-        check_int(n, "sizes[i]", minimum=1)
     drop_prob = check_range(drop_prob, "drop_prob", 0.0, 1.0, high_open=True)
     input_drop_prob = check_range(input_drop_prob, "input_drop_prob", 0.0, 1.0, high_open=True)
-    gen = torch.Generator().manual_seed(check_int(seed, "seed"))
+    gen = torch.Generator().manual_seed(check_seed(seed))
     masks = []
     for i, n in enumerate(sizes):
         rate = input_drop_prob if i == 0 else (0.0 if i == len(sizes) - 1 else drop_prob)

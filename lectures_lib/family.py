@@ -17,12 +17,15 @@ import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
-from ._checks import check_int, check_module, check_positive, check_range, check_real, check_tensor
+from ._checks import (check_axes, check_bool, check_callable, check_choice, check_count,
+                      check_dict, check_each, check_module, check_positive, check_range,
+                      check_real, check_seed, check_sequence, check_split, check_str,
+                      check_tensor)
 from .activations import (elu, elu_grad, gelu, gelu_grad, leaky_relu, leaky_relu_grad, prelu,
                           prelu_grad, relu, relu_grad, rrelu, rrelu_grad, selu, selu_grad, sigmoid,
                           sigmoid_grad, softplus, softplus_grad, swish, swish_grad, tanh, tanh_grad)
 from .data import Split
-from .models import make_activation, mlp
+from .models import ACTIVATION_MODULES, check_init_scheme, make_activation, mlp
 from .plotting import color_for
 from .training import accuracy, seed_everything, train
 
@@ -89,14 +92,28 @@ def ops_used(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor | None =
     """The transcendental torch operations (see ``TRANSCENDENTAL_OPS``) that calling ``f(x)``
     runs, sorted; () for a piecewise-linear function. Traced with a ``TorchFunctionMode``,
     so it reads the implementation itself. ``x`` defaults to 8 standard-normal values."""
-    if not callable(f):
-        raise TypeError(f"f must be callable, got {type(f).__name__}")
+    check_callable(f, "f")
     if x is None:
         x = torch.randn(8, generator=torch.Generator().manual_seed(0))
-    check_tensor(x, "x")
+    check_tensor(x, "x", finite=True, nonempty=True)
     with _OpRecorder() as rec:
         f(x)
     return tuple(sorted(n for n in rec.names if n in TRANSCENDENTAL_OPS))
+
+
+def _check_grid(x_max, step) -> tuple[float, float]:
+    """The half-width and spacing of a measuring grid: at most MAX_GRID points."""
+    x_max = check_positive(x_max, "x_max")
+    step = check_range(step, "step", 0.0, x_max, low_open=True)
+    if 2 * x_max / step > MAX_GRID:
+        raise ValueError(
+            f"step must give at most {MAX_GRID} grid points on [-x_max, x_max], "
+            f"got step={step:g} for x_max={x_max:g}")
+    return x_max, step
+
+
+#: More grid points than this would take minutes and gigabytes on a laptop.
+MAX_GRID = 10**7
 
 
 def _grid(x_max: float, step: float) -> torch.Tensor:
@@ -108,12 +125,10 @@ def normal_moments(f: Callable[[torch.Tensor], torch.Tensor], mean: float = 0.0,
                    *, x_max: float = 12.0, step: float = 1e-3) -> tuple[float, float]:
     """(E[f(z)], Var[f(z)]) for z ~ N(mean, std^2), by the trapezoid rule in float64 over
     mean +- x_max * std (the tails beyond 12 standard deviations weigh < 1e-32)."""
-    if not callable(f):
-        raise TypeError(f"f must be callable, got {type(f).__name__}")
+    check_callable(f, "f")
     mean = check_real(mean, "mean")
     check_positive(std, "std")
-    check_positive(x_max, "x_max")
-    check_range(step, "step", 0.0, x_max, low_open=True)
+    x_max, step = _check_grid(x_max, step)
     u = _grid(x_max, step)
     density = torch.exp(-0.5 * u * u) / math.sqrt(2 * math.pi)
     fz = f(mean + std * u)
@@ -131,7 +146,7 @@ def mean_field_variance(f: Callable[[torch.Tensor], torch.Tensor], depth: int, g
 
     where q_0 = q0 is the input's second moment. For SELU with gain 1 (LeCun normal) q = 1 is a
     fixed point and Var stays 1; PyTorch's gain 3/4 moves the fixed point far below 1."""
-    check_int(depth, "depth", minimum=1)
+    depth = check_count(depth, "depth", minimum=1)
     check_positive(gain, "gain")
     check_positive(q0, "q0")
     q, out = q0, []
@@ -216,10 +231,10 @@ def measure_properties(name: str, f: Callable[[torch.Tensor], torch.Tensor],
     """Measure f and f' numerically (see ``ActivationProperties``). Grid: x in [-x_max, x_max]
     with spacing ``step`` (it contains x = 0), plus x = +-1e6 to detect unboundedness
     (|f(+-1e6)| > 1e3 means unbounded; ReLU-like growth gives 1e6, leaky 0.01 gives 1e4)."""
-    if not callable(f) or not callable(f_grad):
-        raise TypeError(f"f and f_grad must be callable, got {type(f).__name__} and {type(f_grad).__name__}")
-    check_positive(x_max, "x_max")
-    check_range(step, "step", 0.0, x_max, low_open=True)
+    check_str(name, "name")
+    check_callable(f, "f")
+    check_callable(f_grad, "f_grad")
+    x_max, step = _check_grid(x_max, step)
     x = _grid(x_max, step)
     fx, gx = f(x), f_grad(x)
     far = torch.tensor([-1e6, 1e6], dtype=torch.float64)
@@ -245,9 +260,11 @@ def measure_properties(name: str, f: Callable[[torch.Tensor], torch.Tensor],
 
 def family_table(family: dict[str, tuple[Callable, Callable]] | None = None) -> list[ActivationProperties]:
     """``measure_properties`` for every entry of ``family`` (default ``FAMILY``), in order."""
-    family = FAMILY if family is None else family
-    if not isinstance(family, dict) or not family:
-        raise TypeError(f"family must be a non-empty dict name -> (f, f_grad), got {type(family).__name__}")
+    family = FAMILY if family is None else check_dict(family, "family")
+    for name, pair in family.items():
+        if not (isinstance(pair, tuple) and len(pair) == 2):
+            raise TypeError(
+                f"family[{name!r}] must be a pair (f, f_grad), got {pair!r}")
     return [measure_properties(name, f, g) for name, (f, g) in family.items()]
 
 
@@ -255,6 +272,14 @@ def format_family_table(rows: Sequence[ActivationProperties],
                         cost_ratio: dict[str, float] | None = None) -> str:
     """The comparison table as fixed-width text (for a plain ``print``). ``cost_ratio``
     (optional, from ``relative_cost``) adds a measured time-relative-to-ReLU column."""
+    rows = check_sequence(rows, "rows")
+    for i, row in enumerate(rows):
+        if not isinstance(row, ActivationProperties):
+            raise TypeError(
+                f"rows[{i}] must be an ActivationProperties (from family_table), "
+                f"got {type(row).__name__}")
+    if cost_ratio is not None:
+        check_dict(cost_ratio, "cost_ratio", nonempty=False)
     yn = lambda b: "yes" if b else "no"  # noqa: E731
     head = (f"{'activation':<11} {'range':<15} {'E f(z)':>7} {'Var f(z)':>8} {'zero-c.':>7} "
             f"{'smooth':>6} {'monot.':>6} {'saturates':>9} {'dying':>5}  {'ops':<12}")
@@ -275,15 +300,22 @@ def format_family_table(rows: Sequence[ActivationProperties],
     return "\n".join(lines)
 
 
+def _check_activation_name(name, arg: str) -> str:
+    """A ``models.ACTIVATION_MODULES`` name ('swish' also accepted, for nn.SiLU)."""
+    return check_choice(name, arg, (*ACTIVATION_MODULES, "swish"))
+
+
 def relative_cost(names: Sequence[str], *, n: int = 2 ** 16, repeats: int = 50,
                   baseline: str = "relu", seed: int = 0) -> dict[str, float]:
     """Forward time of PyTorch's own module for each name (``models.make_activation``; 'swish'
     means ``nn.SiLU``) on n float32 values, divided by the baseline's. The best of ``repeats``
     runs is used (the least disturbed by other processes), on one thread (restored afterwards).
     Wall-clock: the ratios vary by machine and load; only their rough size is a result."""
-    check_int(n, "n", minimum=1)
-    check_int(repeats, "repeats", minimum=1)
-    x = torch.randn(n, generator=torch.Generator().manual_seed(seed))
+    n = check_count(n, "n", minimum=1)
+    repeats = check_count(repeats, "repeats", minimum=1)
+    names = check_each(names, "names", _check_activation_name)
+    _check_activation_name(baseline, "baseline")
+    x = torch.randn(n, generator=torch.Generator().manual_seed(check_seed(seed)))
     modules = {name: make_activation("silu" if name == "swish" else name).eval()
                for name in dict.fromkeys([baseline, *names])}
     best = {name: math.inf for name in modules}
@@ -313,7 +345,7 @@ def rrelu_slope_samples(n: int, convention: str = "pytorch", *,
     'pytorch': slope ~ U(1/8, 1/3) (``nn.RReLU`` defaults). 'paper' (Xu et al., 2015): a
     divisor a ~ U(3, 8) and output x / a, so the slope 1/a lies in [1/8, 1/3] but is *not*
     uniform there (denser near 1/8; its mean is ln(8/3) / 5 ~ 0.196)."""
-    check_int(n, "n", minimum=1)
+    n = check_count(n, "n", minimum=1)
     u = torch.rand(n, generator=generator, dtype=torch.float64)
     if convention == "pytorch":
         return 1 / 8 + (1 / 3 - 1 / 8) * u
@@ -340,6 +372,7 @@ def prelu_mlp(sizes: list[int], *, per_channel: bool = False, init: float = PREL
     slope shared by the layer (``nn.PReLU()``), or one per unit if ``per_channel``
     (``nn.PReLU(num_parameters=width)``, He et al.'s choice). Shapes: (N, sizes[0]) -> (N, sizes[-1])."""
     check_range(init, "init", 0.0, 1.0)
+    check_bool(per_channel, "per_channel")
     model = mlp(sizes, "prelu", init_scheme=init_scheme)
     for i in range(1, len(sizes) - 1):
         setattr(model, f"act{i}", nn.PReLU(num_parameters=sizes[i] if per_channel else 1, init=init))
@@ -370,7 +403,10 @@ class ComparisonResult:
 
     def chosen_test(self, name: str) -> list[float]:
         """Test accuracies over the seeds at ``name``'s chosen learning rate."""
-        return self.test_acc[name][self.best_lr[name]]
+        return self.test_acc[self._check_name(name)][self.best_lr[name]]
+
+    def _check_name(self, name) -> str:
+        return check_choice(name, "name", self.test_acc)
 
     def chosen_mean(self, name: str) -> float:
         values = self.chosen_test(name)
@@ -386,17 +422,16 @@ def compare_activations(split: Split, activations: Sequence[str], *, lrs: Sequen
     mean validation accuracy. ``init_scheme`` maps name -> scheme; the default is He normal
     for every activation except SELU, which gets LeCun normal (what it is designed for).
     Names are ``models.ACTIVATION_MODULES`` names ('silu' for Swish-1)."""
-    if not isinstance(split, Split):
-        raise TypeError(f"split must be a lectures_lib Split, got {type(split).__name__}")
-    if not activations:
-        raise ValueError("activations must name at least one activation")
-    for name in activations:
-        make_activation(name)  # validates
-    if not lrs or not seeds:
-        raise ValueError(f"lrs and seeds must be non-empty, got lrs={lrs!r}, seeds={seeds!r}")
-    for lr in lrs:
-        check_positive(lr, "lr")
-    check_int(steps, "steps", minimum=1)
+    check_split(split, "split")
+    activations = check_each(activations, "activations", check_choice,
+                             choices=ACTIVATION_MODULES)
+    lrs = check_each(lrs, "lrs", check_positive)
+    seeds = check_each(seeds, "seeds", check_seed)
+    hidden = check_each(hidden, "hidden", check_count)
+    steps = check_count(steps, "steps", minimum=1)
+    if init_scheme is not None:
+        for name, scheme in check_dict(init_scheme, "init_scheme").items():
+            check_init_scheme(scheme, f"init_scheme[{name!r}]")
     schemes = {name: ("lecun" if name == "selu" else "he") for name in activations}
     schemes.update(init_scheme or {})
     sizes = [split.num_features, *hidden, split.num_classes]
@@ -426,6 +461,7 @@ def draw_activation(ax, activation: str = "leaky_relu", param: float | None = No
     ``param`` sets the member's shape parameter (``PARAMETERS``: negative slope for leaky_relu,
     a for prelu, alpha for elu, beta for softplus and swish); None uses the default, and it is
     ignored for members without one (relu, rrelu, selu, gelu, sigmoid, tanh). (Chapter 3.)"""
+    check_axes(ax)
     if activation not in FAMILY:
         raise ValueError(f"activation must be one of {sorted(FAMILY)}, got {activation!r}")
     check_positive(x_max, "x_max")

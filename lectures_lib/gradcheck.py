@@ -9,7 +9,7 @@ from typing import Callable
 
 import torch
 
-from ._checks import check_positive, check_tensor
+from ._checks import check_callable, check_positive, check_tensor
 
 __all__ = ["numerical_gradient", "rel_error"]
 
@@ -26,8 +26,7 @@ def numerical_gradient(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tenso
     """
     check_tensor(x, "x")
     check_positive(h, "h")
-    if not callable(f):
-        raise TypeError(f"f must be callable, got {type(f).__name__}")
+    check_callable(f, "f")
     x = x.detach().clone(memory_format=torch.contiguous_format)  # .view(-1) below needs it
     with torch.no_grad():
         fx = f(x)
@@ -56,8 +55,8 @@ def rel_error(a: torch.Tensor, b: torch.Tensor) -> float:
     float64, about 1e-7 or less means they agree; entries near 0 can inflate it, so the
     tests also use absolute tolerances. (Chapters 1 and 8.)
     """
-    check_tensor(a, "a")
-    check_tensor(b, "b")
+    check_tensor(a, "a", finite=True)
+    check_tensor(b, "b", finite=True)
     if a.shape != b.shape:
         raise ValueError(f"a and b must have the same shape, got {tuple(a.shape)} and {tuple(b.shape)}")
     a, b = a.detach().double(), b.detach().double()

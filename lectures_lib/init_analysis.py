@@ -15,7 +15,9 @@ import torch
 from torch import nn
 
 from . import initialization as init
-from ._checks import check_int, check_module, check_positive, check_real
+from ._checks import (check_axes, check_bool, check_choice, check_count, check_dict,
+                      check_each, check_module, check_positive, check_real, check_seed,
+                      check_split, check_str)
 from .data import Split
 from .diagnostics import gradient_norms
 from .models import ACTIVATION_MODULES, mlp
@@ -79,6 +81,10 @@ class InitCheck:
         return abs(self.empirical_std - self.expected_std) / self.expected_std
 
 
+#: A weight tensor larger than this would not fit a laptop's memory comfortably.
+MAX_ENTRIES = 10**8
+
+
 def initializer_std_table(shape: Sequence[int] = (256, 1024), seed: int = 0,
                           names: Sequence[str] | None = None) -> list[InitCheck]:
     """Fill a fresh tensor of ``shape`` (fan_out, fan_in, *kernel) with each initializer in
@@ -87,17 +93,16 @@ def initializer_std_table(shape: Sequence[int] = (256, 1024), seed: int = 0,
     With n = prod(shape) draws, the std's relative standard error is about 1/sqrt(2n) for a
     normal (less for a uniform), so a (256, 1024) weight pins it to ~0.14%. (Chapter 4.)
     """
-    shape = tuple(shape)
+    shape = tuple(check_each(shape, "shape", check_count))
     if len(shape) < 2:
         raise ValueError(f"shape must have at least 2 dimensions (fan_out, fan_in), got {shape}")
-    for s in shape:
-        check_int(s, "shape[i]", minimum=1)
-    check_int(seed, "seed")
-    names = list(INIT_FORMULAS) if names is None else list(names)
+    if math.prod(shape) > MAX_ENTRIES:
+        raise ValueError(f"shape must have at most {MAX_ENTRIES} entries, got {shape}")
+    seed = check_seed(seed)
+    names = (list(INIT_FORMULAS) if names is None
+             else check_each(names, "names", check_choice, choices=INIT_FORMULAS))
     rows = []
     for name in names:
-        if name not in INIT_FORMULAS:
-            raise ValueError(f"names must be among {sorted(INIT_FORMULAS)}, got {name!r}")
         fill, std_formula, text = INIT_FORMULAS[name]
         w = torch.empty(shape)
         fill(w, torch.Generator().manual_seed(seed))
@@ -111,7 +116,7 @@ def per_layer_factor(stds: Sequence[float]) -> float:
     """The geometric-mean factor by which a per-layer std changes from one layer to the next,
     (stds[-1] / stds[0]) ** (1 / (len(stds) - 1)). A stack whose layers each multiply the std
     by f gives f; 1 means the scale is preserved. (Chapter 4.)"""
-    stds = [check_real(s, "stds[i]") for s in stds]
+    stds = check_each(stds, "stds", check_real)
     if len(stds) < 2:
         raise ValueError(f"stds must list at least 2 layers, got {len(stds)}")
     if stds[0] <= 0 or stds[-1] <= 0:
@@ -174,12 +179,11 @@ def symmetric_init_experiment(split: Split, value: float | None = 0.1, *,
     Why it fails: units with equal incoming and outgoing weights have equal activations and
     therefore equal gradients, so no update can ever make them differ.
     """
-    if not isinstance(split, Split):
-        raise TypeError(f"split must be a lectures_lib Split, got {type(split).__name__}")
+    check_split(split, "split")
     if value is not None:
         value = check_real(value, "value")
-    for h in hidden:
-        check_int(h, "hidden[i]", minimum=1)
+    hidden = check_each(hidden, "hidden", check_count)
+    steps = check_count(steps, "steps")
     seed_everything(seed)
     if value is None:
         scheme = "he" if activation in ("relu", "leaky_relu", "prelu", "rrelu") else "glorot"
@@ -195,17 +199,24 @@ def symmetric_init_experiment(split: Split, value: float | None = 0.1, *,
     return SymmetryResult(hist, grads, hidden_unit_spread(model), change, model)
 
 
+def _check_stats(value, name: str) -> None:
+    if not isinstance(value, PropagationStats):
+        raise TypeError(f"{name} must be a PropagationStats (from propagate), got "
+                        f"{type(value).__name__}")
+
+
 def plot_std_per_layer(ax, curves: dict[str, PropagationStats], which: str = "act", *,
                        colors: dict[str, str] | None = None,
                        linestyles: dict[str, str] | None = None) -> None:
     """Plot, on a log y axis, the per-layer std of the activations (``which="act"``) or of the
     gradients dL/dh_l (``which="grad"``) for each labelled ``propagate`` result. (Chapter 4.)"""
-    if which not in ("act", "grad"):
-        raise ValueError(f"which must be 'act' or 'grad', got {which!r}")
-    if not curves:
-        raise ValueError("curves must contain at least one labelled PropagationStats")
-    colors = colors or {}
-    linestyles = linestyles or {}
+    check_axes(ax)
+    check_choice(which, "which", ("act", "grad"))
+    for label, stats in check_dict(curves, "curves").items():
+        _check_stats(stats, f"curves[{label!r}]")
+    colors = {} if colors is None else check_dict(colors, "colors", nonempty=False)
+    linestyles = ({} if linestyles is None
+                  else check_dict(linestyles, "linestyles", nonempty=False))
     for label, stats in curves.items():
         ys = stats.act_std if which == "act" else stats.grad_std
         ax.plot(range(1, len(ys) + 1), ys, label=label, color=colors.get(label),
@@ -223,12 +234,20 @@ def plot_layer_histograms(axes, stats: PropagationStats, layers: Sequence[int] =
 
     ``drop_zeros=True`` leaves out exact zeros (ReLU's spike at 0 would dwarf the rest) and
     prints their fraction in each panel instead. (Chapter 4.)"""
-    axes = list(axes)
+    axes = check_each(axes if not hasattr(axes, "flat") else list(axes.flat), "axes",
+                      lambda a, n: check_axes(a, n))
+    _check_stats(stats, "stats")
+    layers = check_each(layers, "layers", check_count)
+    if color is not None:
+        check_str(color, "color")
+    bins = check_count(bins, "bins")
+    check_bool(drop_zeros, "drop_zeros")
+    check_str(label, "label")
     if len(axes) != len(layers):
         raise ValueError(f"axes and layers must have the same length, got {len(axes)} and {len(layers)}")
     depth = len(stats.activations)
     for l in layers:
-        check_int(l, "layers[i]", minimum=1)
+        l = check_count(l, "layers[i]", minimum=1)
         if l > depth:
             raise ValueError(f"layers[i] must be <= depth {depth}, got {l}")
     values = [stats.activations[l - 1].flatten() for l in layers]
@@ -257,7 +276,8 @@ def draw_init_explorer(ax, depth: int = 30, gain: float = 1.0, activation: str =
     N(0, gain^2 / fan_in) (LeCun normal times ``gain``, PyTorch's ``calculate_gain``
     convention) and zero biases; plots the std of activations and gradients per layer on a
     log axis, with 1 as a dashed reference. Returns the ``propagate`` statistics."""
-    check_int(depth, "depth", minimum=1)
+    check_axes(ax)
+    depth = check_count(depth, "depth", minimum=1)
     check_positive(gain, "gain")
     if activation not in ACTIVATION_MODULES:
         raise ValueError(f"activation must be one of {sorted(ACTIVATION_MODULES)}, got {activation!r}")

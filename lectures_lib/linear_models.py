@@ -19,7 +19,9 @@ from typing import Callable
 
 import torch
 
-from ._checks import check_int, check_module, check_range, check_real, check_tensor
+from ._checks import (check_axes, check_bool, check_count, check_module,
+                      check_nonnegative, check_range, check_real, check_seed,
+                      check_tensor)
 
 __all__ = [
     "polynomial_features",
@@ -40,8 +42,8 @@ __all__ = [
 
 # ----------------------------------------------------------------------------- checks
 def _check_xt(x: torch.Tensor, t: torch.Tensor, x_name: str = "x", t_name: str = "t"):
-    check_tensor(x, x_name)
-    check_tensor(t, t_name)
+    check_tensor(x, x_name, finite=True, nonempty=True)
+    check_tensor(t, t_name, finite=True)
     if x.dim() != 2:
         raise ValueError(f"{x_name} must have shape (N, D), got {tuple(x.shape)}")
     if t.dim() not in (1, 2) or t.shape[0] != x.shape[0]:
@@ -49,10 +51,10 @@ def _check_xt(x: torch.Tensor, t: torch.Tensor, x_name: str = "x", t_name: str =
                          f"(the rows of {x_name}), got {tuple(t.shape)}")
 
 
-def _check_weights(w: torch.Tensor, x: torch.Tensor):
-    check_tensor(w, "w")
+def _check_weights(w: torch.Tensor, x: torch.Tensor, name: str = "w"):
+    check_tensor(w, name, finite=True)
     if w.shape != (x.shape[1],):
-        raise ValueError(f"w must have shape ({x.shape[1]},) to match x of shape "
+        raise ValueError(f"{name} must have shape ({x.shape[1]},) to match x of shape "
                          f"{tuple(x.shape)}, got {tuple(w.shape)}")
 
 
@@ -60,7 +62,7 @@ def _per_feature(value, name: str, d: int, like: torch.Tensor) -> torch.Tensor:
     """``value`` (``lam`` or ``sigma``): a number >= 0, or a (D,) tensor of numbers >= 0, one
     per input feature. Returns a (D,) tensor with the dtype of ``like``."""
     if isinstance(value, torch.Tensor) and value.dim() > 0:
-        check_tensor(value, name)
+        check_tensor(value, name, finite=True)
         if value.shape != (d,):
             raise ValueError(f"{name} must be a number or have shape ({d},), got {tuple(value.shape)}")
         if (value < 0).any():
@@ -75,14 +77,16 @@ def _per_feature(value, name: str, d: int, like: torch.Tensor) -> torch.Tensor:
 def relative_distance(a: torch.Tensor, b: torch.Tensor) -> float:
     """||a - b|| / ||b||: how far a weight vector a is from a reference b, as a fraction of
     the reference's norm (Chapter 5 compares fitted weights with closed forms this way)."""
-    check_tensor(a, "a")
-    check_tensor(b, "b")
+    check_tensor(a, "a", finite=True)
+    check_tensor(b, "b", finite=True)
     if a.shape != b.shape:
         raise ValueError(f"a and b must have the same shape, got {tuple(a.shape)} and {tuple(b.shape)}")
-    denom = b.detach().norm().item()
+    # in float64: the norms of large entries overflow float32
+    a, b = a.detach().double(), b.detach().double()
+    denom = b.norm().item()
     if denom == 0:
         raise ValueError("b must not be all zeros (the distance is relative to its norm)")
-    return (a.detach() - b.detach()).norm().item() / denom
+    return (a - b).norm().item() / denom
 
 
 # ----------------------------------------------------------------------------- features
@@ -92,8 +96,9 @@ def polynomial_features(x: torch.Tensor, degree: int, *, bias: bool = True) -> t
     Shapes: x (N,) or (N, 1) -> (N, degree + 1) (or (N, degree) with ``bias=False``).
     Keep x in [-1, 1] so that the high powers stay O(1) and the fits well conditioned.
     """
-    check_tensor(x, "x")
-    check_int(degree, "degree", minimum=0)
+    check_tensor(x, "x", finite=True, nonempty=True)
+    degree = check_count(degree, "degree", minimum=0)
+    check_bool(bias, "bias")
     if x.dim() == 2 and x.shape[1] == 1:
         x = x[:, 0]
     if x.dim() != 1:
@@ -154,7 +159,7 @@ def fit_noisy_copies(X: torch.Tensor, t: torch.Tensor, n_copies: int, *, sigma=0
     Shapes: X (N, D), t (N,) or (N, K), sigma a number or (D,); returns w (D,) or (D, K).
     """
     _check_xt(X, t, "X", "t")
-    check_int(n_copies, "n_copies", minimum=1)
+    n_copies = check_count(n_copies, "n_copies", minimum=1)
     drop_prob = check_range(drop_prob, "drop_prob", 0.0, 1.0, high_open=True)
     sigma_vec = _per_feature(sigma, "sigma", X.shape[1], X)
     Xc = _corrupt(X.repeat(n_copies, 1), sigma_vec, drop_prob, generator)
@@ -178,8 +183,8 @@ def sgd_noisy_inputs(X: torch.Tensor, t: torch.Tensor, sigma, *, steps: int = 20
     _check_xt(X, t, "X", "t")
     if t.dim() != 1:
         raise ValueError(f"t must have shape (N,), got {tuple(t.shape)}")
-    check_int(steps, "steps", minimum=1)
-    check_int(batch_size, "batch_size", minimum=1)
+    steps = check_count(steps, "steps", minimum=1)
+    batch_size = check_count(batch_size, "batch_size", minimum=1)
     lr = check_real(lr, "lr")
     if lr <= 0:
         raise ValueError(f"lr must be > 0, got {lr:g}")
@@ -217,7 +222,7 @@ def _penalty_mc(predict: Callable, x: torch.Tensor, t: torch.Tensor, corrupt: Ca
 
 def _as_predictor(model, x: torch.Tensor) -> Callable:
     if isinstance(model, torch.Tensor):
-        _check_weights(model, x)
+        _check_weights(model, x, "model")
         return lambda inputs: inputs @ model
     if callable(model):
         return lambda inputs: model(inputs).reshape(inputs.shape[0])
@@ -242,7 +247,7 @@ def noise_penalty_mc(model, x: torch.Tensor, t: torch.Tensor, sigma, *, n_sample
     _check_xt(x, t)
     if t.dim() != 1:
         raise ValueError(f"t must have shape (N,), got {tuple(t.shape)}")
-    check_int(n_samples, "n_samples", minimum=1)
+    n_samples = check_count(n_samples, "n_samples", minimum=1)
     predict = _as_predictor(model, x)
     sigma_vec = _per_feature(sigma, "sigma", x.shape[1], x)
     return _penalty_mc(predict, x, t, lambda xs: _corrupt(xs, sigma_vec, 0.0, generator), n_samples)
@@ -255,9 +260,7 @@ def dropout_ridge_lambda(x: torch.Tensor, drop_prob: float) -> torch.Tensor:
     Shape: x (N, D) -> (D,). Dropout penalizes a weight in proportion to its feature's
     second moment (Srivastava et al., 2014, section 9.1; Wager et al., 2013).
     """
-    check_tensor(x, "x")
-    if x.dim() != 2:
-        raise ValueError(f"x must have shape (N, D), got {tuple(x.shape)}")
+    check_tensor(x, "x", dims=2, finite=True, nonempty=True)
     drop_prob = check_range(drop_prob, "drop_prob", 0.0, 1.0, high_open=True)
     return drop_prob / (1.0 - drop_prob) * (x * x).mean(dim=0)
 
@@ -284,7 +287,7 @@ def dropout_penalty_mc(w: torch.Tensor, x: torch.Tensor, t: torch.Tensor, drop_p
     _check_xt(x, t)
     if t.dim() != 1:
         raise ValueError(f"t must have shape (N,), got {tuple(t.shape)}")
-    check_int(n_samples, "n_samples", minimum=1)
+    n_samples = check_count(n_samples, "n_samples", minimum=1)
     _check_weights(w, x)
     drop_prob = check_range(drop_prob, "drop_prob", 0.0, 1.0, high_open=True)
     zero = torch.zeros(x.shape[1], dtype=x.dtype, device=x.device)
@@ -336,9 +339,10 @@ def noise_ridge_poly_fits(sigma: float, *, degree: int = 9, n_points: int = 12, 
     """
     from .data import make_regression_1d
 
-    sigma = check_real(sigma, "sigma")
-    if sigma < 0:
-        raise ValueError(f"sigma must be >= 0, got {sigma:g}")
+    sigma = check_nonnegative(sigma, "sigma")
+    degree = check_count(degree, "degree")
+    n_points = check_count(n_points, "n_points", minimum=2)
+    seed = check_seed(seed)
     x, t = make_regression_1d(lambda z: torch.sin(torch.pi * z), n_points, low=-1.0, high=1.0,
                               noise=0.2, seed=seed, dtype=torch.float64)
     x, t = x[:, 0], t[:, 0]
@@ -357,6 +361,7 @@ def draw_noise_ridge(ax, sigma: float = 0.1, *, degree: int = 9, n_points: int =
     lam = sigma^2. The two curves coincide (noise is L2); sigma = 0 is plain least squares
     (it overfits); a large sigma shrinks w towards 0 (it underfits).
     """
+    check_axes(ax)
     fits = noise_ridge_poly_fits(sigma, degree=degree, n_points=n_points, n_copies=n_copies, seed=seed)
     grid = torch.linspace(-1, 1, 300, dtype=torch.float64)
     phi_grid = polynomial_features(grid, degree)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ._checks import check_int, check_tensor
+from ._checks import check_count, check_module_input, check_tensor
 
 __all__ = ["maxout", "Maxout"]
 
@@ -20,7 +20,7 @@ def maxout(z: torch.Tensor, pieces: int) -> torch.Tensor:
     Same layout as ``F.max_pool1d(z.unsqueeze(-2), pieces).squeeze(-2)``.
     """
     check_tensor(z, "z")
-    check_int(pieces, "pieces", minimum=1)
+    pieces = check_count(pieces, "pieces", minimum=1)
     if z.dim() == 0 or z.shape[-1] % pieces != 0:
         last = z.shape[-1] if z.dim() else None
         raise ValueError(f"z's last dimension must be divisible by pieces={pieces}, got {last} "
@@ -40,12 +40,14 @@ class Maxout(nn.Module):
 
     def __init__(self, in_features: int, out_features: int, pieces: int):
         super().__init__()
-        check_int(in_features, "in_features", minimum=1)
-        check_int(out_features, "out_features", minimum=1)
-        self.pieces = check_int(pieces, "pieces", minimum=1)
+        in_features = check_count(in_features, "in_features", minimum=1)
+        out_features = check_count(out_features, "out_features", minimum=1)
+        self.pieces = check_count(pieces, "pieces", minimum=1)
         self.linear = nn.Linear(in_features, out_features * pieces)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_module_input(x, self.linear.in_features, dtype=self.linear.weight.dtype,
+                           dims=range(2, 9))
         return maxout(self.linear(x), self.pieces)
 
     def extra_repr(self) -> str:

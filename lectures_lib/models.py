@@ -7,7 +7,8 @@ from typing import Callable
 import torch
 from torch import nn
 
-from ._checks import check_int, check_range
+from ._checks import (check_bool, check_choice, check_count, check_module,
+                      check_positive, check_range, check_real)
 from . import initialization as init
 
 __all__ = ["ACTIVATION_MODULES", "make_activation", "mlp", "init_mlp_"]
@@ -40,9 +41,19 @@ _INITS = {
 
 def make_activation(name: str) -> nn.Module:
     """A fresh activation module by name (see ``ACTIVATION_MODULES``)."""
-    if name not in ACTIVATION_MODULES:
-        raise ValueError(f"activation must be one of {sorted(ACTIVATION_MODULES)}, got {name!r}")
+    check_choice(name, "name", ACTIVATION_MODULES)
     return ACTIVATION_MODULES[name]()
+
+
+def check_init_scheme(value, name: str = "init_scheme") -> str | float:
+    """An initialization scheme: "default", a name of ``_INITS``, or a float std > 0."""
+    if isinstance(value, str):
+        return check_choice(value, name, ("default", *_INITS))
+    if isinstance(value, bool) or not isinstance(value, float):
+        raise TypeError(
+            f"{name} must be 'default', one of {sorted(_INITS)} or a float std, "
+            f"got {type(value).__name__}: {value!r}")
+    return check_positive(value, name)
 
 
 def init_mlp_(model: nn.Module, scheme: str | float = "default", bias: float = 0.0) -> nn.Module:
@@ -52,10 +63,11 @@ def init_mlp_(model: nn.Module, scheme: str | float = "default", bias: float = 0
     "he", "he_uniform", "lecun" use ``lectures_lib.initialization``; a float s draws
     N(0, s^2) (a fixed "small initialization"). Biases are set to ``bias`` unless "default".
     """
-    if not (scheme == "default" or scheme in _INITS or isinstance(scheme, float)):
-        raise ValueError(f"scheme must be 'default', one of {sorted(_INITS)} or a float std, got {scheme!r}")
-    if isinstance(scheme, float) and not scheme > 0:
-        raise ValueError(f"scheme as a float is a standard deviation and must be > 0, got {scheme!r}")
+    check_module(model)
+    return _init(model, check_init_scheme(scheme, "scheme"), check_real(bias, "bias"))
+
+
+def _init(model: nn.Module, scheme: str | float, bias: float) -> nn.Module:
     for layer in model.modules():
         if not isinstance(layer, nn.Linear):
             continue
@@ -77,7 +89,7 @@ def _input_layers(sizes, drop_prob: float, input_drop_prob: float) -> list[tuple
     if not isinstance(sizes, (list, tuple)) or len(sizes) < 2:
         raise ValueError(f"sizes must list at least an input and an output size, got {sizes!r}")
     for i, size in enumerate(sizes):
-        check_int(size, f"sizes[{i}]", minimum=1)
+        check_count(size, f"sizes[{i}]", minimum=1)
     check_range(drop_prob, "drop_prob", 0.0, 1.0, high_open=True)
     check_range(input_drop_prob, "input_drop_prob", 0.0, 1.0, high_open=True)
     return [("drop0", nn.Dropout(input_drop_prob))] if input_drop_prob > 0 else []
@@ -93,7 +105,10 @@ def mlp(sizes: list[int], activation: str = "relu", *, init_scheme: str | float 
     on the input if ``input_drop_prob > 0``), so diagnostics report readable names.
     The output layer has no activation: it returns logits. Shapes: (N, sizes[0]) -> (N, sizes[-1]).
     """
-    make_activation(activation)  # validates the name
+    check_choice(activation, "activation", ACTIVATION_MODULES)
+    init_scheme = check_init_scheme(init_scheme)
+    bias_init = check_real(bias_init, "bias_init")
+    check_bool(batch_norm, "batch_norm")
     layers = _input_layers(sizes, drop_prob, input_drop_prob)
     n_layers = len(sizes) - 1
     for i in range(1, n_layers + 1):
@@ -106,4 +121,4 @@ def mlp(sizes: list[int], activation: str = "relu", *, init_scheme: str | float 
         if drop_prob > 0:
             layers.append((f"drop{i}", nn.Dropout(drop_prob)))
     model = nn.Sequential(OrderedDict(layers))
-    return init_mlp_(model, init_scheme, bias_init)
+    return _init(model, init_scheme, bias_init)

@@ -27,7 +27,8 @@ from typing import Callable
 import torch
 from torch import nn
 
-from ._checks import check_int, check_module, check_range, check_tensor, check_vector
+from ._checks import (MAX_REAL, check_axes, check_count, check_model_input, check_range,
+                      check_real, check_seed, check_tensor, check_vector)
 from .maxout import Maxout, maxout
 from .models import _input_layers
 from .plotting import PALETTE
@@ -55,18 +56,28 @@ def _check_target(target: str) -> str:
 def target_grid(target: str, n: int = 201, dtype=torch.float64) -> tuple[torch.Tensor, torch.Tensor]:
     """Evenly spaced inputs x (n, 1) on the target's interval and the values y = f(x), (n, 1)."""
     _check_target(target)
-    check_int(n, "n", minimum=2)
+    n = check_count(n, "n", minimum=2)
+    if dtype not in (torch.float32, torch.float64):
+        raise TypeError(f"dtype must be torch.float32 or torch.float64, got {dtype!r}")
     fn, low, high = TARGETS[target]
     x = torch.linspace(low, high, n, dtype=dtype)[:, None]
     return x, fn(x)
 
 
 def _check_pieces_tensors(weight, bias):
-    check_tensor(weight, "weight")
-    check_tensor(bias, "bias")
+    check_tensor(weight, "weight", finite=True)
+    check_tensor(bias, "bias", finite=True)
     if weight.dim() != 2 or weight.shape != bias.shape:
         raise ValueError(f"weight and bias must both have shape (units, pieces), got "
                          f"{tuple(weight.shape)} and {tuple(bias.shape)}")
+
+
+def _check_points(x, name: str = "x") -> torch.Tensor:
+    """Finite, non-empty inputs of shape (N, 1)."""
+    check_tensor(x, name, dims=2, finite=True, nonempty=True)
+    if x.shape[1] != 1:
+        raise ValueError(f"{name} must have shape (N, 1), got {tuple(x.shape)}")
+    return x
 
 
 def maxout_units_1d(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
@@ -75,12 +86,15 @@ def maxout_units_1d(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -
     Shapes: x (N, 1); weight, bias (units, pieces) -> (N, units). Computed with
     ``maxout`` on the (N, units * pieces) matrix of affine pieces z_ij. (Chapter 7, eq. 1.)
     """
-    check_tensor(x, "x")
+    _check_points(x)
     _check_pieces_tensors(weight, bias)
-    if x.dim() != 2 or x.shape[1] != 1:
-        raise ValueError(f"x must have shape (N, 1), got {tuple(x.shape)}")
     z = x * weight.reshape(1, -1) + bias.reshape(1, -1)
     return maxout(z, weight.shape[1])
+
+
+def _scalar(value, name: str) -> float:
+    """A finite number (or a 0-d tensor holding one)."""
+    return check_real(value, name)
 
 
 def convex_pwl_pieces(offset: float | torch.Tensor, slope: float | torch.Tensor,
@@ -92,8 +106,10 @@ def convex_pwl_pieces(offset: float | torch.Tensor, slope: float | torch.Tensor,
     slope_j = slope + sum_{i<j} jumps[i] and intercept_j = offset - sum_{i<j} jumps[i] * kinks[i].
     Returns (weight, bias), each of shape (m + 1,). (Chapter 7, "Two units suffice".)
     """
-    kinks = check_vector(kinks, "kinks")
-    jumps = check_vector(jumps, "jumps")
+    offset = _scalar(offset, "offset")
+    slope = _scalar(slope, "slope")
+    kinks = check_tensor(check_vector(kinks, "kinks"), "kinks", finite=True)
+    jumps = check_tensor(check_vector(jumps, "jumps"), "jumps", finite=True)
     if kinks.shape != jumps.shape:
         raise ValueError(f"kinks and jumps must have the same shape, got {tuple(kinks.shape)} "
                          f"and {tuple(jumps.shape)}")
@@ -107,14 +123,27 @@ def convex_pwl_pieces(offset: float | torch.Tensor, slope: float | torch.Tensor,
     return weight, bias
 
 
-def pwl_interpolate(x: torch.Tensor, knots_x: torch.Tensor, knots_y: torch.Tensor) -> torch.Tensor:
-    """The continuous PWL interpolant through (knots_x, knots_y), extended linearly beyond
-    the end knots. Shapes: x (N, 1); knots (m,) sorted, m >= 2 -> (N, 1)."""
-    check_tensor(x, "x")
-    kx, ky = check_vector(knots_x, "knots_x"), check_vector(knots_y, "knots_y")
+def _check_knots(knots_x, knots_y) -> tuple[torch.Tensor, torch.Tensor]:
+    """Finite knots (m,) each, m >= 2, knots_x strictly increasing."""
+    kx = check_tensor(check_vector(knots_x, "knots_x"), "knots_x", finite=True)
+    ky = check_tensor(check_vector(knots_y, "knots_y"), "knots_y", finite=True)
     if kx.shape != ky.shape or kx.numel() < 2:
         raise ValueError(f"knots_x and knots_y must have the same length >= 2, got "
                          f"{kx.numel()} and {ky.numel()}")
+    if not (kx[1:] > kx[:-1]).all():
+        raise ValueError(f"knots_x must be strictly increasing, got {kx.tolist()}")
+    for name, k in (("knots_x", kx), ("knots_y", ky)):
+        if k.abs().max() > MAX_REAL:
+            raise ValueError(f"{name} must be at most {MAX_REAL:g} in magnitude, got "
+                             f"{k.abs().max().item():g}")
+    return kx, ky
+
+
+def pwl_interpolate(x: torch.Tensor, knots_x: torch.Tensor, knots_y: torch.Tensor) -> torch.Tensor:
+    """The continuous PWL interpolant through (knots_x, knots_y), extended linearly beyond
+    the end knots. Shapes: x (N, 1); knots (m,) sorted, m >= 2 -> (N, 1)."""
+    _check_points(x)
+    kx, ky = _check_knots(knots_x, knots_y)
     idx = torch.searchsorted(kx, x[:, 0].contiguous()).clamp(1, kx.numel() - 1)
     x0, x1, y0, y1 = kx[idx - 1], kx[idx], ky[idx - 1], ky[idx]
     return (y0 + (y1 - y0) / (x1 - x0) * (x[:, 0] - x0))[:, None]
@@ -133,12 +162,7 @@ def convex_difference(knots_x: torch.Tensor, knots_y: torch.Tensor):
     ``(w1, b1), (w2, b2)``: the pieces of h1, shape (1 + #positive c,), and of h2,
     shape (1 + #negative c,). Evaluate with ``maxout_units_1d(x, w[None], b[None])``.
     """
-    kx, ky = check_vector(knots_x, "knots_x"), check_vector(knots_y, "knots_y")
-    if kx.shape != ky.shape or kx.numel() < 2:
-        raise ValueError(f"knots_x and knots_y must have the same length >= 2, got "
-                         f"{kx.numel()} and {ky.numel()}")
-    if not (kx[1:] > kx[:-1]).all():
-        raise ValueError("knots_x must be strictly increasing")
+    kx, ky = _check_knots(knots_x, knots_y)
     slopes = (ky[1:] - ky[:-1]) / (kx[1:] - kx[:-1])
     change = slopes[1:] - slopes[:-1]
     inner = kx[1:-1]
@@ -160,7 +184,8 @@ def best_convex_fit(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """
     from scipy.optimize import nnls
 
-    xs, ys = check_vector(x, "x"), check_vector(y, "y")
+    xs = check_tensor(check_vector(x, "x"), "x", finite=True).detach()
+    ys = check_tensor(check_vector(y, "y"), "y", finite=True).detach()
     if xs.shape != ys.shape:
         raise ValueError(f"x and y must have the same number of rows, got {xs.numel()} and {ys.numel()}")
     if not (xs[1:] > xs[:-1]).all():
@@ -196,7 +221,8 @@ class MaxoutFit1d:
         return self.weight.shape[1]
 
     def predict(self, x: torch.Tensor) -> torch.Tensor:
-        h = maxout_units_1d(x.to(self.weight.dtype), self.weight, self.bias)
+        h = maxout_units_1d(
+            _check_points(x).to(self.weight.dtype), self.weight, self.bias)
         return h[:, :1] - h[:, 1:2] if self.units == 2 else h
 
 
@@ -254,12 +280,13 @@ def fit_maxout_1d(target: str | tuple[torch.Tensor, torch.Tensor], pieces: int, 
     are drawn. Results for named targets are cached (the explorer redraws instantly).
     Returns a ``MaxoutFit1d`` with weight, bias of shape (units, pieces). (Chapter 7.)
     """
-    check_int(pieces, "pieces", minimum=1)
-    check_int(units, "units", minimum=1)
+    pieces = check_count(pieces, "pieces", minimum=1)
+    units = check_count(units, "units", minimum=1)
     if units > 2:
         raise ValueError(f"units must be 1 or 2, got {units}")
-    check_int(steps, "steps", minimum=0)
+    steps = check_count(steps, "steps", minimum=0)
     check_range(lr, "lr", 0.0, math.inf, low_open=True)
+    n = check_count(n, "n", minimum=2)
     if isinstance(target, str):
         w, b, rmse = _fit_named(_check_target(target), pieces, units, steps, float(lr), n)
         x, y = target_grid(target, n)
@@ -267,9 +294,9 @@ def fit_maxout_1d(target: str | tuple[torch.Tensor, torch.Tensor], pieces: int, 
     if not (isinstance(target, tuple) and len(target) == 2):
         raise TypeError(f"target must be a name or an (x, y) pair, got {type(target).__name__}")
     x, y = target
-    check_tensor(x, "x")
-    check_tensor(y, "y")
-    if x.dim() != 2 or x.shape[1] != 1 or y.shape != x.shape:
+    _check_points(x)
+    check_tensor(y, "y", finite=True)
+    if y.shape != x.shape:
         raise ValueError(f"x and y must both have shape (n, 1), got {tuple(x.shape)} and {tuple(y.shape)}")
     if not (x[1:, 0] > x[:-1, 0]).all():
         raise ValueError("x must be strictly increasing")
@@ -317,7 +344,7 @@ def maxout_mlp(sizes: list[int], pieces: int, *, drop_prob: float = 0.0,
     compare like for like. ``drop_prob`` is PyTorch's (probability of dropping).
     Shapes: (N, sizes[0]) -> (N, sizes[-1]) logits. (Chapter 7.)
     """
-    check_int(pieces, "pieces", minimum=1)
+    pieces = check_count(pieces, "pieces", minimum=1)
     layers = _input_layers(sizes, drop_prob, input_drop_prob)
     n_hidden = len(sizes) - 2
     for i in range(1, n_hidden + 1):
@@ -337,7 +364,7 @@ def exact_dropout_average(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.T
     instead; the two agree exactly when fn is affine. Shapes: x (N, d); fn maps (M, d) to
     (M, ...) -> (N, ...). (Chapter 7, "Why maxout suits dropout".)
     """
-    check_tensor(x, "x")
+    check_tensor(x, "x", finite=True, nonempty=True)
     drop_prob = check_range(drop_prob, "drop_prob", 0.0, 1.0, high_open=True)
     if not callable(fn):
         raise TypeError(f"fn must be callable, got {type(fn).__name__}")
@@ -366,8 +393,7 @@ def blocked_unit_fraction(model: nn.Module, x: torch.Tensor) -> dict[str, float]
     """
     from .diagnostics import ACTIVATION_TYPES, capture_outputs
 
-    check_tensor(x, "x")
-    check_module(model)
+    x = check_model_input(model, x)
     was_training = model.training
     model.eval()
     try:
@@ -403,8 +429,9 @@ def weight_scaling_gap(model: nn.Module, x: torch.Tensor, *, samples: int = 100,
     rows with the same argmax). Seeded; the model's mode and the global RNG are restored.
     Shapes: x (N, D), model -> (N, classes). (Chapter 7.)
     """
-    check_tensor(x, "x")
-    check_int(samples, "samples", minimum=1)
+    x = check_model_input(model, x)
+    samples = check_count(samples, "samples", minimum=1)
+    seed = check_seed(seed)
     was_training = model.training
     state = torch.random.get_rng_state()
     try:
@@ -425,7 +452,8 @@ def draw_maxout_fit(ax, pieces: int = 4, target: str = "sin") -> None:
     """The Chapter 7 explorer: ``target`` with its best fit by one maxout unit and by the
     difference of two, each with ``pieces`` pieces (``fit_maxout_1d``), RMSE in the legend.
     Draws on ``ax`` only (the caller owns the figure); fits are cached, so redraws are fast."""
-    check_int(pieces, "pieces", minimum=1)
+    check_axes(ax)
+    pieces = check_count(pieces, "pieces", minimum=1)
     _check_target(target)
     x, y = target_grid(target)
     ax.plot(x[:, 0], y[:, 0], color="#999999", lw=4, alpha=0.6, label=f"target {target}")

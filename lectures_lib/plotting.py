@@ -4,6 +4,8 @@ from __future__ import annotations
 import matplotlib
 import matplotlib.pyplot as plt
 
+from ._checks import check_str
+
 __all__ = ["PALETTE", "COLORS", "use_course_style", "color_for"]
 
 #: Okabe & Ito (2008), a palette readable with every common colour-vision deficiency.
@@ -20,6 +22,7 @@ COLORS = {
 
 def color_for(name: str) -> str:
     """The course colour of an activation (grey for anything unknown)."""
+    check_str(name, "name")
     return COLORS.get(name, "#999999")
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from ._checks import check_int, check_positive
+from ._checks import check_count, check_positive, check_seed
 from .models import mlp
 
 __all__ = ["PropagationStats", "propagate"]
@@ -33,11 +33,11 @@ def propagate(depth: int = 30, width: int = 256, activation: str = "relu",
     ``models.init_mlp_``) multiplied by ``gain``; then backpropagate a N(0, 1) gradient
     from the last layer. No training: this is the network at initialization.
     """
-    check_int(depth, "depth", minimum=1)
-    check_int(width, "width", minimum=1)
-    check_int(n, "n", minimum=2)
+    depth = check_count(depth, "depth", minimum=1)
+    width = check_count(width, "width", minimum=1)
+    n = check_count(n, "n", minimum=2)
     check_positive(gain, "gain")
-    torch.manual_seed(seed)
+    torch.manual_seed(check_seed(seed))
     # depth hidden layers, then a final Linear we drop: mlp() puts no activation after it.
     net = mlp([width] * (depth + 1) + [width], activation, init_scheme=init_scheme)[:-1]
     with torch.no_grad():

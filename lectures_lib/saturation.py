@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import torch
 
-from ._checks import check_positive, check_tensor
+from ._checks import (check_axes, check_batch, check_choice, check_count, check_labels,
+                      check_model_input, check_positive, check_seed, check_sequence,
+                      check_str, n_outputs)
 from .activations import sigmoid, sigmoid_grad, tanh, tanh_grad
 from .diagnostics import saturation_fraction
 from .plotting import color_for
@@ -20,10 +22,11 @@ def preactivations(x: torch.Tensor, scale: float, width: int = 100, seed: int = 
     Shapes: x (N, D) -> z (N, width). Scaling the input stands in for anything that makes
     pre-activations large: unnormalized data, large weights, or a large learning rate.
     """
-    check_tensor(x, "x")
+    check_batch(x)
     check_positive(scale, "scale")
-    torch.manual_seed(seed)
-    layer = torch.nn.Linear(x.shape[1], width)
+    width = check_count(width, "width")
+    torch.manual_seed(check_seed(seed))
+    layer = torch.nn.Linear(x.shape[1], width, dtype=x.dtype)
     with torch.no_grad():
         return layer(scale * x)
 
@@ -32,8 +35,14 @@ def saturation_by_scale(x: torch.Tensor, scales, activation: str = "sigmoid", th
                         width: int = 100, seed: int = 0) -> list[dict]:
     """For each input scale: the fraction of saturated units (|z| > threshold) and the mean
     local derivative f'(z) relative to its peak (1/4 for sigmoid, 1 for tanh)."""
-    if activation not in SATURATING:
-        raise ValueError(f"activation must be one of {sorted(SATURATING)}, got {activation!r}")
+    check_batch(x)
+    check_choice(activation, "activation", SATURATING)
+    check_positive(threshold, "threshold")
+    width = check_count(width, "width")
+    seed = check_seed(seed)
+    scales = check_sequence(scales, "scales")
+    for i, s in enumerate(scales):
+        check_positive(s, f"scales[{i}]")
     _, grad = SATURATING[activation]
     peak = 0.25 if activation == "sigmoid" else 1.0
     rows = []
@@ -48,9 +57,14 @@ def draw_saturation(ax, scale: float = 1.0, activation: str = "sigmoid", *, x: t
                     threshold: float = 2.5) -> None:
     """Histogram of one layer's pre-activations at this input scale, over the activation's curve,
     with the saturated region shaded. ``x`` defaults to the standardized digits training set."""
+    check_axes(ax)
+    check_positive(scale, "scale")
+    check_choice(activation, "activation", SATURATING)
+    check_positive(threshold, "threshold")
     if x is None:
         from .data import load_digits_split
         x = load_digits_split().x_train
+    check_batch(x)
     f, _ = SATURATING[activation]
     z = preactivations(x, scale).flatten()
     lim = max(6.0, float(z.abs().quantile(0.99)))
@@ -78,7 +92,9 @@ def one_sign_fraction(model: torch.nn.Module, layer: str, x: torch.Tensor, y: to
     per-example gradient has the sign of delta_j, so the fraction is 1. Shapes: x (N, D),
     y (N,) labels; runs N backward passes of batch 1. (Chapter 1, "not zero-centred".)
     """
-    check_tensor(x, "x")
+    x = check_model_input(model, x)
+    check_str(layer, "layer")
+    check_labels(y, "y", x.shape[0], n_outputs(model))
     modules = dict(model.named_modules())
     if layer not in modules or not isinstance(modules[layer], torch.nn.Linear):
         raise ValueError(f"layer must name an nn.Linear of the model, got {layer!r}")

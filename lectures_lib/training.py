@@ -9,14 +9,17 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._checks import check_int, check_positive, check_range, check_tensor
+from ._checks import (check_bool, check_callable, check_choice, check_count,
+                      check_labels, check_model_input, check_nonnegative,
+                      check_positive, check_range, check_real, check_seed, check_tensor,
+                      n_outputs)
 
 __all__ = ["seed_everything", "History", "accuracy", "train"]
 
 
 def seed_everything(seed: int) -> None:
     """Seed Python, NumPy and PyTorch (CPU), so that model construction is reproducible."""
-    check_int(seed, "seed")
+    seed = check_seed(seed)
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
@@ -41,8 +44,8 @@ class History:
     def steps_to(self, metric: str, target: float) -> int | None:
         """First recorded step at which ``metric`` reached ``target`` (>= for accuracies,
         <= for losses), or None if it never did."""
-        if metric not in _METRICS:
-            raise ValueError(f"metric must be one of train_loss, train_acc, val_loss, val_acc, got {metric!r}")
+        check_choice(metric, "metric", _METRICS)
+        target = check_real(target, "target")
         values = getattr(self, metric)
         if not values:
             raise ValueError(f"metric {metric!r} was not recorded")
@@ -50,7 +53,12 @@ class History:
         return next((s for s, v in zip(self.steps, values) if reached(v)), None)
 
     def final(self, metric: str) -> float:
-        return getattr(self, metric)[-1]
+        """The last recorded value of ``metric``."""
+        check_choice(metric, "metric", _METRICS)
+        values = getattr(self, metric)
+        if not values:
+            raise ValueError(f"metric {metric!r} was not recorded")
+        return values[-1]
 
 
 def _is_classification(y: torch.Tensor) -> bool:
@@ -68,9 +76,37 @@ def _evaluate(model, x, y, loss_fn):
     return loss, acc
 
 
+def _check_targets(y, name: str, x: torch.Tensor, model: nn.Module | None = None,
+                   x_name: str = "x"):
+    """Class labels (int64, one per row of x) or regression targets (floats, one row
+    per row of x)."""
+    if isinstance(y, torch.Tensor) and y.is_floating_point():
+        check_tensor(y, name, finite=True)
+        n_out = n_outputs(model)
+        expected = (x.shape[0],) if n_out is None else (x.shape[0], n_out)
+        if tuple(y.shape[:len(expected)]) != expected or y.dim() < 1:
+            raise ValueError(
+                f"{name} must be int64 class labels of shape (N,) or float "
+                f"targets of shape {expected} for {x_name} of shape "
+                f"{tuple(x.shape)}, got shape {tuple(y.shape)}")
+        return y.to(x.dtype)
+    return check_labels(y, name, x.shape[0], n_outputs(model), rows_of=x_name)
+
+
 def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
-    """Fraction of rows of x whose argmax logit equals y, in evaluation mode."""
+    """Fraction of rows of x whose argmax logit equals y, in evaluation mode.
+
+    Shapes: x (N, D), y (N,) int64 class labels. (Chapter 1.)"""
+    x = check_model_input(model, x)
+    check_labels(y, "y", x.shape[0], n_outputs(model))
     return _evaluate(model, x, y, lambda out, t: torch.zeros(()))[1]
+
+
+def _check_stop_at(stop_at) -> None:
+    if not isinstance(stop_at, tuple) or len(stop_at) != 2:
+        raise TypeError(f"stop_at must be a (metric, target) tuple, got {stop_at!r}")
+    check_choice(stop_at[0], "stop_at[0]", _METRICS)
+    check_real(stop_at[1], "stop_at[1]")
 
 
 def train(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, x_val=None, y_val=None,
@@ -90,19 +126,30 @@ def train(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, x_val=None, y_v
     ``after_step(model, step)`` runs after each update (e.g. a max-norm constraint).
     ``progress=True`` shows a progress bar for live use (off in stored outputs).
     """
-    check_tensor(x, "x")
-    if not isinstance(y, torch.Tensor):
-        raise TypeError(f"y must be a torch.Tensor, got {type(y).__name__}")
-    if len(x) != len(y):
-        raise ValueError(f"x and y must have the same number of rows, got {len(x)} and {len(y)}")
+    x = check_model_input(model, x)
+    y = _check_targets(y, "y", x, model if loss_fn is None else None)
     if (x_val is None) != (y_val is None):
         raise ValueError(f"x_val and y_val must be given together, got x_val={'a tensor' if x_val is not None else None}"
                          f" and y_val={'a tensor' if y_val is not None else None}")
-    check_int(steps, "steps", minimum=0)
-    check_int(batch_size, "batch_size", minimum=1)
-    check_int(eval_every, "eval_every", minimum=1)
+    if x_val is not None:
+        x_val = check_model_input(model, x_val, "x_val")
+        y_val = _check_targets(
+            y_val, "y_val", x_val, model if loss_fn is None else None,
+            "x_val")
+    steps = check_count(steps, "steps", minimum=0)
+    batch_size = check_count(batch_size, "batch_size")
+    eval_every = check_count(eval_every, "eval_every")
     check_positive(lr, "lr")
     check_range(momentum, "momentum", 0.0, 1.0, high_open=True)
+    check_nonnegative(weight_decay, "weight_decay")
+    check_choice(optimizer, "optimizer", ("sgd", "adam"))
+    seed = check_seed(seed)
+    check_bool(progress, "progress")
+    for fn, fn_name in ((loss_fn, "loss_fn"), (after_step, "after_step")):
+        if fn is not None:
+            check_callable(fn, fn_name)
+    if stop_at is not None:
+        _check_stop_at(stop_at)
     if loss_fn is None:
         loss_fn = nn.functional.cross_entropy if _is_classification(y) else nn.functional.mse_loss
     if optimizer == "sgd":

@@ -15,6 +15,9 @@ from typing import Callable
 
 import matplotlib.pyplot as plt
 
+from ._checks import (check_bool, check_callable, check_count, check_dict, check_range,
+                      check_sequence)
+
 __all__ = ["explore", "static_grid"]
 
 LIVE_NOTE = "Sliders work when the notebook runs live (`make lab`); the figure below shows the same lesson."
@@ -35,6 +38,14 @@ def _control(name, spec):
     raise ValueError(f"slider {name!r} must be (min, max, step, value) or a list of strings, got {spec!r}")
 
 
+def _check_size(value, name: str) -> tuple[float, float]:
+    """A figure size: (width, height) in inches, both positive."""
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        raise TypeError(f"{name} must be a (width, height) pair, got {value!r}")
+    return (check_range(value[0], f"{name}[0]", 0, 100, low_open=True),
+            check_range(value[1], f"{name}[1]", 0, 100, low_open=True))
+
+
 def explore(draw: Callable, *, figsize=(6.4, 3.6), **sliders):
     """Show sliders that redraw ``draw(ax, **values)``; returns the widget box.
 
@@ -48,8 +59,8 @@ def explore(draw: Callable, *, figsize=(6.4, 3.6), **sliders):
     import ipywidgets as w
     from IPython.display import display
 
-    if not callable(draw):
-        raise TypeError(f"draw must be callable, got {type(draw).__name__}")
+    check_callable(draw, "draw")
+    figsize = _check_size(figsize, "figsize")
     controls = {name: _control(name, spec) for name, spec in sliders.items()}
     image = w.Image(format="png")
 
@@ -76,9 +87,15 @@ def static_grid(draw: Callable, settings: list[dict], *, ncols: int = 3, title: 
     ``title(setting) -> str`` labels each panel (default: "k=v, ..."). Call ``plt.show()``
     after it (or let the cell end with ``_ = static_grid(...)``).
     """
-    if not settings:
-        raise ValueError("settings must list at least one setting")
-    ncols = min(ncols, len(settings))
+    check_callable(draw, "draw")
+    settings = check_sequence(settings, "settings")
+    for i, setting in enumerate(settings):
+        check_dict(setting, f"settings[{i}]", nonempty=False)
+    ncols = min(check_count(ncols, "ncols"), len(settings))
+    if title is not None:
+        check_callable(title, "title")
+    panel_size = _check_size(panel_size, "panel_size")
+    check_bool(sharey, "sharey")
     nrows = math.ceil(len(settings) / ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(panel_size[0] * ncols, panel_size[1] * nrows),
                              sharey=sharey, squeeze=False)

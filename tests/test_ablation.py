@@ -441,7 +441,7 @@ def test_checklist_rejects_bad_arguments(digits):
         L.health_checklist("net", x, y, lr=0.1)
     with pytest.raises(TypeError, match="y"):
         L.health_checklist(net, x, y.float(), lr=0.1)
-    with pytest.raises(ValueError, match="x must be"):
+    with pytest.raises(ValueError, match="y must have one label per row of x"):
         L.health_checklist(net, x, y[:10], lr=0.1)
     with pytest.raises(ValueError, match="lr"):
         L.health_checklist(net, x, y, lr=0.0)

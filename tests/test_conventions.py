@@ -220,3 +220,18 @@ def test_clip_grad_norm_uses_one_joint_norm():
         scale = 1.0 / (5.0 + 1e-6)
         assert a.grad[0].item() == pytest.approx(3.0 * scale, rel=1e-12)
         assert b.grad[0].item() == pytest.approx(4.0 * scale, rel=1e-12)
+
+def test_model_taking_tools_run_in_the_models_dtype():
+    torch.manual_seed(0)
+    x, y = torch.randn(12, 4), torch.arange(12) % 3
+    for model in (L.mlp([4, 5, 3]), L.mlp([4, 5, 3]).double()):
+        for data in (x, x.double()):
+            assert 0.0 <= L.accuracy(model, data, y) <= 1.0
+            assert set(L.dead_unit_fraction(model, data)) == {"act1"}
+
+
+def test_reference_functions_propagate_nan_and_tools_refuse_it():
+    x = torch.tensor([[math.nan, 1.0]])
+    assert torch.isnan(L.relu(x)[0, 0])  # as torch.relu
+    with pytest.raises(ValueError, match="x must be finite"):
+        L.accuracy(L.mlp([2, 3]), x, torch.tensor([0]))

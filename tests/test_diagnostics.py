@@ -170,14 +170,14 @@ def test_capture_outputs_records_inputs_or_outputs_and_removes_its_hooks():
     (lambda: L.dead_unit_fraction("net", torch.ones(2, 4)), TypeError, "model must be a torch.nn.Module, got str"),
     (lambda: L.dead_unit_fraction(relu_net(), [[1.0] * 4]), TypeError, "x must be a torch.Tensor, got list"),
     (lambda: L.dead_unit_fraction(relu_net(), torch.ones(0, 4)), ValueError,
-     "x must be a batch (N, ...) with N >= 1, got shape (0, 4)"),
+     "x must not be empty, got shape (0, 4)"),
     (lambda: L.activation_stats(relu_net(), torch.tensor(1.0)), ValueError, "got shape ()"),
     (lambda: L.saturation_fraction(torch.ones(3), threshold=0.0), ValueError, "threshold must be > 0, got 0"),
     (lambda: L.saturation_fraction([1.0, 3.0]), TypeError, "z must be a torch.Tensor, got list"),
     (lambda: L.layer_saturation(relu_net(), torch.ones(2, 4), threshold=-1.0), ValueError, "threshold must be > 0, got -1"),
     (lambda: L.gradient_norms(relu_net(), torch.ones(2, 4), [0, 1]), TypeError, "y must be a torch.Tensor, got list"),
     (lambda: L.gradient_norms(nn.Linear, torch.ones(2, 4), torch.zeros(2)), TypeError, "model must be a torch.nn.Module"),
-    (lambda: L.update_to_weight_ratio([], relu_net()), TypeError, "before must be a dict of layer name -> weight copy, got list"),
+    (lambda: L.update_to_weight_ratio([], relu_net()), TypeError, "before must be a dict, got list"),
     (lambda: L.capture_outputs(None).__enter__(), TypeError, "model must be a torch.nn.Module, got NoneType"),
 ])
 def test_bad_arguments_name_the_argument_and_value(call, exc, message):

@@ -156,7 +156,7 @@ def test_dropout_preserves_shape_and_dtype(shape, dtype, drop_prob, inverted, tr
     (lambda x: L.dropout([1.0, 2.0], 0.5), TypeError, "x must be a torch.Tensor, got list: [1.0, 2.0]"),
     (lambda x: L.dropout(torch.ones(3, dtype=torch.int64), 0.5), TypeError,
      "x must be a floating-point tensor, got dtype torch.int64"),
-    (lambda x: L.dropout_backward(x, torch.ones(2, 2)), ValueError, "dout must have shape (2, 2), got (3,)"),
+    (lambda x: L.dropout_backward(x, torch.ones(2, 2)), ValueError, "dout and cache must have the same shape, got (3,) and (2, 2)"),
     (lambda x: L.dropout_backward([1.0], x), TypeError, "dout must be a torch.Tensor, got list"),
     (lambda x: L.Dropout(1.0), ValueError, "drop_prob must be in [0, 1), got 1"),
     (lambda x: L.Dropout(-0.5), ValueError, "drop_prob must be in [0, 1), got -0.5"),

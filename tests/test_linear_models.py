@@ -217,7 +217,7 @@ def test_penalty_functions_check_arguments():
     w = torch.zeros(3, dtype=DT)
     with pytest.raises(ValueError, match="sigma must be >= 0"):
         L.noise_penalty_mc(w, x, t, -1.0)
-    with pytest.raises(ValueError, match="w must have shape"):
+    with pytest.raises(ValueError, match="model must have shape"):
         L.noise_penalty_mc(torch.zeros(2, dtype=DT), x, t, 0.1)
     with pytest.raises(ValueError, match="drop_prob"):
         L.dropout_l2_penalty(w, x, 1.0)
