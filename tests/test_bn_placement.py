@@ -37,7 +37,7 @@ def test_bn_before_makes_the_output_invariant_to_one_input_scale_and_any_shift()
     net = L.bn_mlp([4, 8, 3], placement="before").double()
     x = torch.randn(32, 4, dtype=torch.float64)
     shift = torch.tensor([3.0, -1.0, 0.5, 2.0], dtype=torch.float64)
-    net.bn1.eps = 1e-30  # (almost) exact standardization, so the invariance is exact too
+    net.bn1.eps = 1e-30  # (almost) exact standardization: the invariance is exact too
     with torch.no_grad():
         assert torch.allclose(net(x), net(8 * x + shift), atol=1e-9)
         # one scale per feature is not removed: W D x is not a per-unit rescaling of W x

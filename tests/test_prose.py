@@ -5,7 +5,8 @@ import lectures_lib as L
 
 
 @pytest.mark.parametrize("count, total, expected", [
-    (3, 3, "all 3"), (5, 5, "all 5"), (0, 3, "none of the 3"), (2, 3, "2 of 3"), (1, 1, "all 1"),
+    (3, 3, "all 3"), (5, 5, "all 5"), (0, 3, "none of the 3"), (2, 3, "2 of 3"),
+    (1, 1, "all 1"),
 ])
 def test_count_phrase(count, total, expected):
     assert L.count_phrase(count, total) == expected
