@@ -20,6 +20,7 @@ from .activations import *  # noqa: F401,F403
 from .approximation import *  # noqa: F401,F403
 from .batchnorm import *  # noqa: F401,F403
 from .bn_analysis import *  # noqa: F401,F403
+from .bn_placement import *  # noqa: F401,F403
 from .book import *  # noqa: F401,F403
 from .data import *  # noqa: F401,F403
 from .diagnostics import *  # noqa: F401,F403
@@ -37,6 +38,7 @@ from .optim_analysis import *  # noqa: F401,F403
 from .optimizers import *  # noqa: F401,F403
 from .piecewise import *  # noqa: F401,F403
 from .plotting import *  # noqa: F401,F403
+from .prose import *  # noqa: F401,F403
 from .propagation import *  # noqa: F401,F403
 from .runtime import *  # noqa: F401,F403
 from .training import *  # noqa: F401,F403

@@ -1,0 +1,44 @@
+"""Where batch normalization goes: before or after the activation, and on the inputs.
+
+Ioffe and Szegedy (2015) normalize the pre-activation, ``BN(Wx + b)`` then the
+nonlinearity; much code puts the layer after the activation instead, and a batch-norm
+layer on the raw inputs standardizes them with batch statistics. ``bn_mlp`` builds either
+variant with the same named layers as ``models.mlp`` so Chapter 8 can compare them.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from torch import nn
+
+from .models import _input_layers, init_mlp_, make_activation
+
+__all__ = ["BN_PLACEMENTS", "bn_mlp"]
+
+BN_PLACEMENTS = ("before", "after")
+
+
+def bn_mlp(sizes: list[int], activation: str = "relu", *, placement: str = "before",
+           input_bn: bool = False, init_scheme: str | float = "he") -> nn.Sequential:
+    """A fully connected net ``sizes[0] -> ... -> sizes[-1]`` with batch norm in every
+    hidden layer, placed ``"before"`` the activation (``fc_i, bn_i, act_i``: the paper's
+    BN(Wx + b)) or ``"after"`` it (``fc_i, act_i, bn_i``). With ``input_bn`` a
+    ``BatchNorm1d(sizes[0])`` named ``bn0`` normalizes the inputs first. The output layer
+    is linear (logits). Shapes: (N, sizes[0]) -> (N, sizes[-1]). (Chapter 8, Section 7.)
+    """
+    make_activation(activation)  # validates the name
+    if placement not in BN_PLACEMENTS:
+        raise ValueError(f"placement must be one of {BN_PLACEMENTS}, got {placement!r}")
+    if not isinstance(input_bn, bool):
+        raise TypeError(f"input_bn must be a bool, got {type(input_bn).__name__}: {input_bn!r}")
+    layers = _input_layers(sizes, 0.0, 0.0)
+    if input_bn:
+        layers.append(("bn0", nn.BatchNorm1d(sizes[0])))
+    n_layers = len(sizes) - 1
+    for i in range(1, n_layers):
+        layers.append((f"fc{i}", nn.Linear(sizes[i - 1], sizes[i])))
+        normalize = (f"bn{i}", nn.BatchNorm1d(sizes[i]))
+        act = (f"act{i}", make_activation(activation))
+        layers.extend([normalize, act] if placement == "before" else [act, normalize])
+    layers.append((f"fc{n_layers}", nn.Linear(sizes[-2], sizes[-1])))
+    return init_mlp_(nn.Sequential(OrderedDict(layers)), init_scheme)
