@@ -17,11 +17,12 @@ hidden tests and written solutions removed, outputs cleared), ``<out>/<chapter>/
 from __future__ import annotations
 
 import argparse
+import ast
 import copy
 import json
 import re
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import nbformat
@@ -45,6 +46,7 @@ class Exercise:
     test_id: str
     visible: str
     hidden: str
+    names: list[str] = field(default_factory=list)  # what the solution defines (functions, values)
 
 
 @dataclass
@@ -123,22 +125,40 @@ def _stub(source: str) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+def defined_names(source: str) -> list[str]:
+    """Top-level names a solution cell defines (functions, classes, assigned values)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return [m.group(1) for line in source.splitlines() if (m := _DEF.match(line))]
+    names = []
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.append(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names += [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+    return list(dict.fromkeys(names))
+
+
 def exercise_spec(nb, chapter: str) -> AssignmentSpec:
     """Collect the graded exercises of an instructor notebook, in notebook order."""
-    solutions, exercises = {}, []
+    solutions, exercises, defined = {}, [], {}
     for cell in nb.cells:
         meta = _nbgrader(cell)
         if cell.cell_type != "code" or not meta:
             continue
         if meta.get("solution"):
             solutions[_exercise_name(meta["grade_id"])] = meta["grade_id"]
+            defined[_exercise_name(meta["grade_id"])] = defined_names(cell.source)
         if meta.get("grade"):
             name = _exercise_name(meta["grade_id"])
             exercises.append(Exercise(
                 name=name, points=float(meta.get("points", 0)), solution_id=solutions.get(name),
                 test_id=meta["grade_id"],
                 visible=_strip_blocks(cell.source, BEGIN_HIDDEN, END_HIDDEN),
-                hidden="\n".join(_block_lines(cell.source, BEGIN_HIDDEN, END_HIDDEN)) + "\n"))
+                hidden="\n".join(_block_lines(cell.source, BEGIN_HIDDEN, END_HIDDEN)) + "\n",
+                names=defined.get(name, [])))
     setup = next((c.source for c in nb.cells if c.cell_type == "code"), "")
     return AssignmentSpec(chapter, setup, exercises)
 
