@@ -80,11 +80,16 @@ def load_spec(chapter: str, *, book=Path("book"), autograder=None) -> Assignment
     if not isinstance(chapter, str) or not chapter:
         raise TypeError(f"chapter must be a non-empty str, got {type(chapter).__name__}: {chapter!r:.60}")
     if autograder is not None:
-        return AssignmentSpec.from_json((_check_path(autograder, "autograder") / "tests.json").read_text())
-    path = _check_path(book, "book") / f"{chapter}.ipynb"
-    if not path.is_file():
-        raise FileNotFoundError(f"chapter must name a notebook in {book}, got {chapter!r}")
-    return exercise_spec(nbformat.read(path, as_version=4), chapter)
+        folder = _check_path(autograder, "autograder")
+        spec = AssignmentSpec.from_json((folder / "tests.json").read_text())
+    else:
+        folder = _check_path(book, "book")
+        path = folder / f"{chapter}.ipynb"
+        if not path.is_file():
+            raise FileNotFoundError(f"chapter must name a notebook in {book}, got {chapter!r}")
+        spec = exercise_spec(nbformat.read(path, as_version=4), chapter)
+    spec.origin = folder.resolve()  # the sandbox hides this folder from the submission
+    return spec
 
 
 def _grade_id(cell) -> str | None:
@@ -166,8 +171,8 @@ def grade(submission_path, spec: AssignmentSpec, *, timeout: float = 60, limits:
 
     ``timeout``: seconds per call into the submission (and for running its cells);
     ``limits`` overrides all limits (see ``sandbox.Limits``); ``hide``: extra paths the
-    submission must not read (the tests' folder, the submission's folder and the course's
-    book/, tests/ and _build/ are always hidden).
+    submission must not read (the folder ``load_spec`` read the tests from, the
+    submission's folder and the course's book/, tests/ and _build/ are always hidden).
     """
     path = _check_path(submission_path, "submission_path")
     _check_spec(spec)
@@ -177,6 +182,8 @@ def grade(submission_path, spec: AssignmentSpec, *, timeout: float = 60, limits:
     elif not isinstance(limits, Limits):
         raise TypeError(f"limits must be a sandbox.Limits, got {type(limits).__name__}: {limits!r:.60}")
     hidden = [path.resolve().parent, *default_hidden_paths()]
+    if getattr(spec, "origin", None) is not None:
+        hidden.append(spec.origin)
     hidden += [_check_path(p, "hide entry") for p in (hide or [])]
     try:
         submission = nbformat.read(path, as_version=4)

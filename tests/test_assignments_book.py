@@ -142,3 +142,33 @@ def test_grades_stub_reference_and_wrong(generated, chapter, tmp_path):
         lost = {r.name: r.points - r.earned for r in wrong}
         assert lost[e.name] == e.points, f"a wrong {e.name} kept its points: {wrong}"
         assert sum(lost.values()) == e.points, f"a wrong {e.name} cost other exercises points: {wrong}"
+
+
+# The submissions reported in issue 20: `return x` plus one line that tampers with IPython
+# or with the functions the tests use. All four in one solution cell must still score 0.
+ISSUE_20_ATTACKS = '''get_ipython().set_custom_exc((Exception,), lambda *a, **k: None)
+get_ipython().input_transformers_post.append(
+    lambda lines: ["pass\\n"] if any("assert" in line for line in lines) else lines)
+_run_cell = get_ipython().run_cell
+get_ipython().run_cell = lambda cell, *a, **k: _run_cell("pass" if "assert" in cell else cell, *a, **k)
+import builtins
+torch.equal = lambda *a, **k: True
+torch.allclose = lambda *a, **k: True
+builtins.abs = lambda x: 0
+
+
+def my_inverted_dropout(x, drop_prob, training, generator=None):
+    return x
+'''
+
+
+def test_issue_20_attacks_on_dropout_score_zero(generated, tmp_path):
+    chapter = "06_dropout"
+    nb = nbformat.read(generated / chapter / "student" / f"{chapter}.ipynb", as_version=4)
+    for cell in nb.cells:
+        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "ch6-dropout-solution":
+            cell.source = ISSUE_20_ATTACKS
+    path = tmp_path / "attack.ipynb"
+    nbformat.write(nb, path)
+    (result,), _ = grade.grade(path, grade.load_spec(chapter, autograder=generated / chapter / "autograder"))
+    assert result.earned == 0 and result.stage == "visible", result
