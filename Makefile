@@ -4,7 +4,7 @@
 #   make lab    JupyterLab on the book, for students
 #   make execute NB=book/X.ipynb   re-run a notebook and store its outputs
 #   make assignments   student notebooks + autograder under _build/assignments/
-#   make bench  reference implementations vs PyTorch's native ones
+#   make bench  reference implementations vs PyTorch's native ones; grading throughput
 #   make clean  remove build output (keeps .venv/; `make distclean` removes it too)
 
 SHELL := /bin/bash
@@ -97,6 +97,7 @@ lab: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_reference.py
+	$(BIN)/python benchmarks/bench_grading.py
 
 clean:
 	rm -rf _build book/_generated .pytest_cache .hypothesis

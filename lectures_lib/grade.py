@@ -231,6 +231,7 @@ def find_submissions(folder) -> dict[str, Path]:
 def _grade_one(student: str, path: Path, spec_json: str, out: Path, timeout: float) -> dict:
     """Grade one student in a worker; write its result and feedback; never raises."""
     spec = AssignmentSpec.from_json(spec_json)
+    cpu_start = _cpu_seconds()
     try:
         results, notes = grade(path, spec, timeout=timeout, hide=[out])
         status = "graded" if not notes or not notes[0].startswith("could not read") else "unreadable"
@@ -238,10 +239,19 @@ def _grade_one(student: str, path: Path, spec_json: str, out: Path, timeout: flo
         results = [Result(e.name, e.points, 0.0, "not graded", "sandbox") for e in spec.exercises]
         notes, status = [f"grader error: {type(exc).__name__}: {exc}"], "grader error"
     record = {"student": student, "key": _key(path, spec_json), "status": status, "notes": notes,
+              "cpu_seconds": round(_cpu_seconds() - cpu_start, 3),
               "results": [asdict(r) for r in results]}
     (out / "feedback" / f"{student}.txt").write_text(format_report(spec.chapter, results, notes) + "\n")
     (out / "results" / f"{student}.json").write_text(json.dumps(record, indent=1))
     return record
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and its finished children (the sandboxes)."""
+    import resource
+
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def _key(path: Path, spec_json: str) -> str:
@@ -285,9 +295,10 @@ def _run_pool(todo, spec_json, out, jobs, timeout, progress) -> None:
 
     from tqdm import tqdm
 
-    # fork: the workers start with torch already imported; the pool is made before tqdm
-    # starts its monitor thread.
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+    # forkserver: workers fork from a clean process that has imported the grader once
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["lectures_lib.grade"])
+    with ProcessPoolExecutor(jobs, mp_context=context) as pool:
         futures = {pool.submit(_grade_one, s, p, spec_json, out, timeout): s for s, p in todo}
         bar = tqdm(total=len(futures), desc="grading", unit="submission", disable=not progress,
                    file=sys.stderr)

@@ -302,3 +302,29 @@ def test_grader_rejects_bad_arguments(plain, tmp_path):
         grade.main(None)
     with pytest.raises(ValueError, match="memory must be a finite number > 0, got -5"):
         sandbox.Limits(memory=-5)
+
+
+def test_batch_grades_a_class(plain, tmp_path, capsys):
+    """One notebook per student; a broken one does not stop the batch; re-runs skip."""
+    folder = tmp_path / "class"
+    (folder / "carol").mkdir(parents=True)
+    for name, answers in (("alice", HONEST), ("bob", dict(HONEST, **{"ex-double": WRONG}))):
+        _, _ = _grade(plain, answers, name)  # also writes the notebook
+        shutil.copy(plain.parent / "submissions" / f"{name}.ipynb", folder / f"{name}.ipynb")
+    shutil.copy(folder / "alice.ipynb", folder / "carol" / "my work.ipynb")
+    (folder / "dave.ipynb").write_text("not a notebook")
+    argv = [str(folder), "--chapter", "98_attacks", "--autograder", str(plain / "autograder"),
+            "--jobs", "2", "--timeout", "5"]
+    assert grade.main(argv) == 0
+    out = tmp_path / "class-grades"
+    rows = (out / "gradebook.csv").read_text().splitlines()
+    assert rows == ["student,ex-double,ex-triple,ex-pi,total,status",
+                    "alice,3,1,2,6,graded", "bob,0,1,2,3,graded", "carol,3,1,2,6,graded",
+                    "dave,0,0,0,0,unreadable"]
+    assert "FAILED: AssertionError" in (out / "feedback" / "bob.txt").read_text()
+    stamp = (out / "results" / "alice.json").stat().st_mtime_ns
+    assert grade.main(argv) == 0
+    assert (out / "results" / "alice.json").stat().st_mtime_ns == stamp  # skipped
+    assert grade.main(argv + ["--force"]) == 0
+    assert (out / "results" / "alice.json").stat().st_mtime_ns != stamp
+    assert "gradebook:" in capsys.readouterr().out
