@@ -12,7 +12,9 @@ Authoring convention (in ``book/*.ipynb``):
 ``python -m lectures_lib.assign [--book book] [--out _build/assignments] [CHAPTER ...]`` writes,
 for each chapter with exercises, ``<out>/<chapter>/student/<chapter>.ipynb`` (solutions stubbed,
 hidden tests and written solutions removed, outputs cleared), ``<out>/<chapter>/autograder/``
-(``tests.json`` with visible and hidden tests, and ``run.sh``) and an instructor ``README.md``.
+(``tests.json`` with visible and hidden tests, and ``run.sh``), ``<out>/<chapter>/gradescope/``
+and ``gradescope.zip`` (a Gradescope autograder bundle, see ``gradescope.py``) and an
+instructor ``README.md``.
 """
 from __future__ import annotations
 
@@ -246,6 +248,9 @@ def generate(chapter_nb: Path, out_dir: Path) -> AssignmentSpec | None:
         "#!/usr/bin/env bash\n# Grade one submission: run.sh SUBMISSION.ipynb\n"
         f'exec python -m lectures_lib.grade "$1" --chapter {chapter} --autograder "$(dirname "$0")"\n')
     (root / "README.md").write_text(_instructor_readme(spec))
+    from .gradescope import write_bundle  # imports the grader: only when writing
+
+    write_bundle(spec, root / "gradescope")
     return spec
 
 
