@@ -7,7 +7,11 @@ Authoring convention (in ``book/*.ipynb``):
 - a *test cell* has ``metadata.nbgrader.grade = true``, ``points`` and a ``grade_id`` ending in
   ``-tests``; its visible part is ordinary asserts, its hidden part sits between
   ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS``;
-- conceptual answers are Markdown blocks ``:::{admonition} Solution`` ... ``:::``.
+- conceptual answers are Markdown blocks ``:::{admonition} Solution`` ... ``:::``, each between
+  the lines ``% ### BEGIN SOLUTION`` and ``% ### END SOLUTION`` (MyST comments: hidden on the
+  site) in a Markdown cell marked as an nbgrader manually graded answer (``solution`` and
+  ``grade`` true, ``points`` = the number of answers, a ``grade_id``), so that a real
+  nbgrader release replaces them with "YOUR ANSWER HERE".
 
 ``python -m lectures_lib.assign [--book book] [--out _build/assignments] [CHAPTER ...]`` writes,
 for each chapter with exercises, ``<out>/<chapter>/student/<chapter>.ipynb`` (solutions stubbed,
@@ -34,6 +38,9 @@ __all__ = ["Exercise", "AssignmentSpec", "exercise_spec", "make_student_notebook
 
 BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+# Written solutions: MyST comment lines (invisible on the site) that nbgrader's
+# "BEGIN SOLUTION" / "END SOLUTION" substring match also finds.
+MD_BEGIN_SOLUTION, MD_END_SOLUTION = "% " + BEGIN_SOLUTION, "% " + END_SOLUTION
 _WRITTEN_SOLUTION = re.compile(r"^(:{3,})\{admonition\}\s*Solution.*?^\1\s*$", re.M | re.S)
 _DEF = re.compile(r"^\s*def\s+(\w+)\s*\(")
 
@@ -182,9 +189,19 @@ def make_student_notebook(nb):
             cell.execution_count = None
             cell.metadata.pop("execution", None)
         elif cell.cell_type == "markdown":
-            cell.source = _WRITTEN_SOLUTION.sub("*Your answer:*", cell.source)
+            cell.source = _WRITTEN_SOLUTION.sub("*Your answer:*", _answer_stubs(cell.source))
     student.metadata.pop("widgets", None)
     return student
+
+
+def _answer_stubs(source: str) -> str:
+    """Each marked written solution (markers included) becomes ``*Your answer:*``."""
+    lines, blocks = _split_block(source, MD_BEGIN_SOLUTION, MD_END_SOLUTION)
+    out, last = [], 0
+    for a, b in blocks:
+        out += lines[last:a] + ["*Your answer:*"]
+        last = b + 1
+    return "\n".join(out + lines[last:])
 
 
 def solution_lines(nb) -> list[str]:
@@ -194,6 +211,7 @@ def solution_lines(nb) -> list[str]:
         if cell.cell_type == "code":
             lines += _block_lines(cell.source, BEGIN_SOLUTION, END_SOLUTION)
         else:
+            lines += _block_lines(cell.source, MD_BEGIN_SOLUTION, MD_END_SOLUTION)
             for match in _WRITTEN_SOLUTION.finditer(cell.source):
                 lines += match.group(0).splitlines()[1:-1]
     return lines

@@ -172,3 +172,28 @@ def test_issue_20_attacks_on_dropout_score_zero(generated, tmp_path):
     nbformat.write(nb, path)
     (result,), _ = grade.grade(path, grade.load_spec(chapter, autograder=generated / chapter / "autograder"))
     assert result.earned == 0 and result.stage == "visible", result
+
+
+@pytest.mark.parametrize("chapter", sorted(p.stem for p in BOOK.glob("*.ipynb")))
+def test_written_solutions_are_nbgrader_answer_cells(chapter):
+    """A real nbgrader release removes a written solution only from a manually graded
+    answer cell (solution + grade + points) between BEGIN / END SOLUTION lines."""
+    nb = nbformat.read(BOOK / f"{chapter}.ipynb", as_version=4)
+    ids = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "markdown":
+            continue
+        answers = len(assign._WRITTEN_SOLUTION.findall(cell.source))
+        lines, blocks = assign._split_block(cell.source, assign.MD_BEGIN_SOLUTION, assign.MD_END_SOLUTION)
+        if not answers:
+            assert "SOLUTION" not in cell.source, f"cell {i}: a solution marker without a solution"
+            continue
+        inside = ["\n".join(lines[a:b + 1]) for a, b in blocks]
+        assert sum(len(assign._WRITTEN_SOLUTION.findall(text)) for text in inside) == answers, \
+            f"cell {i}: a written solution outside '{assign.MD_BEGIN_SOLUTION}' / '{assign.MD_END_SOLUTION}'"
+        meta = cell.metadata.get("nbgrader", {})
+        assert (meta.get("solution"), meta.get("grade"), meta.get("schema_version")) == (True, True, 3), \
+            f"cell {i}: written solutions need nbgrader answer-cell metadata"
+        assert meta.get("points") == answers and meta.get("grade_id"), f"cell {i}: points, grade_id"
+        ids.append(meta["grade_id"])
+    assert len(ids) == len(set(ids)), f"duplicate grade_id in {chapter}"
