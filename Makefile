@@ -3,7 +3,8 @@
 #   make test   set up (if needed), unit tests, nbval over every notebook, strict site build
 #   make lab    JupyterLab on the book, for students
 #   make execute NB=book/X.ipynb   re-run a notebook and store its outputs
-#   make assignments   student notebooks + autograder under _build/assignments/
+#   make assignments   student notebooks, autograder, Gradescope bundles under _build/assignments/
+#   make nbgrader-check   (slow) the chapters under a real nbgrader release and autograde
 #   make bench  reference implementations vs PyTorch's native ones; grading throughput
 #   make clean  remove build output (keeps .venv/; `make distclean` removes it too)
 
@@ -22,7 +23,7 @@ XDIST := -n 2 --dist loadfile
 export OMP_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 
-.PHONY: setup vendor book test unit nbval assignments assignments-check site site-check lab bench execute clean distclean
+.PHONY: setup vendor book test unit nbval assignments assignments-check nbgrader-check site site-check lab bench execute clean distclean
 
 setup: $(STAMP)
 
@@ -73,6 +74,15 @@ assignments: $(STAMP)
 # Proof that the generated material works: no leaks, student notebooks run, grading is right.
 assignments-check: $(STAMP)
 	$(BIN)/python -m pytest tests/test_assignments_book.py -n 2 --dist load -q
+
+# Slow (minutes; not part of make test): real nbgrader 0.9.6 in a throwaway venv releases every
+# chapter (no solution or hidden-test line may reach students) and autogrades a stub and a
+# reference submission of Chapter 6. Run it after changing exercises or written solutions.
+NBGRADER_VENV := _build/nbgrader-venv
+nbgrader-check: $(STAMP)
+	@test -x $(NBGRADER_VENV)/bin/nbgrader || { $(BIN)/python -m venv $(NBGRADER_VENV) && \
+	  $(NBGRADER_VENV)/bin/python -m pip install --quiet nbgrader==0.9.6; }
+	$(NBGRADER_VENV)/bin/python tests/nbgrader_check.py --course-python $(BIN)/python
 
 nbval: $(STAMP)
 	$(BIN)/python -m pytest --nbval --nbval-current-env \

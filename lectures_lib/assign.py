@@ -34,7 +34,7 @@ from pathlib import Path
 import nbformat
 
 __all__ = ["Exercise", "AssignmentSpec", "exercise_spec", "make_student_notebook",
-           "solution_lines", "hidden_test_lines", "generate", "main"]
+           "solution_lines", "hidden_test_lines", "secret_lines", "generate", "main"]
 
 BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
@@ -217,6 +217,20 @@ def solution_lines(nb) -> list[str]:
     return lines
 
 
+def secret_lines(nb) -> set[str]:
+    """Stripped lines of solutions and hidden tests that appear nowhere else in the chapter
+    (an import or a formula shown in the text is not a secret): a release must hold none."""
+    outside = set()
+    for c in nb.cells:
+        if c.cell_type == "code":
+            src = _strip_blocks(c.source, BEGIN_SOLUTION, END_SOLUTION)
+            src = _strip_blocks(src, BEGIN_HIDDEN, END_HIDDEN)
+        else:
+            src = _WRITTEN_SOLUTION.sub("", _answer_stubs(c.source))
+        outside |= {line.strip() for line in src.splitlines()}
+    return {line.strip() for line in solution_lines(nb) + hidden_test_lines(nb)} - outside - {""}
+
+
 def hidden_test_lines(nb) -> list[str]:
     return [line for c in nb.cells if c.cell_type == "code"
             for line in _block_lines(c.source, BEGIN_HIDDEN, END_HIDDEN)]
@@ -239,14 +253,19 @@ Generated from `book/{spec.chapter}.ipynb` by `python -m lectures_lib.assign`; d
 
       python -m lectures_lib.grade SUBMISSION.ipynb --chapter {spec.chapter}
 
-  It runs the chapter's setup cell and the submission's exercise section in a fresh kernel
-  (time limit per cell), replaces each test cell by the official visible **and hidden** tests
-  (`autograder/tests.json`), and prints a score table: per exercise passed or failed, with the
-  first failing check. Errors, infinite loops, syntax errors and deleted cells are reported and
-  scored, never crash the grader.
-- The solution cells and test cells carry nbgrader metadata (`grade_id`, `points`,
-  `### BEGIN SOLUTION` / `### BEGIN HIDDEN TESTS` markers), so the instructor notebook can also
-  be used with nbgrader directly.
+  The submission's code runs in a contained child process (time, memory, output, file
+  and process limits; as root also a dropped uid and a private mount namespace that hides
+  these tests); the official visible **and hidden** tests (`autograder/tests.json`) run in
+  the grader's own process and reach the submission's functions only through proxies that
+  exchange data. It prints a score table: per exercise passed or failed, with the first
+  failing check. Errors, loops, exits, tampering with IPython or torch and lying return
+  values are reported and scored, never crash the grader.
+- A whole class: `python -m lectures_lib.grade FOLDER --chapter {spec.chapter} --jobs 2`
+  (CSV gradebook and feedback files in `FOLDER-grades/`).
+- Gradescope: upload `gradescope.zip` as the autograder (see the course's page for instructors).
+- The solution cells, test cells and written-answer cells carry nbgrader metadata
+  (`grade_id`, `points`, `### BEGIN SOLUTION` / `### BEGIN HIDDEN TESTS` markers), so the
+  instructor notebook can also be released with nbgrader directly (`make nbgrader-check`).
 """
 
 
