@@ -101,6 +101,9 @@ def submission_cells(submission, spec: AssignmentSpec) -> list[str]:
     submission's copies of the official test cells (all code cells after the first if no
     solution cell kept its metadata)."""
     _check_spec(spec)
+    if not hasattr(submission, "cells"):
+        raise TypeError(f"submission must be a notebook (nbformat), got "
+                        f"{type(submission).__name__}: {submission!r:.60}")
     tests = {e.test_id for e in spec.exercises}
     solutions = {e.solution_id for e in spec.exercises}
     code = [c for c in submission.cells if c.get("cell_type") == "code"]
@@ -202,6 +205,12 @@ def grade(submission_path, spec: AssignmentSpec, *, timeout: float = 60, limits:
 
 def format_report(chapter: str, results: list[Result], notes: list[str]) -> str:
     """The plain-text report: one line per exercise, the total, then notes."""
+    if not isinstance(chapter, str):
+        raise TypeError(f"chapter must be a str, got {type(chapter).__name__}: {chapter!r:.60}")
+    if not isinstance(results, list) or not all(isinstance(r, Result) for r in results):
+        raise TypeError(f"results must be a list of Result, got {results!r:.60}")
+    if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
+        raise TypeError(f"notes must be a list of str, got {notes!r:.60}")
     width = max([len(r.name) for r in results] + [8])
     lines = [f"Grading report: {chapter}", "", f"{'exercise':<{width}}  {'score':>9}  result"]
     for r in results:

@@ -99,6 +99,12 @@ def _outputs(result) -> tuple[str, str]:
 
 def results_json(spec: AssignmentSpec, results: list, notes: list[str], seconds: float) -> dict:
     """Gradescope's results.json for one graded submission."""
+    if not isinstance(spec, AssignmentSpec):
+        raise TypeError(f"spec must be an AssignmentSpec, got {type(spec).__name__}: {spec!r:.60}")
+    if not isinstance(results, list) or not isinstance(notes, list):
+        raise TypeError(f"results and notes must be lists, got {results!r:.40} and {notes!r:.40}")
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds >= 0:
+        raise ValueError(f"seconds must be a number >= 0, got {seconds!r:.60}")
     tests = []
     for number, result in enumerate(results, start=1):
         shown, later = _outputs(result)
@@ -127,6 +133,10 @@ def run(root, chapter: str) -> dict:
     """Grade ``root/submission`` against ``root/source/tests.json``; write the results."""
     from . import grade
 
+    if isinstance(root, bool) or not isinstance(root, (str, Path)):
+        raise TypeError(f"root must be a path, got {type(root).__name__}: {root!r:.60}")
+    if not isinstance(chapter, str) or not chapter:
+        raise TypeError(f"chapter must be a non-empty str, got {type(chapter).__name__}: {chapter!r:.60}")
     root = Path(root)
     start = time.monotonic()
     spec = grade.load_spec(chapter, autograder=root / "source")

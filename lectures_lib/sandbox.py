@@ -117,6 +117,11 @@ class Sandbox:
         limits = Limits() if limits is None else limits
         if not isinstance(limits, Limits):
             raise TypeError(f"limits must be a Limits, got {type(limits).__name__}: {limits!r:.60}")
+        if not isinstance(label, str):
+            raise TypeError(f"label must be a str, got {type(label).__name__}: {label!r:.60}")
+        if isinstance(hide, (str, os.PathLike)) or not all(
+                isinstance(p, (str, os.PathLike)) for p in hide):
+            raise TypeError(f"hide must be a list of paths, got {hide!r:.60}")
         self.setup, self.cells, self.limits, self.label = setup, cells, limits, label
         self.hide = [str(Path(p).resolve()) for p in hide]
         self.fault: SubmissionFault | None = None
@@ -287,6 +292,8 @@ class Sandbox:
     # -- requests -------------------------------------------------------------------------
     def bind(self, name: str):
         """What ``name`` is in the submission: a RemoteFunction, a value, or None if missing."""
+        if not isinstance(name, str) or not name.isidentifier():
+            raise ValueError(f"name must be a Python identifier, got {name!r:.60}")
         self._check()
         self._send({"op": "describe", "name": name}, what=f"describing {name}")
         reply, blobs = self._receive(f"describing {name}", self.limits.call_timeout)
@@ -316,6 +323,9 @@ class Sandbox:
 
     def call(self, name: str, args: tuple, kwargs: dict):
         """Call ``name`` in the child; returns what the function returned, checked."""
+        if not isinstance(name, str) or not isinstance(args, tuple) or not isinstance(kwargs, dict):
+            raise TypeError(f"call needs name: str, args: tuple, kwargs: dict, got "
+                            f"{name!r:.30}, {type(args).__name__}, {type(kwargs).__name__}")
         self._check()
         enc = wire.Encoder(allow_parameters=True)
         try:

@@ -128,6 +128,10 @@ def encode(value, *, where: str = "the value", refs: dict | None = None,
     ``refs`` maps ``id(obj) -> (obj, index)``: such an object is sent as a reference to
     the receiver's leaf ``index`` (how a function that returns its argument is answered).
     """
+    if not isinstance(where, str):
+        raise TypeError(f"where must be a str, got {type(where).__name__}: {_short(where)}")
+    if refs is not None and not isinstance(refs, dict):
+        raise TypeError(f"refs must be a dict or None, got {type(refs).__name__}: {_short(refs)}")
     enc = Encoder(refs, allow_parameters)
     tree = enc.value(value, where)
     return tree, enc.blobs, enc.leaves
@@ -212,6 +216,10 @@ class Decoder:
 
 def decode(tree, blobs, *, ref_leaves: list | None = None):
     """Rebuild a value from ``encode``'s output: returns ``(value, leaves)``."""
+    if not isinstance(blobs, (list, tuple)):
+        raise TypeError(f"blobs must be a list of bytes, got {type(blobs).__name__}: {_short(blobs)}")
+    if ref_leaves is not None and not isinstance(ref_leaves, list):
+        raise TypeError(f"ref_leaves must be a list or None, got {type(ref_leaves).__name__}")
     dec = Decoder(blobs, ref_leaves)
     try:
         return dec.value(tree), dec.leaves
@@ -221,6 +229,10 @@ def decode(tree, blobs, *, ref_leaves: list | None = None):
 
 def frame(header: dict, blobs=()) -> list:
     """One framed message as a list of byte buffers, ready to write."""
+    if not isinstance(header, dict):
+        raise TypeError(f"header must be a dict, got {type(header).__name__}: {_short(header)}")
+    if not all(isinstance(b, (bytes, bytearray, memoryview)) for b in blobs):
+        raise TypeError(f"blobs must be a list of bytes, got {_short(blobs)}")
     header = dict(header, blobs=[len(b) for b in blobs])
     text = json.dumps(header, allow_nan=False).encode()
     total = sum(len(b) for b in blobs)
@@ -231,6 +243,8 @@ def frame(header: dict, blobs=()) -> list:
 
 def write_message(fd: int, header: dict, blobs=()) -> None:
     """Write one framed message to a (blocking) file descriptor."""
+    if isinstance(fd, bool) or not isinstance(fd, int) or fd < 0:
+        raise TypeError(f"fd must be a file descriptor (an int >= 0), got {_short(fd)}")
     for part in frame(header, blobs):
         while part:
             part = part[os.write(fd, part):]
@@ -238,6 +252,8 @@ def write_message(fd: int, header: dict, blobs=()) -> None:
 
 def read_message(read_exact) -> tuple[dict, list[bytes]]:
     """Read one message with ``read_exact(n) -> bytes`` (which raises on EOF or timeout)."""
+    if not callable(read_exact):
+        raise TypeError(f"read_exact must be a function n -> bytes, got {_short(read_exact)}")
     size, total = _HEADER.unpack(read_exact(_HEADER.size))
     if size > MAX_JSON or total > MAX_BLOBS:
         raise WireError(f"message too large: {size} bytes of JSON, {total} of data")
