@@ -21,6 +21,7 @@ _spec.loader.exec_module(wire)
 CLONE_NEWNS, CLONE_NEWNET = 0x00020000, 0x40000000
 MS_NOSUID, MS_NODEV, MS_BIND, MS_REC, MS_PRIVATE = 2, 4, 4096, 16384, 1 << 18
 PR_SET_NO_NEW_PRIVS = 38
+_PRIVATE_TMP = ("/tmp", "/var/tmp", "/dev/shm")
 _KEEP_CALLS = 64  # autograd graphs kept for backward requests
 
 
@@ -51,41 +52,42 @@ def _closed_ancestor(path: str):
     return None
 
 
-def _keep_reachable(libc, needed) -> None:
-    """Python itself may live under a private folder (/root/.pyenv): after the uid drop the
-    child could not import the rest of the standard library. Cover each such folder with an
-    empty tmpfs and bind back only the needed paths (the rest of /root stays out of reach)."""
-    covered = {}
-    for path in sorted({os.path.realpath(p) for p in needed if p and os.path.isdir(p)}):
-        top = _closed_ancestor(path)
-        if top is not None:
-            covered.setdefault(top, []).append((path, os.open(path, os.O_PATH | os.O_DIRECTORY)))
-    for top, paths in covered.items():
-        _mount(libc, "tmpfs", top, "tmpfs", MS_NOSUID | MS_NODEV, "size=4k,mode=0755")
-        for path, fd in paths:
-            os.makedirs(path, exist_ok=True)
-            _mount(libc, f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
-            os.close(fd)
+def _cover(libc, needed) -> None:
+    """Fresh tmpfs mounts over /tmp, /var/tmp, /dev/shm and over each folder other users
+    cannot enter that holds a needed path (Python may live in /root/.pyenv, the course in
+    /tmp); the needed paths are bound back, so that only they stay reachable."""
+    needed = sorted({os.path.realpath(p) for p in needed if p and os.path.isdir(p)} - {"/"})
+    fds = {p: os.open(p, os.O_PATH | os.O_DIRECTORY) for p in needed}
+    tops = {t for t in _PRIVATE_TMP if os.path.isdir(t)}
+    tops |= {top for p in needed if (top := _closed_ancestor(p)) is not None}
+    under = lambda p, top: p == top or p.startswith(top + "/")  # noqa: E731
+    tops = [t for t in tops if not any(o != t and under(t, o) for o in tops)]
+    for top in tops:
+        mode = "size=64m,mode=1777" if top in _PRIVATE_TMP else "size=1m,mode=0755"
+        _mount(libc, "tmpfs", top, "tmpfs", MS_NOSUID | MS_NODEV, mode)
+        for path in needed:
+            if under(path, top):
+                os.makedirs(path, exist_ok=True)
+                _mount(libc, f"/proc/self/fd/{fds[path]}", path, None, MS_BIND | MS_REC)
+    for fd in fds.values():
+        os.close(fd)
 
 
 def _hide_paths(libc, paths, needed) -> None:
     """A private mount namespace in which each path is an empty tmpfs (or /dev/null)."""
     _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)
-    _keep_reachable(libc, needed)
+    _cover(libc, needed)
     for path in paths:
         if os.path.isdir(path):
             _mount(libc, "tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=4k,mode=0555")
         elif os.path.exists(path):
             _mount(libc, "/dev/null", path, None, MS_BIND)
-    for path in ("/tmp", "/var/tmp", "/dev/shm"):
-        if os.path.isdir(path):
-            _mount(libc, "tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=1777")
 
 
 def _needed_paths() -> list:
     return [sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
             os.path.dirname(os.path.realpath(sys.executable)),
-            *[p for p in sys.path if p and not p.startswith("/tmp")],
+            *[p for p in sys.path if p],
             *os.environ.get("PYTHONPATH", "").split(os.pathsep)]
 
 

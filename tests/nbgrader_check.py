@@ -11,7 +11,8 @@ and lectures_lib):
 2. ``nbgrader autograde`` of two submissions of one chapter: the release itself (the stubs)
    and the release with the reference solutions pasted into its solution cells; then
    ``nbgrader export``: the stub must score 0 and the reference every autograded point
-   (the written answers wait for manual grading). SQLAlchemy warnings are counted.
+   (the written answers wait for manual grading). SQLAlchemy warnings are counted: with
+   SQLAlchemy 2, autograde prints three harmless SAWarnings (see the instructors' page).
 
 Exits non-zero on any failure. Usage: python tests/nbgrader_check.py [--chapter 06_dropout]
 """
