@@ -161,7 +161,8 @@ class Sandbox:
         self.containment = reply.get("locked", {})
         notes = [f"sandbox: {w}" for w in self.containment.get("warnings", [])]
         reply, _ = self._receive("running the solution cells", self.limits.call_timeout)
-        for err in reply.get("cell_errors", [])[:20] if isinstance(reply, dict) else []:
+        errors = reply.get("cell_errors")
+        for err in errors[:20] if isinstance(errors, list) else []:
             if isinstance(err, dict):
                 notes.append(f"cell {err.get('cell')} of the submission's exercise section raised "
                              f"{_one_line(err.get('type'))}: {_one_line(err.get('message'))}")
@@ -350,7 +351,7 @@ class Sandbox:
                 error = self._exception(name, reply["error"])
             else:
                 result = dec.value(reply["result"])
-        except (wire.WireError, KeyError, TypeError, IndexError, ValueError) as exc:
+        except (wire.WireError, KeyError, TypeError, IndexError, ValueError, AttributeError) as exc:
             self._raise(f"{name} sent malformed data: {_one_line(exc)}")
         except RecursionError:
             self._raise(f"{name} sent malformed data: nested too deeply")
@@ -378,6 +379,8 @@ class Sandbox:
         dec.leaves.clear()  # the result's leaves are what follows
 
     def _exception(self, name: str, error) -> BaseException:
+        if not isinstance(error, dict):
+            self._raise(f"{name} sent a malformed error report")
         kind, message = _one_line(error.get("type")), _one_line(error.get("message"), 500)
         if kind == "MemoryError" or any(s in message for s in _OUT_OF_MEMORY[1:]):
             self._raise(f"{name} ran out of memory (limit: {self.limits.memory} bytes)")
@@ -409,7 +412,7 @@ class Sandbox:
         dec = wire.Decoder(blobs)
         try:
             result = [None if g is None else dec.value(g) for g in reply["grads"]]
-        except (wire.WireError, KeyError, TypeError) as exc:
+        except (wire.WireError, KeyError, TypeError, ValueError) as exc:
             self._raise(f"{name} sent a malformed gradient: {_one_line(exc)}")
         if len(result) != len(inputs) or any(
                 g is not None and (not isinstance(g, torch.Tensor) or g.shape != x.shape)

@@ -172,6 +172,9 @@ RULE_BREAKS = {  # attack inside the function -> words of the one-line reason
                     "        hog.append(bytearray(8 << 30))\n", "ran out of memory"),
     "gigabytes of output": ("def my_double(x):\n    while True:\n        print('x' * 1000000)\n",
                             "printed more than 1048576 bytes"),
+    "forged reply": ("import os\ndef my_double(x):\n    for fd in range(3, 64):\n        try:\n"
+                     "            os.write(fd, b'\\xff' * 12)\n        except OSError:\n            pass\n"
+                     "    return 2 * x\n", "sent malformed data"),
     "returns a function": ("def my_double(x):\n    return lambda: 2 * x\n", "cannot be graded"),
     "returns a lying int": ("class Liar(int):\n    def __eq__(self, other):\n        return True\n"
                             "def my_double(x):\n    return Liar(0)\n", "cannot be graded"),
