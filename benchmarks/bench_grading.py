@@ -8,6 +8,7 @@ the gradebook, and prints submissions per minute of wall-clock time, and the CPU
 submission (the rate an idle machine would reach; a shared one gets less). The target is at
 least 20 per minute with 2 jobs on 2 cores. A report, not a test: it always exits 0.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,9 +32,11 @@ def write_class(root: Path, n: int) -> Path:
     """n submissions: reference, stub and wrong in turn. Returns the folder."""
     assign.main(["--book", str(BOOK), "--out", str(root / "assignments"), CHAPTER])
     student = root / "assignments" / CHAPTER / "student" / f"{CHAPTER}.ipynb"
-    reference = {c.metadata["nbgrader"]["grade_id"]: c.source
-                 for c in nbformat.read(BOOK / f"{CHAPTER}.ipynb", as_version=4).cells
-                 if c.get("metadata", {}).get("nbgrader", {}).get("solution")}
+    reference = {
+        c.metadata["nbgrader"]["grade_id"]: c.source
+        for c in nbformat.read(BOOK / f"{CHAPTER}.ipynb", as_version=4).cells
+        if c.get("metadata", {}).get("nbgrader", {}).get("solution")
+    }
     folder = root / "class"
     folder.mkdir()
     for i in range(n):
@@ -57,21 +60,37 @@ def main(argv: list[str]) -> int:
         root = Path(tmp)
         folder = write_class(root, args.submissions)
         start = time.perf_counter()
-        grade.main([str(folder), "--chapter", CHAPTER, "--autograder",
-                    str(root / "assignments" / CHAPTER / "autograder"), "--jobs", str(args.jobs)])
+        grade.main(
+            [
+                str(folder),
+                "--chapter",
+                CHAPTER,
+                "--autograder",
+                str(root / "assignments" / CHAPTER / "autograder"),
+                "--jobs",
+                str(args.jobs),
+            ]
+        )
         seconds = time.perf_counter() - start
         out = root / "class-grades"
         with (out / "gradebook.csv").open() as f:
             totals = [float(row["total"]) for row in csv.DictReader(f)]
-        cpu = sum(json.loads(p.read_text())["cpu_seconds"] for p in (out / "results").glob("*.json"))
+        cpu = sum(
+            json.loads(p.read_text())["cpu_seconds"]
+            for p in (out / "results").glob("*.json")
+        )
     expected = [3.0 if i % 3 == 0 else 0.0 for i in range(args.submissions)]
     rate = 60 * args.submissions / seconds
-    print(f"grading {CHAPTER}: {args.submissions} submissions, {args.jobs} jobs, {seconds:.1f} s "
-          f"-> {rate:.1f} per minute (target >= {TARGET:g}): {'PASS' if rate >= TARGET else 'MISS'}")
+    print(
+        f"grading {CHAPTER}: {args.submissions} submissions, {args.jobs} jobs, {seconds:.1f} s "
+        f"-> {rate:.1f} per minute (target >= {TARGET:g}): {'PASS' if rate >= TARGET else 'MISS'}"
+    )
     per = cpu / args.submissions
-    print(f"CPU time per submission (grader + sandbox): {per:.2f} s -> on {args.jobs} idle cores "
-          f"about {60 * args.jobs / per:.0f} per minute (the wall-clock rate above also counts "
-          "whatever else runs on the machine)")
+    print(
+        f"CPU time per submission (grader + sandbox): {per:.2f} s -> on {args.jobs} idle cores "
+        f"about {60 * args.jobs / per:.0f} per minute (the wall-clock rate above also counts "
+        "whatever else runs on the machine)"
+    )
     print(f"scores as expected (reference 3, stub 0, wrong 0): {totals == expected}")
     return 0
 

@@ -7,6 +7,7 @@ answers requests (describe a name, call a function, backpropagate) on its respon
 descriptor. Everything it sends is data (``wire.py``); the grader trusts none of it.
 The submission can rewrite any part of this process: that only changes its own answers.
 """
+
 import ctypes
 import importlib.util
 import os
@@ -14,7 +15,8 @@ import resource
 import sys
 
 _spec = importlib.util.spec_from_file_location(
-    "_grader_wire", os.path.join(os.path.dirname(os.path.abspath(__file__)), "wire.py"))
+    "_grader_wire", os.path.join(os.path.dirname(os.path.abspath(__file__)), "wire.py")
+)
 wire = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(wire)
 
@@ -56,7 +58,9 @@ def _cover(libc, needed) -> None:
     """Fresh tmpfs mounts over /tmp, /var/tmp, /dev/shm and over each folder other users
     cannot enter that holds a needed path (Python may live in /root/.pyenv, the course in
     /tmp); the needed paths are bound back, so that only they stay reachable."""
-    needed = sorted({os.path.realpath(p) for p in needed if p and os.path.isdir(p)} - {"/"})
+    needed = sorted(
+        {os.path.realpath(p) for p in needed if p and os.path.isdir(p)} - {"/"}
+    )
     fds = {p: os.open(p, os.O_PATH | os.O_DIRECTORY) for p in needed}
     tops = {t for t in _PRIVATE_TMP if os.path.isdir(t)}
     tops |= {top for p in needed if (top := _closed_ancestor(p)) is not None}
@@ -79,16 +83,23 @@ def _hide_paths(libc, paths, needed) -> None:
     _cover(libc, needed)
     for path in paths:
         if os.path.isdir(path):
-            _mount(libc, "tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=4k,mode=0555")
+            _mount(
+                libc, "tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=4k,mode=0555"
+            )
         elif os.path.exists(path):
             _mount(libc, "/dev/null", path, None, MS_BIND)
 
 
 def _needed_paths() -> list:
-    return [sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
-            os.path.dirname(os.path.realpath(sys.executable)),
-            *[p for p in sys.path if p],
-            *os.environ.get("PYTHONPATH", "").split(os.pathsep)]
+    return [
+        sys.prefix,
+        sys.base_prefix,
+        sys.exec_prefix,
+        sys.base_exec_prefix,
+        os.path.dirname(os.path.realpath(sys.executable)),
+        *[p for p in sys.path if p],
+        *os.environ.get("PYTHONPATH", "").split(os.pathsep),
+    ]
 
 
 def _user_threads(uid: int) -> int:
@@ -117,7 +128,10 @@ def lock_down(cfg: dict) -> dict:
     work = cfg["workdir"]
     if os.geteuid() == 0 and cfg.get("uid") is not None:
         uid = cfg["uid"]
-        for flags, network in ((CLONE_NEWNS | CLONE_NEWNET, True), (CLONE_NEWNS, False)):
+        for flags, network in (
+            (CLONE_NEWNS | CLONE_NEWNET, True),
+            (CLONE_NEWNS, False),
+        ):
             if libc.unshare(flags) == 0:
                 try:
                     _hide_paths(libc, cfg["hide"], _needed_paths())
@@ -128,8 +142,10 @@ def lock_down(cfg: dict) -> dict:
                     done["warnings"].append(f"could not hide the tests: {exc}")
                 break
         else:
-            done["warnings"].append("no mount namespace (unshare failed): the submission can "
-                                    "read every world-readable file, the tests included")
+            done["warnings"].append(
+                "no mount namespace (unshare failed): the submission can "
+                "read every world-readable file, the tests included"
+            )
         os.chown(work, uid, uid)
         os.setgroups([])
         os.setgid(uid)
@@ -138,19 +154,25 @@ def lock_down(cfg: dict) -> dict:
         processes = cfg["limits"]["processes"]
     else:
         processes = _user_threads(os.getuid()) + cfg["limits"]["processes"]
-        done["warnings"].append("the grader is not root: the submission ran as the grader's "
-                                "user, with its files and the network (see the instructors' page)")
+        done["warnings"].append(
+            "the grader is not root: the submission ran as the grader's "
+            "user, with its files and the network (see the instructors' page)"
+        )
     os.chdir(work)
     os.environ.update(HOME=work, TMPDIR=work)
     libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
     lim = cfg["limits"]
-    for which, value in ((resource.RLIMIT_CPU, lim["cpu_total"]),
-                         (resource.RLIMIT_AS, _vm_size() + lim["memory"]),
-                         (resource.RLIMIT_FSIZE, lim["file_size"]),
-                         (resource.RLIMIT_NPROC, processes),
-                         (resource.RLIMIT_CORE, 0),
-                         (resource.RLIMIT_NOFILE, 256)):
-        hard = value + 2 if which == resource.RLIMIT_CPU else value  # SIGXCPU, then SIGKILL
+    for which, value in (
+        (resource.RLIMIT_CPU, lim["cpu_total"]),
+        (resource.RLIMIT_AS, _vm_size() + lim["memory"]),
+        (resource.RLIMIT_FSIZE, lim["file_size"]),
+        (resource.RLIMIT_NPROC, processes),
+        (resource.RLIMIT_CORE, 0),
+        (resource.RLIMIT_NOFILE, 256),
+    ):
+        hard = (
+            value + 2 if which == resource.RLIMIT_CPU else value
+        )  # SIGXCPU, then SIGKILL
         resource.setrlimit(which, (value, hard))
     return done
 
@@ -215,10 +237,17 @@ class Server:
         before = [self._bytes(t) for t in leaves]
         fn = self.ns.get(req["name"])
         if not callable(fn):
-            return self.send({"error": {"type": "NameError",
-                                        "message": f"name {req['name']!r} is not defined"}})
+            return self.send(
+                {
+                    "error": {
+                        "type": "NameError",
+                        "message": f"name {req['name']!r} is not defined",
+                    }
+                }
+            )
         reply, enc = {}, wire.Encoder(
-            refs={id(t): (t, i) for i, t in enumerate(leaves)}, allow_parameters=True)
+            refs={id(t): (t, i) for i, t in enumerate(leaves)}, allow_parameters=True
+        )
         try:
             if torch is not None:
                 with torch.set_grad_enabled(bool(req.get("grad"))):
@@ -234,9 +263,11 @@ class Server:
                 return self.send({"rejected": str(exc)})
             self._keep_graph(req, leaves, enc.leaves, reply)
         enc.refs = {}  # an argument changed in place is sent back whole
-        reply["updates"] = [[i, enc.value(leaf, f"argument leaf {i}")]
-                            for i, (leaf, old) in enumerate(zip(leaves, before))
-                            if old is None or self._bytes(leaf) != old]
+        reply["updates"] = [
+            [i, enc.value(leaf, f"argument leaf {i}")]
+            for i, (leaf, old) in enumerate(zip(leaves, before))
+            if old is None or self._bytes(leaf) != old
+        ]
         self.send(reply, enc.blobs)
 
     @staticmethod
@@ -244,8 +275,11 @@ class Server:
         torch = sys.modules.get("torch")
         if torch is not None and isinstance(leaf, torch.Tensor):
             flat = leaf.detach().contiguous().reshape(-1)
-            return (str(leaf.dtype), tuple(leaf.shape),
-                    flat.view(torch.uint8).numpy().tobytes() if flat.numel() else b"")
+            return (
+                str(leaf.dtype),
+                tuple(leaf.shape),
+                flat.view(torch.uint8).numpy().tobytes() if flat.numel() else b"",
+            )
         return None  # a generator: its state is always sent back
 
     def _keep_graph(self, req, leaves, out_leaves, reply):
@@ -253,7 +287,9 @@ class Server:
         if torch is None:
             return
         inputs = [t for t in leaves if isinstance(t, torch.Tensor) and t.requires_grad]
-        outputs = [t for t in out_leaves if isinstance(t, torch.Tensor) and t.requires_grad]
+        outputs = [
+            t for t in out_leaves if isinstance(t, torch.Tensor) and t.requires_grad
+        ]
         if inputs and outputs and any(t.grad_fn is not None for t in outputs):
             self.calls[req["id"]] = (outputs, inputs)
             for key in list(self.calls)[:-_KEEP_CALLS]:
@@ -265,15 +301,30 @@ class Server:
         outputs, inputs = self.calls[req["id"]]
         dec = wire.Decoder(blobs)
         grads = [None if g is None else dec.value(g) for g in req["grads"]]
-        pairs = [(o, g) for o, g in zip(outputs, grads) if g is not None and o.grad_fn is not None]
+        pairs = [
+            (o, g)
+            for o, g in zip(outputs, grads)
+            if g is not None and o.grad_fn is not None
+        ]
         try:
-            result = torch.autograd.grad([o for o, _ in pairs], inputs, [g for _, g in pairs],
-                                         allow_unused=True, retain_graph=True)
+            result = torch.autograd.grad(
+                [o for o, _ in pairs],
+                inputs,
+                [g for _, g in pairs],
+                allow_unused=True,
+                retain_graph=True,
+            )
         except Exception as exc:
             return self.send({"error": _describe_error(exc)})
         enc = wire.Encoder()
-        self.send({"grads": [None if g is None else enc.value(g, "a gradient") for g in result]},
-                  enc.blobs)
+        self.send(
+            {
+                "grads": [
+                    None if g is None else enc.value(g, "a gradient") for g in result
+                ]
+            },
+            enc.blobs,
+        )
 
     def serve(self):
         while True:
@@ -288,7 +339,9 @@ def main() -> None:
     cfg, _ = wire.read_message(_read_exact)
     out_fd = cfg["response_fd"]
     shell = new_shell()
-    errors = run_cells(shell, [cfg["setup"]])  # trusted (the chapter's), before the lock
+    errors = run_cells(
+        shell, [cfg["setup"]]
+    )  # trusted (the chapter's), before the lock
     if errors:
         wire.write_message(out_fd, {"setup_error": errors[0]})
         return

@@ -13,6 +13,7 @@ exercise two tests: ``NAME`` (visible, carries the points; if only a hidden test
 says so without the details) and ``NAME: hidden tests`` (0 points, visibility
 ``after_due_date``: what failed in the hidden tests, shown once the due date has passed).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,8 +28,18 @@ from .assign import AssignmentSpec
 __all__ = ["write_bundle", "results_json", "run", "main"]
 
 _PACKAGE = Path(__file__).resolve().parent
-_RUNTIME = ("torch", "numpy", "scipy", "matplotlib", "scikit-learn", "ipykernel", "ipywidgets",
-            "nbformat", "nbclient", "tqdm")
+_RUNTIME = (
+    "torch",
+    "numpy",
+    "scipy",
+    "matplotlib",
+    "scikit-learn",
+    "ipykernel",
+    "ipywidgets",
+    "nbformat",
+    "nbclient",
+    "tqdm",
+)
 
 SETUP_SH = """#!/usr/bin/env bash
 # Gradescope runs this once, as root, to build the autograder image.
@@ -67,17 +78,26 @@ def _requirements(repo_requirements: Path) -> str:
 def write_bundle(spec: AssignmentSpec, out_dir) -> Path:
     """Write ``out_dir`` (setup.sh, run_autograder, tests.json, the package) and its zip."""
     if not isinstance(spec, AssignmentSpec):
-        raise TypeError(f"spec must be an AssignmentSpec, got {type(spec).__name__}: {spec!r:.60}")
+        raise TypeError(
+            f"spec must be an AssignmentSpec, got {type(spec).__name__}: {spec!r:.60}"
+        )
     if isinstance(out_dir, bool) or not isinstance(out_dir, (str, Path)):
-        raise TypeError(f"out_dir must be a path, got {type(out_dir).__name__}: {out_dir!r:.60}")
+        raise TypeError(
+            f"out_dir must be a path, got {type(out_dir).__name__}: {out_dir!r:.60}"
+        )
     out = Path(out_dir)
     if out.exists():
         shutil.rmtree(out)
     (out / "package").mkdir(parents=True)
-    shutil.copytree(_PACKAGE, out / "package" / "lectures_lib",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.copytree(
+        _PACKAGE,
+        out / "package" / "lectures_lib",
+        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+    )
     shutil.copy(_PACKAGE.parent / "pyproject.toml", out / "package" / "pyproject.toml")
-    (out / "requirements.txt").write_text(_requirements(_PACKAGE.parent / "requirements.txt"))
+    (out / "requirements.txt").write_text(
+        _requirements(_PACKAGE.parent / "requirements.txt")
+    )
     (out / "tests.json").write_text(spec.to_json())
     (out / "setup.sh").write_text(SETUP_SH)
     (out / "run_autograder").write_text(RUN_AUTOGRADER.format(chapter=spec.chapter))
@@ -92,40 +112,78 @@ def _outputs(result) -> tuple[str, str]:
     if result.earned == result.points:
         return "Passed the visible and the hidden tests.", "Passed."
     if result.stage == "hidden":
-        return ("Passed the visible tests but failed a hidden test (details after the due date).",
-                f"Failed: {result.detail}")
+        return (
+            "Passed the visible tests but failed a hidden test (details after the due date).",
+            f"Failed: {result.detail}",
+        )
     return f"Failed: {result.detail}", "Not reached: an earlier check failed."
 
 
-def results_json(spec: AssignmentSpec, results: list, notes: list[str], seconds: float) -> dict:
+def results_json(
+    spec: AssignmentSpec, results: list, notes: list[str], seconds: float
+) -> dict:
     """Gradescope's results.json for one graded submission."""
     if not isinstance(spec, AssignmentSpec):
-        raise TypeError(f"spec must be an AssignmentSpec, got {type(spec).__name__}: {spec!r:.60}")
+        raise TypeError(
+            f"spec must be an AssignmentSpec, got {type(spec).__name__}: {spec!r:.60}"
+        )
     if not isinstance(results, list) or not isinstance(notes, list):
-        raise TypeError(f"results and notes must be lists, got {results!r:.40} and {notes!r:.40}")
-    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds >= 0:
+        raise TypeError(
+            f"results and notes must be lists, got {results!r:.40} and {notes!r:.40}"
+        )
+    if (
+        isinstance(seconds, bool)
+        or not isinstance(seconds, (int, float))
+        or not seconds >= 0
+    ):
         raise ValueError(f"seconds must be a number >= 0, got {seconds!r:.60}")
     tests = []
     for number, result in enumerate(results, start=1):
         shown, later = _outputs(result)
         status = "passed" if result.earned == result.points else "failed"
-        tests.append({"name": result.name, "number": str(number), "score": result.earned,
-                      "max_score": result.points, "status": status, "output": shown,
-                      "visibility": "visible"})
-        tests.append({"name": f"{result.name}: hidden tests", "number": f"{number}.1",
-                      "score": 0.0, "max_score": 0.0, "status": status, "output": later,
-                      "visibility": "after_due_date"})
+        tests.append(
+            {
+                "name": result.name,
+                "number": str(number),
+                "score": result.earned,
+                "max_score": result.points,
+                "status": status,
+                "output": shown,
+                "visibility": "visible",
+            }
+        )
+        tests.append(
+            {
+                "name": f"{result.name}: hidden tests",
+                "number": f"{number}.1",
+                "score": 0.0,
+                "max_score": 0.0,
+                "status": status,
+                "output": later,
+                "visibility": "after_due_date",
+            }
+        )
     total = sum(r.earned for r in results)
-    summary = [f"{spec.chapter}: {total:g} of {spec.total:g} points."] + [f"Note: {n}" for n in notes]
-    return {"score": total, "execution_time": max(1, round(seconds)), "output": "\n".join(summary),
-            "visibility": "visible", "stdout_visibility": "hidden", "tests": tests}
+    summary = [f"{spec.chapter}: {total:g} of {spec.total:g} points."] + [
+        f"Note: {n}" for n in notes
+    ]
+    return {
+        "score": total,
+        "execution_time": max(1, round(seconds)),
+        "output": "\n".join(summary),
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+    }
 
 
 def _find_submission(folder: Path, chapter: str) -> Path | None:
     preferred = folder / f"{chapter}.ipynb"
     if preferred.is_file():
         return preferred
-    notebooks = sorted(p for p in folder.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+    notebooks = sorted(
+        p for p in folder.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts
+    )
     return notebooks[0] if notebooks else None
 
 
@@ -136,14 +194,20 @@ def run(root, chapter: str) -> dict:
     if isinstance(root, bool) or not isinstance(root, (str, Path)):
         raise TypeError(f"root must be a path, got {type(root).__name__}: {root!r:.60}")
     if not isinstance(chapter, str) or not chapter:
-        raise TypeError(f"chapter must be a non-empty str, got {type(chapter).__name__}: {chapter!r:.60}")
+        raise TypeError(
+            f"chapter must be a non-empty str, got {type(chapter).__name__}: {chapter!r:.60}"
+        )
     root = Path(root)
     start = time.monotonic()
     spec = grade.load_spec(chapter, autograder=root / "source")
     submission = _find_submission(root / "submission", chapter)
     if submission is None:
-        results = [grade.Result(e.name, e.points, 0.0, "no .ipynb file was submitted", "sandbox")
-                   for e in spec.exercises]
+        results = [
+            grade.Result(
+                e.name, e.points, 0.0, "no .ipynb file was submitted", "sandbox"
+            )
+            for e in spec.exercises
+        ]
         notes = [f"expected a notebook such as {chapter}.ipynb"]
     else:
         results, notes = grade.grade(submission, spec, hide=[root / "results"])
@@ -155,9 +219,13 @@ def run(root, chapter: str) -> dict:
 
 def main(argv: list[str]) -> int:
     if not isinstance(argv, (list, tuple)) or not all(isinstance(a, str) for a in argv):
-        raise TypeError(f"argv must be a list of str (e.g. sys.argv[1:]), got {argv!r:.60}")
-    parser = argparse.ArgumentParser(prog="python -m lectures_lib.gradescope",
-                                     description="Grade one Gradescope submission.")
+        raise TypeError(
+            f"argv must be a list of str (e.g. sys.argv[1:]), got {argv!r:.60}"
+        )
+    parser = argparse.ArgumentParser(
+        prog="python -m lectures_lib.gradescope",
+        description="Grade one Gradescope submission.",
+    )
     parser.add_argument("--root", type=Path, default=Path("/autograder"))
     parser.add_argument("--chapter", required=True)
     args = parser.parse_args(argv)

@@ -19,6 +19,7 @@ is contained) and nothing it leaves behind survives :meth:`Sandbox.close`. Not c
 reads of world-readable files elsewhere, and, when not root, the network and the files of
 the user running the grader. Run the grader in a container when that matters.
 """
+
 from __future__ import annotations
 
 import math
@@ -38,16 +39,38 @@ import torch
 
 from . import wire
 
-__all__ = ["Limits", "SubmissionFault", "Sandbox", "RemoteFunction", "default_hidden_paths"]
+__all__ = [
+    "Limits",
+    "SubmissionFault",
+    "Sandbox",
+    "RemoteFunction",
+    "default_hidden_paths",
+]
 
 _CHILD = Path(__file__).with_name("_sandbox_child.py")
 _PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 # Exceptions a submission may raise on purpose (a test can expect them); any other type
 # arrives as a RuntimeError naming it.
-_EXCEPTIONS = {cls.__name__: cls for cls in (
-    ValueError, TypeError, RuntimeError, IndexError, KeyError, LookupError, ZeroDivisionError,
-    ArithmeticError, OverflowError, FloatingPointError, NotImplementedError, AssertionError,
-    AttributeError, NameError, UnboundLocalError)}
+_EXCEPTIONS = {
+    cls.__name__: cls
+    for cls in (
+        ValueError,
+        TypeError,
+        RuntimeError,
+        IndexError,
+        KeyError,
+        LookupError,
+        ZeroDivisionError,
+        ArithmeticError,
+        OverflowError,
+        FloatingPointError,
+        NotImplementedError,
+        AssertionError,
+        AttributeError,
+        NameError,
+        UnboundLocalError,
+    )
+}
 _OUT_OF_MEMORY = ("MemoryError", "can't allocate memory", "DefaultCPUAllocator")
 
 
@@ -63,7 +86,9 @@ class SubmissionFault(BaseException):
 class Limits:
     """What one sandbox may use. Seconds, bytes and counts."""
 
-    call_timeout: float = 60.0  # wall clock, per call and for running the solution cells
+    call_timeout: float = (
+        60.0  # wall clock, per call and for running the solution cells
+    )
     cpu_total: int = 300  # CPU seconds for the child's whole life (RLIMIT_CPU)
     memory: int = 4 << 30  # address space beyond what the child has after its imports
     output: int = 1 << 20  # bytes of stdout + stderr
@@ -74,7 +99,9 @@ class Limits:
         for f in fields(self):
             value = getattr(self, f.name)
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise TypeError(f"{f.name} must be a number, got {type(value).__name__}: {value!r}")
+                raise TypeError(
+                    f"{f.name} must be a number, got {type(value).__name__}: {value!r}"
+                )
             if not math.isfinite(value) or value <= 0:
                 raise ValueError(f"{f.name} must be a finite number > 0, got {value!r}")
             if f.name != "call_timeout" and value != int(value):
@@ -87,9 +114,17 @@ def default_hidden_paths() -> list[Path]:
 
 
 def _scrubbed_env(workdir: str) -> dict:
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(_PACKAGE_ROOT),
-           "HOME": workdir, "TMPDIR": workdir, "LANG": "C.UTF-8", "MPLBACKEND": "Agg",
-           "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "PYTHONPATH": str(_PACKAGE_ROOT),
+        "HOME": workdir,
+        "TMPDIR": workdir,
+        "LANG": "C.UTF-8",
+        "MPLBACKEND": "Agg",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
     try:  # matplotlib's font cache: without it every sandbox spends seconds rebuilding it
         import matplotlib
 
@@ -108,19 +143,31 @@ class _Closed(Exception):
 class Sandbox:
     """One child process running ``setup`` then ``cells``; answers calls until closed."""
 
-    def __init__(self, setup: str, cells: list[str], *, limits: Limits | None = None,
-                 hide=(), label: str = "the submission"):
+    def __init__(
+        self,
+        setup: str,
+        cells: list[str],
+        *,
+        limits: Limits | None = None,
+        hide=(),
+        label: str = "the submission",
+    ):
         if not isinstance(setup, str):
             raise TypeError(f"setup must be a str, got {type(setup).__name__}")
         if not isinstance(cells, list) or not all(isinstance(c, str) for c in cells):
             raise TypeError(f"cells must be a list of str, got {cells!r:.60}")
         limits = Limits() if limits is None else limits
         if not isinstance(limits, Limits):
-            raise TypeError(f"limits must be a Limits, got {type(limits).__name__}: {limits!r:.60}")
+            raise TypeError(
+                f"limits must be a Limits, got {type(limits).__name__}: {limits!r:.60}"
+            )
         if not isinstance(label, str):
-            raise TypeError(f"label must be a str, got {type(label).__name__}: {label!r:.60}")
+            raise TypeError(
+                f"label must be a str, got {type(label).__name__}: {label!r:.60}"
+            )
         if isinstance(hide, (str, os.PathLike)) or not all(
-                isinstance(p, (str, os.PathLike)) for p in hide):
+            isinstance(p, (str, os.PathLike)) for p in hide
+        ):
             raise TypeError(f"hide must be a list of paths, got {hide!r:.60}")
         self.setup, self.cells, self.limits, self.label = setup, cells, limits, label
         self.hide = [str(Path(p).resolve()) for p in hide]
@@ -143,29 +190,50 @@ class Sandbox:
         resp_r, resp_w = os.pipe()
         try:
             self.proc = subprocess.Popen(
-                [sys.executable, "-s", "-B", str(_CHILD)], stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, pass_fds=(resp_w,), cwd=workdir,
-                env=_scrubbed_env(workdir), start_new_session=True)
+                [sys.executable, "-s", "-B", str(_CHILD)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                pass_fds=(resp_w,),
+                cwd=workdir,
+                env=_scrubbed_env(workdir),
+                start_new_session=True,
+            )
         finally:
             os.close(resp_w)
         self._resp = resp_r
         self._end = time.monotonic() + self.limits.cpu_total + self.limits.call_timeout
         threading.Thread(target=self._drain_output, daemon=True).start()
         lim = {f.name: getattr(self.limits, f.name) for f in fields(self.limits)}
-        self._send({"setup": self.setup, "cells": self.cells, "response_fd": resp_w,
-                    "uid": self.uid, "hide": self.hide, "workdir": workdir, "limits": lim},
-                   what="starting")
-        reply, _ = self._receive("setting up the chapter", 120.0 + self.limits.call_timeout)
+        self._send(
+            {
+                "setup": self.setup,
+                "cells": self.cells,
+                "response_fd": resp_w,
+                "uid": self.uid,
+                "hide": self.hide,
+                "workdir": workdir,
+                "limits": lim,
+            },
+            what="starting",
+        )
+        reply, _ = self._receive(
+            "setting up the chapter", 120.0 + self.limits.call_timeout
+        )
         if "setup_error" in reply:
-            raise RuntimeError(f"the chapter's setup code failed in the sandbox: {reply['setup_error']}")
+            raise RuntimeError(
+                f"the chapter's setup code failed in the sandbox: {reply['setup_error']}"
+            )
         self.containment = reply.get("locked", {})
         notes = [f"sandbox: {w}" for w in self.containment.get("warnings", [])]
         reply, _ = self._receive("running the solution cells", self.limits.call_timeout)
         errors = reply.get("cell_errors")
         for err in errors[:20] if isinstance(errors, list) else []:
             if isinstance(err, dict):
-                notes.append(f"cell {err.get('cell')} of the submission's exercise section raised "
-                             f"{_one_line(err.get('type'))}: {_one_line(err.get('message'))}")
+                notes.append(
+                    f"cell {err.get('cell')} of the submission's exercise section raised "
+                    f"{_one_line(err.get('type'))}: {_one_line(err.get('message'))}"
+                )
         return notes
 
     def close(self) -> None:
@@ -195,8 +263,14 @@ class Sandbox:
             pass
         if self.uid is not None:  # whatever it forked, even in another session
             for _ in range(2):
-                subprocess.run(["kill", "-KILL", "-1"], user=self.uid, group=self.uid,
-                               extra_groups=[], stderr=subprocess.DEVNULL, check=False)
+                subprocess.run(
+                    ["kill", "-KILL", "-1"],
+                    user=self.uid,
+                    group=self.uid,
+                    extra_groups=[],
+                    stderr=subprocess.DEVNULL,
+                    check=False,
+                )
         try:
             self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
@@ -259,9 +333,11 @@ class Sandbox:
         try:
             for part in parts:
                 while part:
-                    if not select.select([], [fd], [], max(0.0, deadline - time.monotonic()))[1]:
+                    if not select.select(
+                        [], [fd], [], max(0.0, deadline - time.monotonic())
+                    )[1]:
                         self._raise(f"{self.label} stopped reading while {what}")
-                    part = part[os.write(fd, part[: 1 << 16]):]
+                    part = part[os.write(fd, part[: 1 << 16]) :]
         except (BrokenPipeError, OSError):
             self._died(what)
 
@@ -283,8 +359,10 @@ class Sandbox:
         try:
             return wire.read_message(read_exact)
         except TimeoutError:
-            self._raise(f"{self.label} did not finish {what} within "
-                        f"{min(timeout, max(0, self._end - time.monotonic())):g} s")
+            self._raise(
+                f"{self.label} did not finish {what} within "
+                f"{min(timeout, max(0, self._end - time.monotonic())):g} s"
+            )
         except _Closed:
             self._died(what)
         except wire.WireError as exc:
@@ -324,25 +402,46 @@ class Sandbox:
 
     def call(self, name: str, args: tuple, kwargs: dict):
         """Call ``name`` in the child; returns what the function returned, checked."""
-        if not isinstance(name, str) or not isinstance(args, tuple) or not isinstance(kwargs, dict):
-            raise TypeError(f"call needs name: str, args: tuple, kwargs: dict, got "
-                            f"{name!r:.30}, {type(args).__name__}, {type(kwargs).__name__}")
+        if (
+            not isinstance(name, str)
+            or not isinstance(args, tuple)
+            or not isinstance(kwargs, dict)
+        ):
+            raise TypeError(
+                f"call needs name: str, args: tuple, kwargs: dict, got "
+                f"{name!r:.30}, {type(args).__name__}, {type(kwargs).__name__}"
+            )
         self._check()
         enc = wire.Encoder(allow_parameters=True)
         try:
-            trees = [enc.value(list(args), "the arguments"), enc.value(dict(kwargs), "the arguments")]
+            trees = [
+                enc.value(list(args), "the arguments"),
+                enc.value(dict(kwargs), "the arguments"),
+            ]
         except wire.WireError as exc:
             raise TypeError(f"cannot send to {name}: {exc}") from None
         self._calls += 1
         call_id = self._calls
         grad = torch.is_grad_enabled()
-        self._send({"op": "call", "id": call_id, "name": name, "args": trees[0],
-                    "kwargs": trees[1], "grad": grad}, enc.blobs, what=f"calling {name}")
+        self._send(
+            {
+                "op": "call",
+                "id": call_id,
+                "name": name,
+                "args": trees[0],
+                "kwargs": trees[1],
+                "grad": grad,
+            },
+            enc.blobs,
+            what=f"calling {name}",
+        )
         reply, blobs = self._receive(f"running {name}", self.limits.call_timeout)
         sent = enc.leaves
         if "rejected" in reply:
-            self._raise(f"{name} returned a value that cannot be graded: "
-                        f"{_one_line(reply['rejected'])}")
+            self._raise(
+                f"{name} returned a value that cannot be graded: "
+                f"{_one_line(reply['rejected'])}"
+            )
         dec = wire.Decoder(blobs, ref_leaves=sent)
         error = None
         try:
@@ -351,7 +450,14 @@ class Sandbox:
                 error = self._exception(name, reply["error"])
             else:
                 result = dec.value(reply["result"])
-        except (wire.WireError, KeyError, TypeError, IndexError, ValueError, AttributeError) as exc:
+        except (
+            wire.WireError,
+            KeyError,
+            TypeError,
+            IndexError,
+            ValueError,
+            AttributeError,
+        ) as exc:
             self._raise(f"{name} sent malformed data: {_one_line(exc)}")
         except RecursionError:
             self._raise(f"{name} sent malformed data: nested too deeply")
@@ -371,17 +477,25 @@ class Sandbox:
                 if not isinstance(new, torch.Generator):
                     raise wire.WireError("a generator came back as something else")
                 old.set_state(new.get_state())
-            elif isinstance(new, torch.Tensor) and new.shape == old.shape and new.dtype == old.dtype:
+            elif (
+                isinstance(new, torch.Tensor)
+                and new.shape == old.shape
+                and new.dtype == old.dtype
+            ):
                 with torch.no_grad():
                     old.copy_(new)
             else:
-                self._raise(f"{name} changed the shape or dtype of a tensor argument in place")
+                self._raise(
+                    f"{name} changed the shape or dtype of a tensor argument in place"
+                )
         dec.leaves.clear()  # the result's leaves are what follows
 
     def _exception(self, name: str, error) -> BaseException:
         if not isinstance(error, dict):
             self._raise(f"{name} sent a malformed error report")
-        kind, message = _one_line(error.get("type")), _one_line(error.get("message"), 500)
+        kind, message = _one_line(error.get("type")), _one_line(
+            error.get("message"), 500
+        )
         if kind == "MemoryError" or any(s in message for s in _OUT_OF_MEMORY[1:]):
             self._raise(f"{name} ran out of memory (limit: {self.limits.memory} bytes)")
         if kind in _EXCEPTIONS:
@@ -403,10 +517,18 @@ class Sandbox:
     def backward(self, call_id: int, name: str, grads, inputs):
         self._check()
         enc = wire.Encoder()
-        trees = [None if g is None else enc.value(g.contiguous(), "a gradient") for g in grads]
-        self._send({"op": "backward", "id": call_id, "grads": trees}, enc.blobs,
-                   what=f"backpropagating through {name}")
-        reply, blobs = self._receive(f"backpropagating through {name}", self.limits.call_timeout)
+        trees = [
+            None if g is None else enc.value(g.contiguous(), "a gradient")
+            for g in grads
+        ]
+        self._send(
+            {"op": "backward", "id": call_id, "grads": trees},
+            enc.blobs,
+            what=f"backpropagating through {name}",
+        )
+        reply, blobs = self._receive(
+            f"backpropagating through {name}", self.limits.call_timeout
+        )
         if "error" in reply:
             raise self._exception(name, reply["error"])
         dec = wire.Decoder(blobs)
@@ -415,8 +537,9 @@ class Sandbox:
         except (wire.WireError, KeyError, TypeError, ValueError) as exc:
             self._raise(f"{name} sent a malformed gradient: {_one_line(exc)}")
         if len(result) != len(inputs) or any(
-                g is not None and (not isinstance(g, torch.Tensor) or g.shape != x.shape)
-                for g, x in zip(result, inputs)):
+            g is not None and (not isinstance(g, torch.Tensor) or g.shape != x.shape)
+            for g, x in zip(result, inputs)
+        ):
             self._raise(f"{name} sent gradients that do not match its inputs")
         return [None if g is None else g.to(x.dtype) for g, x in zip(result, inputs)]
 

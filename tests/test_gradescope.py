@@ -1,4 +1,5 @@
 """The Gradescope bundle, run locally with a temporary folder standing in for /autograder."""
+
 import json
 import os
 import shutil
@@ -27,10 +28,18 @@ def bundle(tmp_path_factory):
 
 def test_bundle_has_what_gradescope_runs(bundle):
     folder = bundle / "gradescope"
-    for name in ("setup.sh", "run_autograder", "tests.json", "requirements.txt",
-                 "package/pyproject.toml", "package/lectures_lib/grade.py"):
+    for name in (
+        "setup.sh",
+        "run_autograder",
+        "tests.json",
+        "requirements.txt",
+        "package/pyproject.toml",
+        "package/lectures_lib/grade.py",
+    ):
         assert (folder / name).is_file(), name
-    assert os.access(folder / "run_autograder", os.X_OK) and os.access(folder / "setup.sh", os.X_OK)
+    assert os.access(folder / "run_autograder", os.X_OK) and os.access(
+        folder / "setup.sh", os.X_OK
+    )
     with zipfile.ZipFile(bundle / "gradescope.zip") as z:
         assert {"setup.sh", "run_autograder", "tests.json"} <= set(z.namelist())
     pins = (folder / "requirements.txt").read_text().split()
@@ -47,25 +56,53 @@ def _run(bundle, tmp_path, body):
     if body is not None:
         nb.cells[4].source = body
     nbformat.write(nb, root / "submission" / "99_demo.ipynb")
-    env = dict(os.environ, AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=sys.executable,
-               PYTHONPATH=str(REPO))
-    proc = subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env,
-                          capture_output=True, text=True, timeout=300)
+    env = dict(
+        os.environ,
+        AUTOGRADER_ROOT=str(root),
+        AUTOGRADER_PYTHON=sys.executable,
+        PYTHONPATH=str(REPO),
+    )
+    proc = subprocess.run(
+        ["bash", str(root / "source" / "run_autograder")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     return json.loads((root / "results" / "results.json").read_text())
 
 
 def _check_format(data):
-    assert set(data) == {"score", "execution_time", "output", "visibility", "stdout_visibility", "tests"}
+    assert set(data) == {
+        "score",
+        "execution_time",
+        "output",
+        "visibility",
+        "stdout_visibility",
+        "tests",
+    }
     assert data["visibility"] == "visible" and data["stdout_visibility"] == "hidden"
     assert isinstance(data["execution_time"], int) and data["execution_time"] >= 1
     visible, hidden = data["tests"]
-    assert set(visible) == set(hidden) == {"name", "number", "score", "max_score", "status",
-                                           "output", "visibility"}
-    assert (visible["name"], visible["number"], visible["max_score"], visible["visibility"]) == \
-        ("ex-double", "1", 3.0, "visible")
-    assert (hidden["name"], hidden["number"], hidden["score"], hidden["max_score"], hidden["visibility"]) == \
-        ("ex-double: hidden tests", "1.1", 0.0, 0.0, "after_due_date")
+    assert (
+        set(visible)
+        == set(hidden)
+        == {"name", "number", "score", "max_score", "status", "output", "visibility"}
+    )
+    assert (
+        visible["name"],
+        visible["number"],
+        visible["max_score"],
+        visible["visibility"],
+    ) == ("ex-double", "1", 3.0, "visible")
+    assert (
+        hidden["name"],
+        hidden["number"],
+        hidden["score"],
+        hidden["max_score"],
+        hidden["visibility"],
+    ) == ("ex-double: hidden tests", "1.1", 0.0, 0.0, "after_due_date")
     assert data["score"] == sum(t["score"] for t in data["tests"])
     return visible, hidden
 
@@ -74,16 +111,23 @@ def test_run_autograder_scores_stub_reference_and_hidden_failure(bundle, tmp_pat
     stub = _run(bundle, tmp_path / "stub", None)
     visible, hidden = _check_format(stub)
     assert stub["score"] == 0 and visible["status"] == "failed"
-    assert visible["output"] == "Failed: NotImplementedError: my_double is not written yet"
+    assert (
+        visible["output"] == "Failed: NotImplementedError: my_double is not written yet"
+    )
     assert stub["output"].startswith("99_demo: 0 of 3 points.")
 
     full = _run(bundle, tmp_path / "reference", "def my_double(x):\n    return 2 * x")
     visible, hidden = _check_format(full)
-    assert full["score"] == 3 and visible["score"] == 3 and visible["status"] == "passed"
+    assert (
+        full["score"] == 3 and visible["score"] == 3 and visible["status"] == "passed"
+    )
     assert hidden["output"] == "Passed."
 
     sly = _run(bundle, tmp_path / "hidden", "def my_double(x):\n    return abs(2 * x)")
     visible, hidden = _check_format(sly)
     assert sly["score"] == 0 and "failed a hidden test" in visible["output"]
-    assert "negative numbers" not in visible["output"] and "negative numbers" not in sly["output"]
+    assert (
+        "negative numbers" not in visible["output"]
+        and "negative numbers" not in sly["output"]
+    )
     assert hidden["output"] == "Failed: AssertionError: negative numbers"
