@@ -6,8 +6,9 @@
 #   make lint   static checks (the GitHub workflows: actionlint and zizmor, offline)
 #   make lab    JupyterLab on the book, for students
 #   make execute NB=book/X.ipynb   re-run a notebook and store its outputs
-#   make assignments   student notebooks + autograder under _build/assignments/
-#   make bench  reference implementations vs PyTorch's native ones
+#   make assignments   student notebooks, autograder, Gradescope bundles under _build/assignments/
+#   make nbgrader-check   (slow) the chapters under a real nbgrader release and autograde
+#   make bench  reference implementations vs PyTorch's native ones; grading throughput
 #   make release VERSION=X.Y.Z   wheel, site and assignment archives under _build/release/
 #   make clean  remove build output (keeps .venv/; `make distclean` removes it too)
 
@@ -29,7 +30,7 @@ NBVAL := $(BIN)/python -m pytest --nbval --nbval-current-env \
 # generic kernels, MKL's AVX2 code). One definition, read by the Makefile and the tests.
 PROBE_ENV := $(shell cat tests/probe.env)
 
-.PHONY: setup vendor wheel book test lint lint-workflows unit fingerprints nbval nbval-probe assignments assignments-check site site-check lab bench execute release clean distclean
+.PHONY: setup vendor wheel book test lint lint-workflows unit fingerprints nbval nbval-probe assignments assignments-check nbgrader-check site site-check lab bench execute release clean distclean
 
 setup: $(STAMP)
 
@@ -104,6 +105,16 @@ assignments: $(STAMP)
 assignments-check: $(STAMP)
 	$(BIN)/python -m pytest tests/test_assignments_book.py -n 2 --dist load -q
 
+# Slow (minutes; not part of make test): real nbgrader 0.9.6 in a throwaway venv releases every
+# chapter (no solution or hidden-test line may reach students) and autogrades a stub and a
+# reference submission of Chapter 6. Run it after changing exercises or written solutions.
+NBGRADER_VENV := _build/nbgrader-venv
+nbgrader-check: $(STAMP)
+	@test -x $(NBGRADER_VENV)/bin/nbgrader || { $(BIN)/python -m venv $(NBGRADER_VENV) && \
+	  $(NBGRADER_VENV)/bin/python -m pip install --quiet nbgrader==0.9.6; }
+	$(NBGRADER_VENV)/bin/python tests/nbgrader_check.py --course-python $(BIN)/python
+
+
 # Each notebook's stored outputs must come from its current code, package and pins.
 fingerprints: $(STAMP)
 	$(BIN)/python -m lectures_lib.fingerprint check $(NOTEBOOKS)
@@ -137,6 +148,7 @@ lab: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_reference.py
+	$(BIN)/python benchmarks/bench_grading.py
 
 # A release, as the release workflow makes it on a tag vX.Y.Z (the same commands): VERSION
 # must equal lectures_lib.__version__ and have a CHANGELOG.md entry (a tag names the code

@@ -7,21 +7,28 @@ Authoring convention (in ``book/*.ipynb``):
 - a *test cell* has ``metadata.nbgrader.grade = true``, ``points`` and a ``grade_id`` ending in
   ``-tests``; its visible part is ordinary asserts, its hidden part sits between
   ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS``;
-- conceptual answers are Markdown blocks ``:::{admonition} Solution`` ... ``:::``.
+- conceptual answers are Markdown blocks ``:::{admonition} Solution`` ... ``:::``, each between
+  the lines ``% ### BEGIN SOLUTION`` and ``% ### END SOLUTION`` (MyST comments: hidden on the
+  site) in a Markdown cell marked as an nbgrader manually graded answer (``solution`` and
+  ``grade`` true, ``points`` = the number of answers, a ``grade_id``), so that a real
+  nbgrader release replaces them with "YOUR ANSWER HERE".
 
 ``python -m lectures_lib.assign [--book book] [--out _build/assignments] [CHAPTER ...]`` writes,
 for each chapter with exercises, ``<out>/<chapter>/student/<chapter>.ipynb`` (solutions stubbed,
 hidden tests and written solutions removed, outputs cleared), ``<out>/<chapter>/autograder/``
-(``tests.json`` with visible and hidden tests, and ``run.sh``) and an instructor ``README.md``.
+(``tests.json`` with visible and hidden tests, and ``run.sh``), ``<out>/<chapter>/gradescope/``
+and ``gradescope.zip`` (a Gradescope autograder bundle, see ``gradescope.py``) and an
+instructor ``README.md``.
 """
 from __future__ import annotations
 
 import argparse
+import ast
 import copy
 import json
 import re
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import nbformat
@@ -29,10 +36,13 @@ import nbformat
 from ._checks import check_argv, check_notebook, check_path, check_str
 
 __all__ = ["Exercise", "AssignmentSpec", "exercise_spec", "make_student_notebook",
-           "solution_lines", "hidden_test_lines", "generate", "main"]
+           "solution_lines", "hidden_test_lines", "secret_lines", "generate", "main"]
 
 BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+# Written solutions: MyST comment lines (invisible on the site) that nbgrader's
+# "BEGIN SOLUTION" / "END SOLUTION" substring match also finds.
+MD_BEGIN_SOLUTION, MD_END_SOLUTION = "% " + BEGIN_SOLUTION, "% " + END_SOLUTION
 _WRITTEN_SOLUTION = re.compile(r"^(:{3,})\{admonition\}\s*Solution.*?^\1\s*$", re.M | re.S)
 _DEF = re.compile(r"^\s*def\s+(\w+)\s*\(")
 
@@ -47,6 +57,7 @@ class Exercise:
     test_id: str
     visible: str
     hidden: str
+    names: list[str] = field(default_factory=list)  # what the solution defines (functions, values)
 
 
 @dataclass
@@ -125,24 +136,42 @@ def _stub(source: str) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+def defined_names(source: str) -> list[str]:
+    """Top-level names a solution cell defines (functions, classes, assigned values)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return [m.group(1) for line in source.splitlines() if (m := _DEF.match(line))]
+    names = []
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.append(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names += [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+    return list(dict.fromkeys(names))
+
+
 def exercise_spec(nb, chapter: str) -> AssignmentSpec:
     """Collect the graded exercises of an instructor notebook, in notebook order."""
     check_notebook(nb)
     check_str(chapter, "chapter")
-    solutions, exercises = {}, []
+    solutions, exercises, defined = {}, [], {}
     for cell in nb.cells:
         meta = _nbgrader(cell)
         if cell.cell_type != "code" or not meta:
             continue
         if meta.get("solution"):
             solutions[_exercise_name(meta["grade_id"])] = meta["grade_id"]
+            defined[_exercise_name(meta["grade_id"])] = defined_names(cell.source)
         if meta.get("grade"):
             name = _exercise_name(meta["grade_id"])
             exercises.append(Exercise(
                 name=name, points=float(meta.get("points", 0)), solution_id=solutions.get(name),
                 test_id=meta["grade_id"],
                 visible=_strip_blocks(cell.source, BEGIN_HIDDEN, END_HIDDEN),
-                hidden="\n".join(_block_lines(cell.source, BEGIN_HIDDEN, END_HIDDEN)) + "\n"))
+                hidden="\n".join(_block_lines(cell.source, BEGIN_HIDDEN, END_HIDDEN)) + "\n",
+                names=defined.get(name, [])))
     setup = next((c.source for c in nb.cells if c.cell_type == "code"), "")
     return AssignmentSpec(chapter, setup, exercises)
 
@@ -164,9 +193,19 @@ def make_student_notebook(nb):
             cell.execution_count = None
             cell.metadata.pop("execution", None)
         elif cell.cell_type == "markdown":
-            cell.source = _WRITTEN_SOLUTION.sub("*Your answer:*", cell.source)
+            cell.source = _WRITTEN_SOLUTION.sub("*Your answer:*", _answer_stubs(cell.source))
     student.metadata.pop("widgets", None)
     return student
+
+
+def _answer_stubs(source: str) -> str:
+    """Each marked written solution (markers included) becomes ``*Your answer:*``."""
+    lines, blocks = _split_block(source, MD_BEGIN_SOLUTION, MD_END_SOLUTION)
+    out, last = [], 0
+    for a, b in blocks:
+        out += lines[last:a] + ["*Your answer:*"]
+        last = b + 1
+    return "\n".join(out + lines[last:])
 
 
 def solution_lines(nb) -> list[str]:
@@ -177,9 +216,24 @@ def solution_lines(nb) -> list[str]:
         if cell.cell_type == "code":
             lines += _block_lines(cell.source, BEGIN_SOLUTION, END_SOLUTION)
         else:
+            lines += _block_lines(cell.source, MD_BEGIN_SOLUTION, MD_END_SOLUTION)
             for match in _WRITTEN_SOLUTION.finditer(cell.source):
                 lines += match.group(0).splitlines()[1:-1]
     return lines
+
+
+def secret_lines(nb) -> set[str]:
+    """Stripped lines of solutions and hidden tests that appear nowhere else in the chapter
+    (an import or a formula shown in the text is not a secret): a release must hold none."""
+    outside = set()
+    for c in nb.cells:
+        if c.cell_type == "code":
+            src = _strip_blocks(c.source, BEGIN_SOLUTION, END_SOLUTION)
+            src = _strip_blocks(src, BEGIN_HIDDEN, END_HIDDEN)
+        else:
+            src = _WRITTEN_SOLUTION.sub("", _answer_stubs(c.source))
+        outside |= {line.strip() for line in src.splitlines()}
+    return {line.strip() for line in solution_lines(nb) + hidden_test_lines(nb)} - outside - {""}
 
 
 def hidden_test_lines(nb) -> list[str]:
@@ -206,14 +260,19 @@ Generated from `book/{spec.chapter}.ipynb` by `python -m lectures_lib.assign`; d
 
       python -m lectures_lib.grade SUBMISSION.ipynb --chapter {spec.chapter}
 
-  It runs the chapter's setup cell and the submission's exercise section in a fresh kernel
-  (time limit per cell), replaces each test cell by the official visible **and hidden** tests
-  (`autograder/tests.json`), and prints a score table: per exercise passed or failed, with the
-  first failing check. Errors, infinite loops, syntax errors and deleted cells are reported and
-  scored, never crash the grader.
-- The solution cells and test cells carry nbgrader metadata (`grade_id`, `points`,
-  `### BEGIN SOLUTION` / `### BEGIN HIDDEN TESTS` markers), so the instructor notebook can also
-  be used with nbgrader directly.
+  The submission's code runs in a contained child process (time, memory, output, file
+  and process limits; as root also a dropped uid and a private mount namespace that hides
+  these tests); the official visible **and hidden** tests (`autograder/tests.json`) run in
+  the grader's own process and reach the submission's functions only through proxies that
+  exchange data. It prints a score table: per exercise passed or failed, with the first
+  failing check. Errors, loops, exits, tampering with IPython or torch and lying return
+  values are reported and scored, never crash the grader.
+- A whole class: `python -m lectures_lib.grade FOLDER --chapter {spec.chapter} --jobs 2`
+  (CSV gradebook and feedback files in `FOLDER-grades/`).
+- Gradescope: upload `gradescope.zip` as the autograder (see the course's page for instructors).
+- The solution cells, test cells and written-answer cells carry nbgrader metadata
+  (`grade_id`, `points`, `### BEGIN SOLUTION` / `### BEGIN HIDDEN TESTS` markers), so the
+  instructor notebook can also be released with nbgrader directly (`make nbgrader-check`).
 """
 
 
@@ -235,6 +294,9 @@ def generate(chapter_nb: Path, out_dir: Path) -> AssignmentSpec | None:
         "#!/usr/bin/env bash\n# Grade one submission: run.sh SUBMISSION.ipynb\n"
         f'exec python -m lectures_lib.grade "$1" --chapter {chapter} --autograder "$(dirname "$0")"\n')
     (root / "README.md").write_text(_instructor_readme(spec))
+    from .gradescope import write_bundle  # imports the grader: only when writing
+
+    write_bundle(spec, root / "gradescope")
     return spec
 
 

@@ -124,7 +124,7 @@ def test_grader_scores_every_kind_of_submission(tmp_path, generated):
         "wrong on hidden tests": ("def my_double(x):\n    return abs(2 * x)", 0, "AssertionError: negative numbers"),
         "syntax error": ("def my_double(x)\n    return 2 * x", 0, "NameError"),
         "raises": ("def my_double(x):\n    raise RuntimeError('boom')", 0, "RuntimeError: boom"),
-        "never finishes": ("def my_double(x):\n    while True:\n        pass", 0, "KeyboardInterrupt"),
+        "never finishes": ("def my_double(x):\n    while True:\n        pass", 0, "within 5 s"),
     }
     for name, (body, points, detail) in cases.items():
         results, notes = _grade(_submission(tmp_path, generated, body), book, timeout=5)

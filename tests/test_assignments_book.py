@@ -87,18 +87,7 @@ def _file_lines(path):
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_no_solution_or_hidden_test_leaks(generated, chapter):
-    nb = nbformat.read(BOOK / f"{chapter}.ipynb", as_version=4)
-    # Lines that the chapter also has outside solutions and hidden tests (imports, `pass`,
-    # a formula shown in the text) are not secrets; every other solution line is.
-    outside = set()
-    for c in nb.cells:
-        if c.cell_type == "code":
-            src = assign._strip_blocks(c.source, assign.BEGIN_SOLUTION, assign.END_SOLUTION)
-            src = assign._strip_blocks(src, assign.BEGIN_HIDDEN, assign.END_HIDDEN)
-        else:
-            src = assign._WRITTEN_SOLUTION.sub("", c.source)
-        outside |= {line.strip() for line in src.splitlines()}
-    secrets = {line.strip() for line in assign.solution_lines(nb) + assign.hidden_test_lines(nb)} - outside - {""}
+    secrets = assign.secret_lines(nbformat.read(BOOK / f"{chapter}.ipynb", as_version=4))
     assert secrets, "expected some solution lines"
     files = [p for p in (generated / chapter / "student").rglob("*") if p.is_file()]
     assert files
@@ -117,6 +106,8 @@ def test_student_notebook_runs_except_exercises(generated, chapter):
     NotebookClient(nb, timeout=300, allow_errors=True, kernel_name="python3",
                    resources={"metadata": {"path": str(BOOK)}}).execute()
     for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":  # written-answer cells carry nbgrader metadata too
+            continue
         errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
         nbg = cell.get("metadata", {}).get("nbgrader", {})
         if errors:
@@ -161,3 +152,59 @@ def test_grades_stub_reference_and_wrong(generated, chapter, tmp_path):
             assert lost[e.name] == e.points, f"a wrong {e.name} ({which}) kept its points: {wrong}"
             assert sum(lost.values()) == e.points, \
                 f"a wrong {e.name} ({which}) cost other exercises points: {wrong}"
+
+
+
+# The submissions reported in issue 20: `return x` plus one line that tampers with IPython
+# or with the functions the tests use. All four in one solution cell must still score 0.
+ISSUE_20_ATTACKS = '''get_ipython().set_custom_exc((Exception,), lambda *a, **k: None)
+get_ipython().input_transformers_post.append(
+    lambda lines: ["pass\\n"] if any("assert" in line for line in lines) else lines)
+_run_cell = get_ipython().run_cell
+get_ipython().run_cell = lambda cell, *a, **k: _run_cell("pass" if "assert" in cell else cell, *a, **k)
+import builtins
+torch.equal = lambda *a, **k: True
+torch.allclose = lambda *a, **k: True
+builtins.abs = lambda x: 0
+
+
+def my_inverted_dropout(x, drop_prob, training, generator=None):
+    return x
+'''
+
+
+def test_issue_20_attacks_on_dropout_score_zero(generated, tmp_path):
+    chapter = "06_dropout"
+    nb = nbformat.read(generated / chapter / "student" / f"{chapter}.ipynb", as_version=4)
+    for cell in nb.cells:
+        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "ch6-dropout-solution":
+            cell.source = ISSUE_20_ATTACKS
+    path = tmp_path / "attack.ipynb"
+    nbformat.write(nb, path)
+    (result,), _ = grade.grade(path, grade.load_spec(chapter, autograder=generated / chapter / "autograder"))
+    assert result.earned == 0 and result.stage == "visible", result
+
+
+@pytest.mark.parametrize("chapter", sorted(p.stem for p in BOOK.glob("*.ipynb")))
+def test_written_solutions_are_nbgrader_answer_cells(chapter):
+    """A real nbgrader release removes a written solution only from a manually graded
+    answer cell (solution + grade + points) between BEGIN / END SOLUTION lines."""
+    nb = nbformat.read(BOOK / f"{chapter}.ipynb", as_version=4)
+    ids = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "markdown":
+            continue
+        answers = len(assign._WRITTEN_SOLUTION.findall(cell.source))
+        lines, blocks = assign._split_block(cell.source, assign.MD_BEGIN_SOLUTION, assign.MD_END_SOLUTION)
+        if not answers:
+            assert "SOLUTION" not in cell.source, f"cell {i}: a solution marker without a solution"
+            continue
+        inside = ["\n".join(lines[a:b + 1]) for a, b in blocks]
+        assert sum(len(assign._WRITTEN_SOLUTION.findall(text)) for text in inside) == answers, \
+            f"cell {i}: a written solution outside '{assign.MD_BEGIN_SOLUTION}' / '{assign.MD_END_SOLUTION}'"
+        meta = cell.metadata.get("nbgrader", {})
+        assert (meta.get("solution"), meta.get("grade"), meta.get("schema_version")) == (True, True, 3), \
+            f"cell {i}: written solutions need nbgrader answer-cell metadata"
+        assert meta.get("points") == answers and meta.get("grade_id"), f"cell {i}: points, grade_id"
+        ids.append(meta["grade_id"])
+    assert len(ids) == len(set(ids)), f"duplicate grade_id in {chapter}"
