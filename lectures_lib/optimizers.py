@@ -16,7 +16,14 @@ from typing import Iterable
 
 import torch
 
-from ._checks import check_real
+from ._checks import (
+    _got,
+    check_bool,
+    check_choice,
+    check_dict,
+    check_real,
+    check_tensor,
+)
 
 __all__ = [
     "sgd_update",
@@ -51,13 +58,27 @@ def _check_fraction(value, name: str) -> float:
     return value
 
 
-def _check_betas(betas) -> tuple[float, float]:
+def _check_betas(betas, name: str = "betas") -> tuple[float, float]:
     if not isinstance(betas, (tuple, list)) or len(betas) != 2:
         raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
     return (
         _check_fraction(betas[0], "betas[0]"),
         _check_fraction(betas[1], "betas[1]"),
     )
+
+
+def _check_rule_args(param, grad, state, hyper: dict) -> dict:
+    """The arguments of an update rule: param and grad floating tensors of one shape,
+    state a dict; each hyperparameter checked by name (``_CHECKS``) and returned."""
+    check_tensor(param, "param")
+    check_tensor(grad, "grad")
+    if grad.shape != param.shape:
+        raise ValueError(
+            f"grad must have param's shape {tuple(param.shape)}, got "
+            f"{tuple(grad.shape)}"
+        )
+    check_dict(state, "state", nonempty=False)
+    return {name: _CHECKS[name](value, name) for name, value in hyper.items()}
 
 
 @torch.no_grad()
@@ -75,6 +96,9 @@ def sgd_update(param: torch.Tensor, grad: torch.Tensor, state: dict, *, lr: floa
     while lr is constant (v' = -lr * v) and differ once lr changes: PyTorch's new lr
     rescales the whole velocity, the textbook's only the new gradients.
     """
+    _check_rule_args(param, grad, state, dict(
+        lr=lr, momentum=momentum, dampening=dampening, nesterov=nesterov,
+        weight_decay=weight_decay))
     g = grad + weight_decay * param if weight_decay != 0 else grad
     if momentum != 0:
         if "momentum_buffer" not in state:
@@ -98,6 +122,9 @@ def adagrad_update(param: torch.Tensor, grad: torch.Tensor, state: dict, *,
 
     Each coordinate's step shrinks with the gradients it has already seen.
     """
+    _check_rule_args(param, grad, state, dict(
+        lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+        initial_accumulator_value=initial_accumulator_value, eps=eps))
     if "sum" not in state:
         state["step"] = 0
         state["sum"] = torch.full_like(param, initial_accumulator_value)
@@ -125,6 +152,9 @@ def rmsprop_update(param: torch.Tensor, grad: torch.Tensor, state: dict, *,
     eps is added *outside* the square root. ``alpha`` weighs the old average (Keras
     calls it ``rho`` and uses 0.9).
     """
+    _check_rule_args(param, grad, state, dict(
+        lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
+        centered=centered))
     if "square_avg" not in state:
         state["square_avg"] = torch.zeros_like(param)
         if centered:
@@ -162,7 +192,9 @@ def adam_update(param: torch.Tensor, grad: torch.Tensor, state: dict, *,
     and PyTorch; Keras adds its epsilon to sqrt(v) before the bias correction). With
     ``amsgrad`` the denominator uses the largest v seen so far.
     """
-    beta1, beta2 = betas
+    beta1, beta2 = _check_rule_args(param, grad, state, dict(
+        lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+        decoupled_weight_decay=decoupled_weight_decay))["betas"]
     if "step" not in state:
         state["step"] = 0
         state["exp_avg"] = torch.zeros_like(param)
@@ -186,7 +218,7 @@ def adam_update(param: torch.Tensor, grad: torch.Tensor, state: dict, *,
 
 
 def _check_flag(value, name: str) -> bool:
-    return bool(value)
+    return check_bool(value, name)
 
 
 #: How each hyperparameter is checked, by name, for every optimizer below.
@@ -199,12 +231,26 @@ _CHECKS = {
     "lr_decay": _check_nonnegative,
     "initial_accumulator_value": _check_nonnegative,
     "alpha": _check_fraction,
-    "betas": lambda value, name: _check_betas(value),
+    "betas": _check_betas,
     "nesterov": _check_flag,
     "centered": _check_flag,
     "amsgrad": _check_flag,
     "decoupled_weight_decay": _check_flag,
 }
+
+
+def _tensor_list(params) -> list[torch.Tensor]:
+    """``params`` (an iterable of tensors, e.g. ``model.parameters()``) as a list."""
+    if isinstance(params, (str, bytes)) or not hasattr(params, "__iter__"):
+        raise TypeError(
+            f"params must be an iterable of tensors (e.g. model.parameters()), "
+            f"{_got(params)}"
+        )
+    params = list(params)
+    for i, p in enumerate(params):
+        if not isinstance(p, torch.Tensor):
+            raise TypeError(f"params[{i}] must be a torch.Tensor, {_got(p)}")
+    return params
 
 
 class Optimizer:
@@ -220,14 +266,9 @@ class Optimizer:
                 "params must be an iterable of tensors (e.g. model.parameters()), "
                 "got a single tensor"
             )
-        self.params = list(params)
+        self.params = _tensor_list(params)
         if not self.params:
             raise ValueError("params must not be empty, got an empty parameter list")
-        for i, p in enumerate(self.params):
-            if not isinstance(p, torch.Tensor):
-                raise TypeError(
-                    f"params[{i}] must be a torch.Tensor, got {type(p).__name__}"
-                )
         self.defaults = {name: _CHECKS[name](v, name) for name, v in hyper.items()}
         self.state: list[dict] = [{} for _ in self.params]
 
@@ -327,10 +368,8 @@ def make_optimizer(name: str, params, *, backend: str = "lectures_lib", **option
     """
     import inspect
 
-    if name not in OPTIMIZERS:
-        raise ValueError(f"name must be one of {sorted(OPTIMIZERS)}, got {name!r}")
-    if backend not in ("lectures_lib", "torch"):
-        raise ValueError(f"backend must be 'lectures_lib' or 'torch', got {backend!r}")
+    check_choice(name, "name", OPTIMIZERS)
+    check_choice(backend, "backend", ("lectures_lib", "torch"))
     cls = OPTIMIZERS[name]
     known = [
         p
@@ -359,8 +398,7 @@ def clip_grad_norm(params: Iterable[torch.Tensor], max_norm: float) -> float:
     and return value as ``torch.nn.utils.clip_grad_norm_`` with ``norm_type=2``.
     """
     max_norm = _check_nonnegative(max_norm, "max_norm")
-    if isinstance(params, torch.Tensor):
-        params = [params]
+    params = [params] if isinstance(params, torch.Tensor) else _tensor_list(params)
     grads = [p.grad for p in params if p.grad is not None]
     if not grads:
         return 0.0
