@@ -1135,14 +1135,20 @@ ACCEPTED = [
         ],
     ),
     (
-        "Evaluating a function at points: a NaN or inf point gives a NaN or inf value "
-        "there, "
+        "Evaluating a function at points: a NaN or inf point (or one whose square "
+        "overflows) gives a NaN or inf value there, "
         "and no points give no values, as torch's elementwise functions do.",
         [
             ("approximation.relu_features", "x", {"NaN", "inf", "empty"}),
             ("family.ops_used", "x", {"0-d", "extra dimension"}),
             ("approximation.ReluSum.*", "x", {"NaN", "inf", "empty"}),
+            ("optim_analysis.valley_loss", "*", {"NaN", "inf", "huge values"}),
         ],
+    ),
+    (
+        "adam_step_ratio's t counts steps: a step number of 10**6 is valid (the "
+        "ratio tends to 1).",
+        [("optim_analysis.adam_step_ratio", "t", {"out-of-range labels"})],
     ),
     (
         "steps_to_error_sweep sizes the output layer from the labels (max + 1 "
@@ -1155,12 +1161,14 @@ ACCEPTED = [
         "None is a documented value: momentum=None is the cumulative average "
         "(PyTorch's "
         "convention); max_norm_callback(c=None) only records the norms; "
-        "symmetric_init_experiment(value=None) is the random-start control.",
+        "symmetric_init_experiment(value=None) is the random-start control; "
+        "explode_run(max_norm=None) is the run without clipping.",
         [
             ("bn_analysis.running_average", "momentum", {"None"}),
             ("batchnorm.BatchNorm1d", "momentum", {"None"}),
             ("ensembles.max_norm_callback", "c", {"None"}),
             ("init_analysis.symmetric_init_experiment", "value", {"None"}),
+            ("optim_analysis.explode_run", "max_norm", {"None"}),
         ],
     ),
     (
