@@ -11,6 +11,8 @@ docstring says so. ``clip_grad_norm`` rescales gradients as
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 from typing import Iterable
 
@@ -81,6 +83,23 @@ def _check_rule_args(param, grad, state, hyper: dict) -> dict:
     return {name: _CHECKS[name](value, name) for name, value in hyper.items()}
 
 
+def _checked_rule(rule):
+    """Decorate an update rule ``rule(param, grad, state, **hyper)`` so that its
+    arguments are checked (``_check_rule_args``) before it runs."""
+    signature = inspect.signature(rule)
+
+    @functools.wraps(rule)
+    def checked(*args, **kwargs):
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        hyper = dict(bound.arguments)
+        param, grad, state = (hyper.pop(k) for k in ("param", "grad", "state"))
+        return rule(param, grad, state, **_check_rule_args(param, grad, state, hyper))
+
+    return checked
+
+
+@_checked_rule
 @torch.no_grad()
 def sgd_update(param: torch.Tensor, grad: torch.Tensor, state: dict, *, lr: float,
                momentum: float = 0.0, dampening: float = 0.0, nesterov: bool = False,
@@ -96,9 +115,6 @@ def sgd_update(param: torch.Tensor, grad: torch.Tensor, state: dict, *, lr: floa
     while lr is constant (v' = -lr * v) and differ once lr changes: PyTorch's new lr
     rescales the whole velocity, the textbook's only the new gradients.
     """
-    _check_rule_args(param, grad, state, dict(
-        lr=lr, momentum=momentum, dampening=dampening, nesterov=nesterov,
-        weight_decay=weight_decay))
     g = grad + weight_decay * param if weight_decay != 0 else grad
     if momentum != 0:
         if "momentum_buffer" not in state:
@@ -110,6 +126,7 @@ def sgd_update(param: torch.Tensor, grad: torch.Tensor, state: dict, *, lr: floa
     param.sub_(lr * g)
 
 
+@_checked_rule
 @torch.no_grad()
 def adagrad_update(param: torch.Tensor, grad: torch.Tensor, state: dict, *,
                    lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
@@ -122,9 +139,6 @@ def adagrad_update(param: torch.Tensor, grad: torch.Tensor, state: dict, *,
 
     Each coordinate's step shrinks with the gradients it has already seen.
     """
-    _check_rule_args(param, grad, state, dict(
-        lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
-        initial_accumulator_value=initial_accumulator_value, eps=eps))
     if "sum" not in state:
         state["step"] = 0
         state["sum"] = torch.full_like(param, initial_accumulator_value)
@@ -135,6 +149,7 @@ def adagrad_update(param: torch.Tensor, grad: torch.Tensor, state: dict, *,
     param.sub_(lr_t * g / (state["sum"].sqrt() + eps))
 
 
+@_checked_rule
 @torch.no_grad()
 def rmsprop_update(param: torch.Tensor, grad: torch.Tensor, state: dict, *,
                    lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
@@ -152,9 +167,6 @@ def rmsprop_update(param: torch.Tensor, grad: torch.Tensor, state: dict, *,
     eps is added *outside* the square root. ``alpha`` weighs the old average (Keras
     calls it ``rho`` and uses 0.9).
     """
-    _check_rule_args(param, grad, state, dict(
-        lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
-        centered=centered))
     if "square_avg" not in state:
         state["square_avg"] = torch.zeros_like(param)
         if centered:
@@ -175,6 +187,7 @@ def rmsprop_update(param: torch.Tensor, grad: torch.Tensor, state: dict, *,
         param.sub_(lr * g / denom)
 
 
+@_checked_rule
 @torch.no_grad()
 def adam_update(param: torch.Tensor, grad: torch.Tensor, state: dict, *,
                 lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
@@ -192,9 +205,7 @@ def adam_update(param: torch.Tensor, grad: torch.Tensor, state: dict, *,
     and PyTorch; Keras adds its epsilon to sqrt(v) before the bias correction). With
     ``amsgrad`` the denominator uses the largest v seen so far.
     """
-    beta1, beta2 = _check_rule_args(param, grad, state, dict(
-        lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-        decoupled_weight_decay=decoupled_weight_decay))["betas"]
+    beta1, beta2 = betas
     if "step" not in state:
         state["step"] = 0
         state["exp_avg"] = torch.zeros_like(param)
@@ -366,8 +377,6 @@ def make_optimizer(name: str, params, *, backend: str = "lectures_lib", **option
     ``backend="torch"`` returns the ``torch.optim`` class of the same name instead. An
     unknown name or option raises ``ValueError`` listing what is accepted. (Chapter 9.)
     """
-    import inspect
-
     check_choice(name, "name", OPTIMIZERS)
     check_choice(backend, "backend", ("lectures_lib", "torch"))
     cls = OPTIMIZERS[name]
