@@ -178,7 +178,8 @@ def check(paths) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``stamp NB...`` after ``make execute``; ``check NB...`` in ``make test`` (exit 1 if stale).
+    """``stamp NB...`` after ``make execute``; ``check NB...`` in ``make test`` (exit 1
+    if stale).
 
     ``argv``: the arguments as a list of str; None means none, never this process's own
     ``sys.argv`` (the entry point below passes ``sys.argv[1:]``).

@@ -1052,8 +1052,8 @@ ACCEPTED = [
         ],
     ),
     (
-        "format_run prints a non-finite or huge value as 'diverged' and roundoff prints "
-        "a residual at or above its bound with fmt, NaN and inf included: showing such "
+        "format_run prints a non-finite or huge value as 'diverged' and roundoff "
+        "prints a residual at or above its bound with fmt, NaN and inf included: showing such "
         "a value is their purpose; format_run(limit=inf) is the documented 'no limit'.",
         [
             ("book.format_run", "value", {"NaN", "inf"}),
@@ -1079,8 +1079,8 @@ ACCEPTED = [
         ],
     ),
     (
-        "Reference implementations mirror torch's own functions, layers and optimizers: "
-        "NaN and "
+        "Reference implementations mirror torch's own functions, layers and "
+        "optimizers: NaN and "
         "inf "
         "propagate through the arithmetic, and overflow gives inf, as in PyTorch.",
         [
