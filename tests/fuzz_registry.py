@@ -1054,7 +1054,8 @@ ACCEPTED = [
     (
         "format_run prints a non-finite or huge value as 'diverged' and roundoff "
         "prints a residual at or above its bound with fmt, NaN and inf included: "
-        "showing such a value is their purpose; format_run(limit=inf) is the documented 'no limit'.",
+        "showing such a value is their purpose; format_run(limit=inf) is the "
+        "documented 'no limit'.",
         [
             ("book.format_run", "value", {"NaN", "inf"}),
             ("book.roundoff", "value", {"NaN", "inf"}),
