@@ -30,6 +30,8 @@ from pathlib import Path
 
 import nbformat
 
+from ._checks import check_argv, check_notebook, check_path, check_str
+
 __all__ = ["RUNTIME_PACKAGES", "fingerprint", "cpu_description", "stamp", "check", "main"]
 
 #: Distributions whose version can change a stored output (they compute, draw or format it).
@@ -98,10 +100,12 @@ def fingerprint(nb, *, root: Path = _ROOT, package: str | None = None) -> dict[s
     ``nb`` is a notebook node (nbformat v4). ``package`` lets a caller that fingerprints many
     notebooks compute the package digest once.
     """
-    if not hasattr(nb, "cells"):
-        raise TypeError(f"nb must be an nbformat notebook, got {type(nb).__name__}")
+    check_notebook(nb, "nb")
+    root = check_path(root, "root", kind="dir")
+    if package is not None and not check_str(package, "package"):
+        raise ValueError(f"package must be a digest (a non-empty str), got {package!r}")
     return {"code": _code_hash(nb), "package": package or _package_hash(),
-            "requirements": _requirements_hash(Path(root))}
+            "requirements": _requirements_hash(root)}
 
 
 def cpu_description() -> dict[str, str]:
@@ -122,18 +126,19 @@ def cpu_description() -> dict[str, str]:
 
 def _notebook_paths(paths) -> list[Path]:
     if isinstance(paths, (str, Path)):
-        paths = [paths]
+        return [_notebook_path(paths, "paths")]
     if not isinstance(paths, (list, tuple)):
         raise TypeError(f"paths must be a notebook path or a list of them, got {paths!r}")
-    out = []
-    for p in paths:
-        if not isinstance(p, (str, Path)):
-            raise TypeError(f"each notebook path must be a str or Path, got {p!r}")
-        path = Path(p)
-        if path.suffix != ".ipynb" or not path.is_file():
-            raise ValueError(f"each notebook path must be an existing .ipynb file, got {str(p)!r}")
-        out.append(path)
-    return out
+    return [_notebook_path(p, f"paths[{i}]") for i, p in enumerate(paths)]
+
+
+def _notebook_path(value, name: str) -> Path:
+    """An existing ``.ipynb`` file, as a Path; the error names the argument."""
+    path = check_path(value, f"{name} (a notebook path)")
+    if path.suffix != ".ipynb" or not path.is_file():
+        raise ValueError(f"{name} must be an existing notebook path (.ipynb file), "
+                         f"got {str(value)!r}")
+    return path
 
 
 def stamp(paths) -> list[Path]:
@@ -173,13 +178,16 @@ def check(paths) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``stamp NB...`` after ``make execute``; ``check NB...`` in ``make test`` (exit 1 if stale)."""
-    if argv is None:
-        raise TypeError("argv must be a list of strings (use sys.argv[1:]), got None")
+    """``stamp NB...`` after ``make execute``; ``check NB...`` in ``make test`` (exit 1
+    if stale).
+
+    ``argv``: the arguments as a list of str; None means none, never this process's own
+    ``sys.argv`` (the entry point below passes ``sys.argv[1:]``).
+    """
     parser = argparse.ArgumentParser(prog="python -m lectures_lib.fingerprint")
     parser.add_argument("command", choices=["stamp", "check"])
     parser.add_argument("notebooks", nargs="+", type=Path)
-    args = parser.parse_args(argv)
+    args = parser.parse_args(check_argv(argv))
     if args.command == "stamp":
         for path in stamp(args.notebooks):
             print(f"stamped {path}")

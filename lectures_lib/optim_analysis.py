@@ -14,7 +14,20 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from ._checks import check_int, check_positive, check_range, check_tensor
+from ._checks import (
+    _got,
+    check_axes,
+    check_choice,
+    check_count,
+    check_each,
+    check_labels,
+    check_positive,
+    check_range,
+    check_real,
+    check_seed,
+    check_split,
+    check_tensor,
+)
 from .data import Split
 from .models import mlp
 from .optimizers import (
@@ -85,9 +98,9 @@ def run_quadratic(
     curvatures h: (D,) > 0; x0: (D,). Returns ||x_k|| for k = 0..steps, float64, shape
     (steps + 1,): the distance to the minimum at 0. (Chapter 9.)
     """
-    check_tensor(curvatures, "curvatures")
-    check_tensor(x0, "x0")
-    check_int(steps, "steps", minimum=1)
+    check_tensor(curvatures, "curvatures", finite=True)
+    check_tensor(x0, "x0", finite=True)
+    check_count(steps, "steps")
     if curvatures.shape != x0.shape or curvatures.dim() != 1:
         raise ValueError(
             f"curvatures and x0 must both have shape (D,), got "
@@ -113,16 +126,30 @@ def per_example_grads_softmax(
     [(p_i - e_{y_i}) x_i^T flattened, p_i - e_{y_i}], with p_i = softmax of example i.
     (Chapter 9.)
     """
-    for t, name in ((weight, "weight"), (bias, "bias"), (x, "x")):
-        check_tensor(t, name)
-    if x.shape[1] != weight.shape[1] or len(x) != len(y):
-        raise ValueError(
-            f"shapes do not match: weight {tuple(weight.shape)}, x {tuple(x.shape)}, "
-            f"y {tuple(y.shape)}"
-        )
+    weight, bias, x = _softmax_regression_args(weight, bias, x)
+    check_labels(y, "y", x.shape[0], weight.shape[0])
     err = torch.softmax(x @ weight.T + bias, dim=1)
     err[torch.arange(len(y)), y] -= 1
     return torch.cat([(err[:, :, None] * x[:, None, :]).flatten(1), err], dim=1)
+
+
+def _softmax_regression_args(weight, bias, x) -> tuple[torch.Tensor, ...]:
+    """weight (K, D), bias (K,), x (N, D): finite, non-empty, in their common dtype."""
+    check_tensor(weight, "weight", dims=2, finite=True, nonempty=True)
+    check_tensor(bias, "bias", dims=1, finite=True)
+    check_tensor(x, "x", dims=2, finite=True, nonempty=True)
+    if bias.shape[0] != weight.shape[0]:
+        raise ValueError(
+            f"bias must have one entry per row of weight ({weight.shape[0]}), got "
+            f"shape {tuple(bias.shape)}"
+        )
+    if x.shape[1] != weight.shape[1]:
+        raise ValueError(
+            f"x must have as many columns as weight ({weight.shape[1]}), got shape "
+            f"{tuple(x.shape)}"
+        )
+    dtype = torch.promote_types(torch.promote_types(weight.dtype, bias.dtype), x.dtype)
+    return weight.to(dtype), bias.to(dtype), x.to(dtype)
 
 
 def gradient_noise(
@@ -139,17 +166,29 @@ def gradient_noise(
     gradient to g is measured. The prediction is tr(Sigma) / B * (N - B) / (N - 1), with
     tr(Sigma) = mean_i ||g_i - g||^2: 1/B, corrected for a finite training set.
     """
-    check_tensor(per_example, "per_example")
-    check_int(draws, "draws", minimum=2)
+    check_tensor(per_example, "per_example", dims=2, finite=True)
+    check_count(draws, "draws", minimum=2)
     n = len(per_example)
+    if n < 2:
+        raise ValueError(
+            f"per_example must have at least 2 rows, got shape "
+            f"{tuple(per_example.shape)}"
+        )
+    sizes = check_each(batch_sizes, "batch_sizes", check_count)
     g = per_example.mean(0)
     trace = ((per_example - g) ** 2).sum(1).mean().item()
-    gen = torch.Generator().manual_seed(seed)
+    if not math.isfinite(trace):
+        raise ValueError(
+            f"per_example must be small enough to square in {per_example.dtype}, got "
+            f"entries up to {per_example.abs().max().item():g}"
+        )
+    gen = torch.Generator().manual_seed(check_seed(seed))
     measured, predicted = [], []
-    for b in batch_sizes:
-        check_int(b, "batch size", minimum=1)
+    for i, b in enumerate(sizes):
         if b > n:
-            raise ValueError(f"batch size must be <= N={n}, got {b}")
+            raise ValueError(
+                f"batch_sizes[{i}]: batch size must be <= N={n}, got {b}"
+            )
         sq = [
             ((per_example[torch.randperm(n, generator=gen)[:b]].mean(0) - g) ** 2)
             .sum()
@@ -185,9 +224,17 @@ def steps_to_accuracy(
     the wall time of the training steps alone (the accuracy checks are not timed).
     (Chapter 9.)
     """
-    check_int(batch_size, "batch_size", minimum=1)
-    check_int(check_every, "check_every", minimum=1)
+    check_split(data)
+    check_count(batch_size, "batch_size")
+    if batch_size > len(data.x_train):
+        raise ValueError(
+            f"batch_size must be <= the {len(data.x_train)} training rows, got "
+            f"{batch_size}"
+        )
+    check_count(check_every, "check_every")
+    check_count(max_steps, "max_steps")
     check_range(target, "target", 0.0, 1.0)
+    seed = check_seed(seed)
     model = _course_net(data, seed)
     opt = make_optimizer("sgd", model.parameters(), lr=lr, momentum=momentum)
     gen = torch.Generator().manual_seed(seed)
@@ -210,6 +257,14 @@ def steps_to_accuracy(
     return None, seconds
 
 
+def _check_run_args(data, name, steps, batch_size) -> None:
+    """The arguments every training experiment of this chapter shares."""
+    check_split(data)
+    check_choice(name, "name", OPTIMIZERS)
+    check_count(steps, "steps")
+    check_count(batch_size, "batch_size")
+
+
 def final_accuracies(
     data: Split,
     name: str,
@@ -223,10 +278,9 @@ def final_accuracies(
     """Validation accuracy of the course network after ``steps`` mini-batch steps of the
     optimizer ``name`` (``lectures_lib.optimizers``) at learning rate ``lr``, one per
     seed; 0.0 for a run whose loss became non-finite (diverged). (Chapter 9.)"""
-    if name not in OPTIMIZERS:
-        raise ValueError(f"name must be one of {sorted(OPTIMIZERS)}, got {name!r}")
+    _check_run_args(data, name, steps, batch_size)
     out = []
-    for seed in seeds:
+    for seed in check_each(seeds, "seeds", check_seed):
         model = _course_net(data, seed)
         opt = make_optimizer(name, model.parameters(), lr=lr, **options)
         gen = torch.Generator().manual_seed(seed)
@@ -252,7 +306,11 @@ def adam_step_ratio(t: torch.Tensor, betas=(0.9, 0.999)) -> torch.Tensor:
     """Adam's step *without* bias correction divided by the corrected step, at steps t,
     for a constant gradient and eps = 0: (1 - beta1^t) / sqrt(1 - beta2^t).
     (Chapter 9.)"""
-    check_tensor(t, "t", floating=False)
+    check_tensor(t, "t", floating=False, dims=1, nonempty=True)
+    if t.is_floating_point() or t.is_complex() or t.dtype == torch.bool:
+        raise TypeError(f"t must hold integer step numbers, got dtype {t.dtype}")
+    if t.min().item() < 1:
+        raise ValueError(f"t must be step numbers >= 1, got {t.min().item()}")
     beta1, beta2 = _check_betas(betas)
     t = t.double()
     return (1 - beta1**t) / torch.sqrt(1 - beta2**t)
@@ -276,10 +334,12 @@ def explode_run(
     Returns (losses, grad_norms) per step; the gradient norm is the one *before*
     clipping. The run stops at the first non-finite or > DIVERGED loss.
     """
-    check_int(depth, "depth", minimum=1)
+    _check_run_args(data, "sgd", steps, batch_size)
+    check_count(depth, "depth")
     check_positive(init_std, "init_std")
     if max_norm is not None:
         check_positive(max_norm, "max_norm")
+    seed = check_seed(seed)
     seed_everything(seed)
     sizes = [data.num_features] + [64] * depth + [data.num_classes]
     model = mlp(sizes, "relu", init_scheme=float(init_std))
@@ -316,12 +376,11 @@ def fit_scaled_regression(
     optimizer ``name`` (float64) and returns, per feature, the relative error of its
     contribution |w_j scales[j] - 1|, shape (D,).
     """
-    check_int(steps, "steps", minimum=1)
-    check_int(n, "n", minimum=len(scales))
+    check_count(steps, "steps")
     scale = torch.tensor(
-        [check_positive(s, f"scales[{i}]") for i, s in enumerate(scales)],
-        dtype=torch.float64,
+        check_each(scales, "scales", check_positive), dtype=torch.float64
     )
+    check_count(n, "n", minimum=len(scale))
     gen = torch.Generator().manual_seed(0)
     z = torch.linalg.qr(torch.randn(n, len(scale), generator=gen, dtype=torch.float64))[
         0
@@ -344,7 +403,20 @@ VALLEY = (0.1, 2.0)
 def valley_loss(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """f(x, y) = 1/2 (0.1 x^2 + 2 y^2), elementwise on tensors of one shape: a narrow
     valley with condition number 20, minimum at (0, 0). (Chapter 9.)"""
+    check_tensor(x, "x")
+    check_tensor(y, "y")
+    if x.shape != y.shape:
+        raise ValueError(
+            f"y must have x's shape {tuple(x.shape)}, got {tuple(y.shape)}"
+        )
     return 0.5 * (VALLEY[0] * x**2 + VALLEY[1] * y**2)
+
+
+def _check_start(start) -> list[float]:
+    """A starting point (x, y): two finite reals."""
+    if not isinstance(start, (list, tuple)) or len(start) != 2:
+        raise ValueError(f"start must be a pair (x, y), {_got(start)}")
+    return check_each(start, "start", check_real)
 
 
 def trajectory_2d(
@@ -354,8 +426,8 @@ def trajectory_2d(
     momentum) on ``valley_loss`` from ``start``: shape (steps + 1, 2), float64. Stops
     early (fewer rows) once the iterate leaves the box |x|, |y| < DIVERGED.
     (Chapter 9.)"""
-    check_int(steps, "steps", minimum=1)
-    point = nn.Parameter(torch.tensor(start, dtype=torch.float64))
+    check_count(steps, "steps")
+    point = nn.Parameter(torch.tensor(_check_start(start), dtype=torch.float64))
     opt = make_optimizer(name, [point], **options)
     path = [point.detach().clone()]
     for _ in range(steps):
@@ -373,6 +445,8 @@ def draw_trajectory(
 ) -> None:
     """Explorer panel: contours of ``valley_loss`` and SGD's path at (lr, momentum),
     titled with the final loss or "diverged" (Chapter 9)."""
+    check_axes(ax)
+    check_count(steps, "steps")
     grid_x, grid_y = torch.meshgrid(
         torch.linspace(-10, 10, 101), torch.linspace(-3, 3, 61), indexing="xy"
     )

@@ -11,12 +11,21 @@ docstring says so. ``clip_grad_norm`` rescales gradients as
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 from typing import Iterable
 
 import torch
 
-from ._checks import check_real
+from ._checks import (
+    _got,
+    check_bool,
+    check_choice,
+    check_dict,
+    check_real,
+    check_tensor,
+)
 
 __all__ = [
     "sgd_update",
@@ -51,7 +60,7 @@ def _check_fraction(value, name: str) -> float:
     return value
 
 
-def _check_betas(betas) -> tuple[float, float]:
+def _check_betas(betas, name: str = "betas") -> tuple[float, float]:
     if not isinstance(betas, (tuple, list)) or len(betas) != 2:
         raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
     return (
@@ -60,6 +69,37 @@ def _check_betas(betas) -> tuple[float, float]:
     )
 
 
+def _check_rule_args(param, grad, state, hyper: dict) -> dict:
+    """The arguments of an update rule: param and grad floating tensors of one shape,
+    state a dict; each hyperparameter checked by name (``_CHECKS``) and returned."""
+    check_tensor(param, "param")
+    check_tensor(grad, "grad")
+    if grad.shape != param.shape:
+        raise ValueError(
+            f"grad must have param's shape {tuple(param.shape)}, got "
+            f"{tuple(grad.shape)}"
+        )
+    check_dict(state, "state", nonempty=False)
+    return {name: _CHECKS[name](value, name) for name, value in hyper.items()}
+
+
+def _checked_rule(rule):
+    """Decorate an update rule ``rule(param, grad, state, **hyper)`` so that its
+    arguments are checked (``_check_rule_args``) before it runs."""
+    signature = inspect.signature(rule)
+
+    @functools.wraps(rule)
+    def checked(*args, **kwargs):
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        hyper = dict(bound.arguments)
+        param, grad, state = (hyper.pop(k) for k in ("param", "grad", "state"))
+        return rule(param, grad, state, **_check_rule_args(param, grad, state, hyper))
+
+    return checked
+
+
+@_checked_rule
 @torch.no_grad()
 def sgd_update(param: torch.Tensor, grad: torch.Tensor, state: dict, *, lr: float,
                momentum: float = 0.0, dampening: float = 0.0, nesterov: bool = False,
@@ -86,6 +126,7 @@ def sgd_update(param: torch.Tensor, grad: torch.Tensor, state: dict, *, lr: floa
     param.sub_(lr * g)
 
 
+@_checked_rule
 @torch.no_grad()
 def adagrad_update(param: torch.Tensor, grad: torch.Tensor, state: dict, *,
                    lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
@@ -108,6 +149,7 @@ def adagrad_update(param: torch.Tensor, grad: torch.Tensor, state: dict, *,
     param.sub_(lr_t * g / (state["sum"].sqrt() + eps))
 
 
+@_checked_rule
 @torch.no_grad()
 def rmsprop_update(param: torch.Tensor, grad: torch.Tensor, state: dict, *,
                    lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
@@ -145,6 +187,7 @@ def rmsprop_update(param: torch.Tensor, grad: torch.Tensor, state: dict, *,
         param.sub_(lr * g / denom)
 
 
+@_checked_rule
 @torch.no_grad()
 def adam_update(param: torch.Tensor, grad: torch.Tensor, state: dict, *,
                 lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
@@ -186,7 +229,7 @@ def adam_update(param: torch.Tensor, grad: torch.Tensor, state: dict, *,
 
 
 def _check_flag(value, name: str) -> bool:
-    return bool(value)
+    return check_bool(value, name)
 
 
 #: How each hyperparameter is checked, by name, for every optimizer below.
@@ -199,12 +242,26 @@ _CHECKS = {
     "lr_decay": _check_nonnegative,
     "initial_accumulator_value": _check_nonnegative,
     "alpha": _check_fraction,
-    "betas": lambda value, name: _check_betas(value),
+    "betas": _check_betas,
     "nesterov": _check_flag,
     "centered": _check_flag,
     "amsgrad": _check_flag,
     "decoupled_weight_decay": _check_flag,
 }
+
+
+def _tensor_list(params) -> list[torch.Tensor]:
+    """``params`` (an iterable of tensors, e.g. ``model.parameters()``) as a list."""
+    if isinstance(params, (str, bytes)) or not hasattr(params, "__iter__"):
+        raise TypeError(
+            f"params must be an iterable of tensors (e.g. model.parameters()), "
+            f"{_got(params)}"
+        )
+    params = list(params)
+    for i, p in enumerate(params):
+        if not isinstance(p, torch.Tensor):
+            raise TypeError(f"params[{i}] must be a torch.Tensor, {_got(p)}")
+    return params
 
 
 class Optimizer:
@@ -220,14 +277,9 @@ class Optimizer:
                 "params must be an iterable of tensors (e.g. model.parameters()), "
                 "got a single tensor"
             )
-        self.params = list(params)
+        self.params = _tensor_list(params)
         if not self.params:
             raise ValueError("params must not be empty, got an empty parameter list")
-        for i, p in enumerate(self.params):
-            if not isinstance(p, torch.Tensor):
-                raise TypeError(
-                    f"params[{i}] must be a torch.Tensor, got {type(p).__name__}"
-                )
         self.defaults = {name: _CHECKS[name](v, name) for name, v in hyper.items()}
         self.state: list[dict] = [{} for _ in self.params]
 
@@ -325,12 +377,8 @@ def make_optimizer(name: str, params, *, backend: str = "lectures_lib", **option
     ``backend="torch"`` returns the ``torch.optim`` class of the same name instead. An
     unknown name or option raises ``ValueError`` listing what is accepted. (Chapter 9.)
     """
-    import inspect
-
-    if name not in OPTIMIZERS:
-        raise ValueError(f"name must be one of {sorted(OPTIMIZERS)}, got {name!r}")
-    if backend not in ("lectures_lib", "torch"):
-        raise ValueError(f"backend must be 'lectures_lib' or 'torch', got {backend!r}")
+    check_choice(name, "name", OPTIMIZERS)
+    check_choice(backend, "backend", ("lectures_lib", "torch"))
     cls = OPTIMIZERS[name]
     known = [
         p
@@ -359,8 +407,7 @@ def clip_grad_norm(params: Iterable[torch.Tensor], max_norm: float) -> float:
     and return value as ``torch.nn.utils.clip_grad_norm_`` with ``norm_type=2``.
     """
     max_norm = _check_nonnegative(max_norm, "max_norm")
-    if isinstance(params, torch.Tensor):
-        params = [params]
+    params = [params] if isinstance(params, torch.Tensor) else _tensor_list(params)
     grads = [p.grad for p in params if p.grad is not None]
     if not grads:
         return 0.0

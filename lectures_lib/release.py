@@ -27,6 +27,7 @@ import tarfile
 from pathlib import Path
 
 from . import __version__
+from ._checks import check_argv, check_path
 
 __all__ = ["WHEEL_DIR", "check_version", "wheel_name", "release_names", "site_baseurl",
            "wheel_url", "version_info", "version_line", "changelog_section", "main"]
@@ -66,7 +67,8 @@ def site_baseurl(config: Path = ROOT / "_config.yml") -> str:
     """The site's public address, ``html.baseurl`` in ``_config.yml`` (ends in /)."""
     import yaml  # a build-time need (jupyter-book brings it), not a runtime dependency
 
-    data = yaml.safe_load(Path(config).read_text()) or {}
+    config = check_path(config, "config", kind="file")
+    data = yaml.safe_load(config.read_text()) or {}
     url = (data.get("html") or {}).get("baseurl")
     if not isinstance(url, str) or not re.match(r"https?://[^/\s]+/(\S*/)?$", url):
         raise ValueError(f"html.baseurl in {config} must be an http(s) address "
@@ -88,6 +90,7 @@ def _git(root: Path, *args: str) -> subprocess.CompletedProcess:
 def version_info(root: Path = ROOT) -> dict[str, str]:
     """``{"version": ..., "commit": ...}``: the commit is git's short hash of HEAD,
     with ``+changes`` if tracked files differ from it; ``unknown`` outside git."""
+    root = check_path(root, "root", kind="dir")
     try:
         head = _git(root, "rev-parse", "--short=12", "HEAD")
         dirty = _git(root, "diff", "--quiet", "HEAD", "--").returncode != 0
@@ -108,7 +111,8 @@ def version_line(root: Path = ROOT) -> str:
 def changelog_section(version: str, changelog: Path = ROOT / "CHANGELOG.md") -> str:
     """The body of ``## [version]`` in a Keep-a-Changelog file; ValueError if none."""
     check_version(version)
-    text = Path(changelog).read_text()
+    changelog = check_path(changelog, "changelog", kind="file")
+    text = changelog.read_text()
     heading = re.compile(rf"^## \[{re.escape(version)}\].*$", re.M)
     found = heading.search(text)
     if not found:
@@ -184,6 +188,8 @@ def bundle(version: str, out: Path, build: Path = ROOT / "_build") -> list[Path]
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line (see the module's docstring). ``argv``: its arguments as a list
+    of str; None means none, never this process's own ``sys.argv``."""
     parser = argparse.ArgumentParser(prog="python -m lectures_lib.release")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("check").add_argument("version")
@@ -193,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     bundle_args = sub.add_parser("bundle")
     bundle_args.add_argument("version")
     bundle_args.add_argument("out", type=Path)
-    args = parser.parse_args(argv)
+    args = parser.parse_args(check_argv(argv))
     try:
         if args.command == "check":
             check_release(args.version)
@@ -220,4 +226,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 import lectures_lib as L
-from lectures_lib import assign
+from lectures_lib import assign, release
 
 # --------------------------------------------------------------------------------------
 # Small fixtures (a few rows, a few units: every valid call takes milliseconds)
@@ -765,6 +765,134 @@ VALID["training.train"] = lambda: dict(
     progress=False,
 )
 
+def _param_with_grad(n: int = 3) -> nn.Parameter:
+    p = nn.Parameter(torch.linspace(-1.0, 1.0, n))
+    p.grad = torch.full((n,), 0.5)
+    return p
+
+
+def _update_args(**hyper) -> dict:
+    return dict(param=torch.linspace(-1.0, 1.0, 3), grad=torch.full((3,), 0.5),
+                state={}, **hyper)
+
+
+VALID["optimizers.sgd_update"] = lambda: _update_args(
+    lr=0.1, momentum=0.9, dampening=0.0, nesterov=False, weight_decay=0.01
+)
+VALID["optimizers.adagrad_update"] = lambda: _update_args(
+    lr=0.1, lr_decay=0.0, weight_decay=0.01, initial_accumulator_value=0.0, eps=1e-10
+)
+VALID["optimizers.rmsprop_update"] = lambda: _update_args(
+    lr=0.01, alpha=0.99, eps=1e-8, weight_decay=0.01, momentum=0.5, centered=True
+)
+VALID["optimizers.adam_update"] = lambda: _update_args(
+    lr=1e-3,
+    betas=(0.9, 0.999),
+    eps=1e-8,
+    weight_decay=0.01,
+    amsgrad=True,
+    decoupled_weight_decay=False,
+)
+VALID["optimizers.Optimizer"] = lambda: dict(params=[_param_with_grad()])
+VALID["optimizers.Optimizer.zero_grad"] = lambda: dict(
+    self=L.SGD([_param_with_grad()], lr=0.1)
+)
+VALID["optimizers.Optimizer.step"] = lambda: dict(
+    self=L.SGD([_param_with_grad()], lr=0.1, momentum=0.9)
+)
+VALID["optimizers.SGD"] = lambda: dict(
+    params=[_param_with_grad()],
+    lr=0.1,
+    momentum=0.9,
+    dampening=0.0,
+    weight_decay=0.01,
+    nesterov=True,
+)
+VALID["optimizers.Adagrad"] = lambda: dict(
+    params=[_param_with_grad()],
+    lr=0.1,
+    lr_decay=0.01,
+    weight_decay=0.01,
+    initial_accumulator_value=0.1,
+    eps=1e-10,
+)
+VALID["optimizers.RMSprop"] = lambda: dict(
+    params=[_param_with_grad()],
+    lr=0.01,
+    alpha=0.99,
+    eps=1e-8,
+    weight_decay=0.01,
+    momentum=0.5,
+    centered=True,
+)
+for _name in ("Adam", "AdamW"):
+    VALID[f"optimizers.{_name}"] = lambda: dict(
+        params=[_param_with_grad()],
+        lr=1e-3,
+        betas=(0.9, 0.999),
+        eps=1e-8,
+        weight_decay=0.01,
+        amsgrad=True,
+    )
+VALID["optimizers.make_optimizer"] = lambda: dict(
+    name="adam", params=[_param_with_grad()], backend="lectures_lib", lr=0.01
+)
+VALID["optimizers.clip_grad_norm"] = lambda: dict(
+    params=[_param_with_grad()], max_norm=0.1
+)
+
+VALID["optim_analysis.quadratic_rates"] = lambda: dict(mu=1.0, big_l=10.0)
+VALID["optim_analysis.run_quadratic"] = lambda: dict(
+    curvatures=torch.tensor([1.0, 10.0]),
+    x0=torch.tensor([1.0, -1.0]),
+    steps=5,
+    lr=0.1,
+    momentum=0.5,
+    nesterov=False,
+)
+VALID["optim_analysis.per_example_grads_softmax"] = lambda: dict(
+    weight=_x(3, 4, seed=1), bias=torch.zeros(3), x=_x(), y=_labels()
+)
+VALID["optim_analysis.gradient_noise"] = lambda: dict(
+    per_example=_x(6, 5), batch_sizes=[1, 2, 3], draws=4, seed=0
+)
+VALID["optim_analysis.steps_to_accuracy"] = lambda: dict(
+    data=_split(),
+    batch_size=8,
+    lr=0.1,
+    target=0.2,
+    max_steps=4,
+    check_every=2,
+    seed=0,
+    momentum=0.5,
+)
+VALID["optim_analysis.final_accuracies"] = lambda: dict(
+    data=_split(), name="sgd", lr=0.1, seeds=[0], steps=2, batch_size=8
+)
+VALID["optim_analysis.adam_step_ratio"] = lambda: dict(
+    t=torch.arange(1, 6), betas=(0.9, 0.999)
+)
+VALID["optim_analysis.explode_run"] = lambda: dict(
+    data=_split(),
+    max_norm=1.0,
+    lr=0.05,
+    steps=3,
+    seed=0,
+    depth=2,
+    init_std=0.2,
+    batch_size=8,
+)
+VALID["optim_analysis.fit_scaled_regression"] = lambda: dict(
+    name="adam", scales=[1.0, 10.0], steps=5, n=10, lr=0.1
+)
+VALID["optim_analysis.valley_loss"] = lambda: dict(x=_x(5, 1)[:, 0], y=_x(5, 1)[:, 0])
+VALID["optim_analysis.trajectory_2d"] = lambda: dict(
+    name="sgd", steps=5, start=(-9.0, 2.0), lr=0.1
+)
+VALID["optim_analysis.draw_trajectory"] = lambda: dict(
+    ax=_ax(), lr=0.3, momentum=0.5, steps=5
+)
+
 # --------------------------------------------------------------------------------------
 # Page helpers
 # --------------------------------------------------------------------------------------
@@ -773,6 +901,8 @@ VALID["book.glue_number"] = lambda: dict(name="fuzz_value", value=0.123, digits=
 VALID["book.claim"] = lambda: dict(condition=True, statement="one is positive")
 VALID["book.show_source"] = lambda: dict(obj=L.relu)
 VALID["book.spread"] = lambda: dict(values=[0.5, 0.6, 0.7], digits=3)
+VALID["book.roundoff"] = lambda: dict(value=1e-14, bound=1e-12, fmt=".1e")
+VALID["book.format_run"] = lambda: dict(value=0.25, fmt=".2f", limit=1e6)
 VALID["plotting.use_course_style"] = lambda: dict()
 VALID["plotting.color_for"] = lambda: dict(name="relu")
 VALID["widgets.explore"] = lambda: dict(draw=_draw_line, figsize=(2.0, 2.0))
@@ -812,6 +942,44 @@ VALID["buildinfo.main"] = lambda: dict(
         str(_TMP / "build_info.md"),
     ]
 )
+
+VALID["buildinfo.run_dependent_cells"] = lambda: dict(path=_chapter_notebook_path())
+
+
+def _stamped_notebook_path() -> Path:
+    """A copy of the demo notebook that fingerprint.stamp may rewrite."""
+    import shutil
+
+    path = _TMP / "stamped" / "99_demo.ipynb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(_chapter_notebook_path(), path)
+    return path
+
+
+VALID["fingerprint.fingerprint"] = lambda: dict(
+    nb=_chapter_notebook(), root=_TMP, package="0123456789abcdef"
+)
+VALID["fingerprint.cpu_description"] = lambda: dict()
+VALID["fingerprint.stamp"] = lambda: dict(paths=[_stamped_notebook_path()])
+VALID["fingerprint.check"] = lambda: dict(paths=[_stamped_notebook_path()])
+VALID["fingerprint.main"] = lambda: dict(
+    argv=["check", str(_stamped_notebook_path())]
+)
+VALID["release.check_version"] = lambda: dict(version="0.1.0")
+VALID["release.wheel_name"] = lambda: dict(version="0.1.0")
+VALID["release.release_names"] = lambda: dict(version="0.1.0")
+VALID["release.site_baseurl"] = lambda: dict(config=release.ROOT / "_config.yml")
+VALID["release.wheel_url"] = lambda: dict(
+    version="0.1.0", config=release.ROOT / "_config.yml"
+)
+VALID["release.version_info"] = lambda: dict(root=release.ROOT)
+VALID["release.version_line"] = lambda: dict(root=release.ROOT)
+VALID["release.changelog_section"] = lambda: dict(
+    version="0.1.0", changelog=release.ROOT / "CHANGELOG.md"
+)
+VALID["release.main"] = lambda: dict(argv=["wheel-url"])
+VALID["runtime.course_threads"] = lambda: dict()
+VALID["runtime.use_course_threads"] = lambda: dict()
 
 # --------------------------------------------------------------------------------------
 # Reviewed exclusions and accepted inputs
@@ -856,8 +1024,10 @@ NAN_BY_DESIGN = {
 #: argument's name, kinds are the battery's names (tests/fuzz_api.py).
 ACCEPTED = [
     (
-        "Free text (names, statements, titles, labels): any string is a valid value.",
+        "Free text (names, statements, titles, labels, a digest computed by the "
+        "caller): any string is a valid value.",
         [
+            ("fingerprint.fingerprint", "package", {"unknown string"}),
             ("family.measure_properties", "name", {"unknown string"}),
             ("assign.exercise_spec", "chapter", {"unknown string"}),
             ("book.glue_number", "name", {"unknown string"}),
@@ -876,7 +1046,20 @@ ACCEPTED = [
         [
             ("assign.main", "argv", {"None", "empty"}),
             ("buildinfo.main", "argv", {"None", "empty"}),
+            ("fingerprint.main", "argv", {"None", "empty"}),
+            ("release.main", "argv", {"None", "empty"}),
             ("assign.generate", "out_dir", {"missing"}),
+        ],
+    ),
+    (
+        "format_run prints a non-finite or huge value as 'diverged' and roundoff "
+        "prints a residual at or above its bound with fmt, NaN and inf included: "
+        "showing such a value is their purpose; format_run(limit=inf) is the "
+        "documented 'no limit'.",
+        [
+            ("book.format_run", "value", {"NaN", "inf"}),
+            ("book.roundoff", "value", {"NaN", "inf"}),
+            ("book.format_run", "limit", {"inf"}),
         ],
     ),
     (
@@ -897,7 +1080,8 @@ ACCEPTED = [
         ],
     ),
     (
-        "Reference implementations mirror torch's own functions and layers: NaN and "
+        "Reference implementations mirror torch's own functions, layers and "
+        "optimizers: NaN and "
         "inf "
         "propagate through the arithmetic, and overflow gives inf, as in PyTorch.",
         [
@@ -913,6 +1097,7 @@ ACCEPTED = [
         ]
         + [
             ("bn_analysis.batch_norm_*_graph", "*", {"NaN", "inf", "huge values"}),
+            ("optimizers.*_update", "*", {"NaN", "inf", "huge values"}),
             ("bn_analysis.GhostBatchNorm1d.forward", "x", {"NaN", "inf"}),
             ("ensembles.gaussian_dropout", "x", {"NaN", "inf", "huge values"}),
             ("ensembles.FunctionalDropoutMLP.forward", "x", {"NaN", "inf"}),
@@ -951,14 +1136,20 @@ ACCEPTED = [
         ],
     ),
     (
-        "Evaluating a function at points: a NaN or inf point gives a NaN or inf value "
-        "there, "
+        "Evaluating a function at points: a NaN or inf point (or one whose square "
+        "overflows) gives a NaN or inf value there, "
         "and no points give no values, as torch's elementwise functions do.",
         [
             ("approximation.relu_features", "x", {"NaN", "inf", "empty"}),
             ("family.ops_used", "x", {"0-d", "extra dimension"}),
             ("approximation.ReluSum.*", "x", {"NaN", "inf", "empty"}),
+            ("optim_analysis.valley_loss", "*", {"NaN", "inf", "huge values"}),
         ],
+    ),
+    (
+        "adam_step_ratio's t counts steps: a step number of 10**6 is valid (the "
+        "ratio tends to 1).",
+        [("optim_analysis.adam_step_ratio", "t", {"out-of-range labels"})],
     ),
     (
         "steps_to_error_sweep sizes the output layer from the labels (max + 1 "
@@ -971,12 +1162,14 @@ ACCEPTED = [
         "None is a documented value: momentum=None is the cumulative average "
         "(PyTorch's "
         "convention); max_norm_callback(c=None) only records the norms; "
-        "symmetric_init_experiment(value=None) is the random-start control.",
+        "symmetric_init_experiment(value=None) is the random-start control; "
+        "explode_run(max_norm=None) is the run without clipping.",
         [
             ("bn_analysis.running_average", "momentum", {"None"}),
             ("batchnorm.BatchNorm1d", "momentum", {"None"}),
             ("ensembles.max_norm_callback", "c", {"None"}),
             ("init_analysis.symmetric_init_experiment", "value", {"None"}),
+            ("optim_analysis.explode_run", "max_norm", {"None"}),
         ],
     ),
     (

@@ -89,6 +89,8 @@ def test_bad_inputs(notebook):
     with pytest.raises(TypeError, match="nb must be"):
         F.fingerprint("not a notebook")
     with pytest.raises(TypeError, match="argv"):
+        F.main(3)
+    with pytest.raises(SystemExit):  # None is no arguments (usage, exit status 2)
         F.main(None)
     copy = notebook.with_name("copy.ipynb")
     shutil.copy(notebook, copy)
