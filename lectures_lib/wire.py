@@ -79,7 +79,8 @@ class Encoder:
     def __init__(self, refs: dict | None = None, allow_parameters: bool = False):
         if refs is not None and not isinstance(refs, dict):
             raise TypeError(
-                f"refs must be a dict or None, got {type(refs).__name__}: {_short(refs)}"
+                f"refs must be a dict or None, got "
+                f"{type(refs).__name__}: {_short(refs)}"
             )
         if not isinstance(allow_parameters, bool):
             raise TypeError(
@@ -125,7 +126,7 @@ class Encoder:
         return node
 
     def value(self, value, where: str):
-        """The JSON tree of ``value``; ``where`` names it in errors ("the arguments")."""
+        """The JSON tree of ``value``; ``where`` names it in errors."""
         if not isinstance(where, str):
             raise TypeError(
                 f"where must be a str, got {type(where).__name__}: {_short(where)}"
@@ -333,7 +334,8 @@ def _check_blobs(blobs) -> None:
         isinstance(b, (bytes, bytearray, memoryview)) for b in blobs
     ):
         raise TypeError(
-            f"blobs must be a list of bytes, got {type(blobs).__name__}: {_short(blobs)}"
+            f"blobs must be a list of bytes, got "
+            f"{type(blobs).__name__}: {_short(blobs)}"
         )
 
 

@@ -680,7 +680,11 @@ VALID["models.mlp"] = lambda: dict(
 )
 VALID["models.init_mlp_"] = lambda: dict(model=_mlp(), scheme="he", bias=0.0)
 VALID["bn_placement.bn_mlp"] = lambda: dict(
-    sizes=[4, 5, 3], activation="relu", placement="after", input_bn=True, init_scheme="he"
+    sizes=[4, 5, 3],
+    activation="relu",
+    placement="after",
+    input_bn=True,
+    init_scheme="he",
 )
 
 VALID["piecewise.target_grid"] = lambda: dict(target="x^2", n=11, dtype=torch.float64)
