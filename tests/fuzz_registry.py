@@ -870,17 +870,17 @@ _SANDBOXES: list = []
 
 
 def _sandbox(start: bool = False):
-    """A sandbox for method calls; started ones are closed when the tests end."""
+    """A sandbox for method calls (its child, if started, is closed when tests end)."""
+    import atexit
+
     from lectures_lib.sandbox import Sandbox
 
     box = Sandbox("SETUP_DONE = True", ["def answer():\n    return 42"])
+    if not _SANDBOXES:
+        atexit.register(lambda: [b.close() for b in _SANDBOXES])
+    _SANDBOXES.append(box)
     if start:
-        import atexit
-
-        if not _SANDBOXES:
-            atexit.register(lambda: [b.close() for b in _SANDBOXES])
         box.start()
-        _SANDBOXES.append(box)
     return box
 
 
