@@ -225,6 +225,7 @@ def solution_lines(nb) -> list[str]:
 def secret_lines(nb) -> set[str]:
     """Stripped lines of solutions and hidden tests that appear nowhere else in the chapter
     (an import or a formula shown in the text is not a secret): a release must hold none."""
+    check_notebook(nb)
     outside = set()
     for c in nb.cells:
         if c.cell_type == "code":

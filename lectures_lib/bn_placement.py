@@ -11,7 +11,14 @@ from collections import OrderedDict
 
 from torch import nn
 
-from .models import _input_layers, init_mlp_, make_activation
+from ._checks import check_bool, check_choice
+from .models import (
+    ACTIVATION_MODULES,
+    _input_layers,
+    check_init_scheme,
+    init_mlp_,
+    make_activation,
+)
 
 __all__ = ["BN_PLACEMENTS", "bn_mlp"]
 
@@ -26,11 +33,10 @@ def bn_mlp(sizes: list[int], activation: str = "relu", *, placement: str = "befo
     ``BatchNorm1d(sizes[0])`` named ``bn0`` normalizes the inputs first. The output layer
     is linear (logits). Shapes: (N, sizes[0]) -> (N, sizes[-1]). (Chapter 8, Section 7.)
     """
-    make_activation(activation)  # validates the name
-    if placement not in BN_PLACEMENTS:
-        raise ValueError(f"placement must be one of {BN_PLACEMENTS}, got {placement!r}")
-    if not isinstance(input_bn, bool):
-        raise TypeError(f"input_bn must be a bool, got {type(input_bn).__name__}: {input_bn!r}")
+    check_choice(activation, "activation", ACTIVATION_MODULES)
+    check_choice(placement, "placement", BN_PLACEMENTS)
+    check_bool(input_bn, "input_bn")
+    init_scheme = check_init_scheme(init_scheme)
     layers = _input_layers(sizes, 0.0, 0.0)
     if input_bn:
         layers.append(("bn0", nn.BatchNorm1d(sizes[0])))

@@ -35,6 +35,7 @@ from pathlib import Path
 
 import nbformat
 
+from ._checks import check_bool
 from .assign import AssignmentSpec, exercise_spec
 from .sandbox import Limits, Sandbox, SubmissionFault, default_hidden_paths
 
@@ -80,14 +81,18 @@ def _check_spec(spec) -> AssignmentSpec:
     return spec
 
 
+#: The longest time limit the grader accepts (a day): beyond it the sandbox's timers overflow.
+MAX_SECONDS = 86_400
+
+
 def _check_seconds(value, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(
             f"{name} must be a number of seconds, got {type(value).__name__}: {value!r:.60}"
         )
-    if not math.isfinite(value) or value <= 0:
+    if not math.isfinite(value) or not 0 < value <= MAX_SECONDS:
         raise ValueError(
-            f"{name} must be a finite number of seconds > 0, got {value!r}"
+            f"{name} must be a number of seconds in (0, {MAX_SECONDS}], got {value!r}"
         )
     return float(value)
 
@@ -100,12 +105,21 @@ def load_spec(chapter: str, *, book=Path("book"), autograder=None) -> Assignment
         )
     if autograder is not None:
         folder = _check_path(autograder, "autograder")
+        if not (folder / "tests.json").is_file():
+            raise ValueError(
+                f"autograder must be a folder holding tests.json, got {str(folder)!r}"
+            )
         spec = AssignmentSpec.from_json((folder / "tests.json").read_text())
+        if spec.chapter != chapter:
+            raise ValueError(
+                f"chapter must be the autograder's chapter {spec.chapter!r}, "
+                f"got {chapter!r}"
+            )
     else:
         folder = _check_path(book, "book")
         path = folder / f"{chapter}.ipynb"
         if not path.is_file():
-            raise FileNotFoundError(
+            raise ValueError(
                 f"chapter must name a notebook in {book}, got {chapter!r}"
             )
         spec = exercise_spec(nbformat.read(path, as_version=4), chapter)
@@ -239,7 +253,14 @@ def grade(
     hidden = [path.resolve().parent, *default_hidden_paths()]
     if getattr(spec, "origin", None) is not None:
         hidden.append(spec.origin)
+    if hide is not None and not isinstance(hide, (list, tuple)):
+        raise TypeError(
+            f"hide must be a list of paths or None, got {type(hide).__name__}: "
+            f"{hide!r:.60}"
+        )
     hidden += [_check_path(p, "hide entry") for p in (hide or [])]
+    if not path.is_file():
+        raise ValueError(f"submission_path must be an existing file, got {str(path)!r}")
     try:
         submission = nbformat.read(path, as_version=4)
         cells = submission_cells(submission, spec)
@@ -290,7 +311,7 @@ def find_submissions(folder) -> dict[str, Path]:
     """Student name -> notebook: ``folder/NAME.ipynb`` or ``folder/NAME/*.ipynb``."""
     folder = _check_path(folder, "folder")
     if not folder.is_dir():
-        raise FileNotFoundError(
+        raise ValueError(
             f"folder must be a directory of submissions, got {str(folder)!r}"
         )
     found = {p.stem: p for p in sorted(folder.glob("*.ipynb"))}
@@ -382,6 +403,8 @@ def grade_batch(
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ValueError(f"jobs must be an int >= 1, got {jobs!r}")
     timeout = _check_seconds(timeout, "timeout")
+    check_bool(force, "force")
+    check_bool(progress, "progress")
     (out / "feedback").mkdir(parents=True, exist_ok=True)
     (out / "results").mkdir(parents=True, exist_ok=True)
     spec_json = spec.to_json()
@@ -486,15 +509,15 @@ def main(argv: list[str]) -> int:
         "--force", action="store_true", help="batch: re-grade everything"
     )
     args = parser.parse_args(argv)
-    if not (math.isfinite(args.timeout) and args.timeout > 0):
+    if not (math.isfinite(args.timeout) and 0 < args.timeout <= MAX_SECONDS):
         parser.error(
-            f"--timeout must be a finite number of seconds > 0, got {args.timeout}"
+            f"--timeout must be a number of seconds in (0, {MAX_SECONDS}], got {args.timeout}"
         )
     if args.jobs < 1:
         parser.error(f"--jobs must be >= 1, got {args.jobs}")
     try:
         spec = load_spec(args.chapter, book=args.book, autograder=args.autograder)
-    except (OSError, KeyError, TypeError, json.JSONDecodeError) as exc:
+    except (OSError, KeyError, TypeError, ValueError) as exc:
         parser.error(str(exc))
     if not spec.exercises:
         parser.error(f"chapter {args.chapter!r} has no graded exercises")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import shutil
 import sys
 import time
@@ -127,16 +128,18 @@ def results_json(
         raise TypeError(
             f"spec must be an AssignmentSpec, got {type(spec).__name__}: {spec!r:.60}"
         )
-    if not isinstance(results, list) or not isinstance(notes, list):
-        raise TypeError(
-            f"results and notes must be lists, got {results!r:.40} and {notes!r:.40}"
-        )
+    from .grade import Result
+
+    if not isinstance(results, list) or not all(isinstance(r, Result) for r in results):
+        raise TypeError(f"results must be a list of grade.Result, got {results!r:.60}")
+    if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
+        raise TypeError(f"notes must be a list of str, got {notes!r:.60}")
     if (
         isinstance(seconds, bool)
         or not isinstance(seconds, (int, float))
-        or not seconds >= 0
+        or not 0 <= seconds < math.inf
     ):
-        raise ValueError(f"seconds must be a number >= 0, got {seconds!r:.60}")
+        raise ValueError(f"seconds must be a finite number >= 0, got {seconds!r:.60}")
     tests = []
     for number, result in enumerate(results, start=1):
         shown, later = _outputs(result)
@@ -198,6 +201,11 @@ def run(root, chapter: str) -> dict:
             f"chapter must be a non-empty str, got {type(chapter).__name__}: {chapter!r:.60}"
         )
     root = Path(root)
+    if not (root / "source" / "tests.json").is_file():
+        raise ValueError(
+            f"root must be an autograder folder holding source/tests.json, got "
+            f"{str(root)!r}"
+        )
     start = time.monotonic()
     spec = grade.load_spec(chapter, autograder=root / "source")
     submission = _find_submission(root / "submission", chapter)

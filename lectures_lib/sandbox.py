@@ -165,7 +165,7 @@ class Sandbox:
             raise TypeError(
                 f"label must be a str, got {type(label).__name__}: {label!r:.60}"
             )
-        if isinstance(hide, (str, os.PathLike)) or not all(
+        if not isinstance(hide, (list, tuple)) or not all(
             isinstance(p, (str, os.PathLike)) for p in hide
         ):
             raise TypeError(f"hide must be a list of paths, got {hide!r:.60}")
@@ -371,8 +371,7 @@ class Sandbox:
     # -- requests -------------------------------------------------------------------------
     def bind(self, name: str):
         """What ``name`` is in the submission: a RemoteFunction, a value, or None if missing."""
-        if not isinstance(name, str) or not name.isidentifier():
-            raise ValueError(f"name must be a Python identifier, got {name!r:.60}")
+        _check_identifier(name)
         self._check()
         self._send({"op": "describe", "name": name}, what=f"describing {name}")
         reply, blobs = self._receive(f"describing {name}", self.limits.call_timeout)
@@ -402,14 +401,11 @@ class Sandbox:
 
     def call(self, name: str, args: tuple, kwargs: dict):
         """Call ``name`` in the child; returns what the function returned, checked."""
-        if (
-            not isinstance(name, str)
-            or not isinstance(args, tuple)
-            or not isinstance(kwargs, dict)
-        ):
+        _check_identifier(name)
+        if not isinstance(args, tuple) or not isinstance(kwargs, dict):
             raise TypeError(
-                f"call needs name: str, args: tuple, kwargs: dict, got "
-                f"{name!r:.30}, {type(args).__name__}, {type(kwargs).__name__}"
+                f"call needs args: tuple, kwargs: dict, got "
+                f"{type(args).__name__}, {type(kwargs).__name__}"
             )
         self._check()
         enc = wire.Encoder(allow_parameters=True)
@@ -514,7 +510,7 @@ class Sandbox:
         swap = {id(o): new for o, new in zip(outputs, linked)}
         return _replace(result, swap)
 
-    def backward(self, call_id: int, name: str, grads, inputs):
+    def _backward(self, call_id: int, name: str, grads, inputs):
         self._check()
         enc = wire.Encoder()
         trees = [
@@ -556,7 +552,7 @@ class _RemoteGrad(torch.autograd.Function):
     @staticmethod
     def backward(ctx, *grads):
         inputs = ctx.saved_tensors
-        got = ctx.box.backward(ctx.call_id, ctx.name, list(grads), inputs)
+        got = ctx.box._backward(ctx.call_id, ctx.name, list(grads), inputs)
         return (None, None, None, None, *got, *([None] * len(grads)))
 
 
@@ -570,6 +566,13 @@ def _replace(value, swap: dict):
     return value
 
 
+def _check_identifier(name) -> str:
+    """A name in the submission: a Python identifier."""
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"name must be a Python identifier, got {name!r:.60}")
+    return name
+
+
 def _one_line(text, limit: int = 300) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
@@ -579,7 +582,11 @@ class RemoteFunction:
     """Stands for a function of the submission: calling it calls into the sandbox."""
 
     def __init__(self, box: Sandbox, name: str):
-        self._box, self.__name__ = box, name
+        if not isinstance(box, Sandbox):
+            raise TypeError(
+                f"box must be a Sandbox, got {type(box).__name__}: {box!r:.60}"
+            )
+        self._box, self.__name__ = box, _check_identifier(name)
 
     def __call__(self, *args, **kwargs):
         return self._box.call(self.__name__, args, kwargs)

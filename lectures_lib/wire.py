@@ -19,6 +19,7 @@ tensor is met, so a sandbox without torch starts fast.
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
@@ -76,17 +77,27 @@ class Encoder:
     """Walks a value; ``leaves`` lists the tensors and generators in walk order."""
 
     def __init__(self, refs: dict | None = None, allow_parameters: bool = False):
+        if refs is not None and not isinstance(refs, dict):
+            raise TypeError(
+                f"refs must be a dict or None, got "
+                f"{type(refs).__name__}: {_short(refs)}"
+            )
+        if not isinstance(allow_parameters, bool):
+            raise TypeError(
+                f"allow_parameters must be a bool, got "
+                f"{type(allow_parameters).__name__}: {_short(allow_parameters)}"
+            )
         self.blobs: list[bytes] = []
         self.leaves: list = []
         self.refs = refs or {}
         self.allow_parameters = allow_parameters
         self.nodes = 0
 
-    def blob(self, data: bytes) -> int:
+    def _blob(self, data: bytes) -> int:
         self.blobs.append(data)
         return len(self.blobs) - 1
 
-    def tensor(self, t, where: str) -> dict:
+    def _tensor(self, t, where: str) -> dict:
         torch = _torch()
         if t.device.type != "cpu":
             raise WireError(
@@ -106,7 +117,7 @@ class Encoder:
             "k": "tensor",
             "dtype": dtype,
             "shape": list(t.shape),
-            "blob": self.blob(data),
+            "blob": self._blob(data),
             "grad": bool(t.requires_grad),
         }
         if type(t) is torch.nn.Parameter:
@@ -114,7 +125,15 @@ class Encoder:
         self.leaves.append(t)
         return node
 
-    def value(self, v, where: str, depth: int = 0):
+    def value(self, value, where: str):
+        """The JSON tree of ``value``; ``where`` names it in errors."""
+        if not isinstance(where, str):
+            raise TypeError(
+                f"where must be a str, got {type(where).__name__}: {_short(where)}"
+            )
+        return self._value(value, where, 0)
+
+    def _value(self, v, where: str, depth: int):
         self.nodes += 1
         if depth > MAX_DEPTH or self.nodes > MAX_NODES:
             raise WireError(f"{where} is nested too deeply or has too many elements")
@@ -131,7 +150,7 @@ class Encoder:
             return {
                 "k": kind.__name__,
                 "v": [
-                    self.value(x, f"{where}[{i}]", depth + 1) for i, x in enumerate(v)
+                    self._value(x, f"{where}[{i}]", depth + 1) for i, x in enumerate(v)
                 ],
             }
         if kind is dict:
@@ -140,7 +159,7 @@ class Encoder:
             return {
                 "k": "dict",
                 "v": [
-                    [key, self.value(x, f"{where}[{key!r}]", depth + 1)]
+                    [key, self._value(x, f"{where}[{key!r}]", depth + 1)]
                     for key, x in v.items()
                 ],
             }
@@ -148,7 +167,7 @@ class Encoder:
             if kind is torch.Tensor or (
                 self.allow_parameters and kind is torch.nn.Parameter
             ):
-                return self.tensor(v, where)
+                return self._tensor(v, where)
             if kind is torch.dtype:
                 return {"k": "dtype", "v": str(v).removeprefix("torch.")}
             if kind is torch.Generator:
@@ -159,7 +178,7 @@ class Encoder:
                 self.leaves.append(v)
                 return {
                     "k": "generator",
-                    "blob": self.blob(v.get_state().numpy().tobytes()),
+                    "blob": self._blob(v.get_state().numpy().tobytes()),
                 }
             if isinstance(v, torch.Tensor):
                 raise WireError(
@@ -185,14 +204,6 @@ def encode(
     ``refs`` maps ``id(obj) -> (obj, index)``: such an object is sent as a reference to
     the receiver's leaf ``index`` (how a function that returns its argument is answered).
     """
-    if not isinstance(where, str):
-        raise TypeError(
-            f"where must be a str, got {type(where).__name__}: {_short(where)}"
-        )
-    if refs is not None and not isinstance(refs, dict):
-        raise TypeError(
-            f"refs must be a dict or None, got {type(refs).__name__}: {_short(refs)}"
-        )
     enc = Encoder(refs, allow_parameters)
     tree = enc.value(value, where)
     return tree, enc.blobs, enc.leaves
@@ -202,16 +213,21 @@ class Decoder:
     """Rebuilds values from one message's blobs; ``leaves`` as in :class:`Encoder`."""
 
     def __init__(self, blobs, ref_leaves: list | None = None):
+        _check_blobs(blobs)
+        if ref_leaves is not None and not isinstance(ref_leaves, list):
+            raise TypeError(
+                f"ref_leaves must be a list or None, got {type(ref_leaves).__name__}"
+            )
         self.blobs, self.ref_leaves = [memoryview(b) for b in blobs], ref_leaves or []
         self.leaves: list = []
         self.nodes = 0
 
-    def blob(self, index) -> memoryview:
+    def _blob(self, index) -> memoryview:
         if type(index) is not int or not 0 <= index < len(self.blobs):
             raise WireError(f"bad blob index {_short(index)}")
         return self.blobs[index]
 
-    def tensor(self, node: dict):
+    def _tensor(self, node: dict):
         import torch
 
         dtype, shape = node.get("dtype"), node.get("shape")
@@ -224,7 +240,7 @@ class Decoder:
         ):
             raise WireError(f"bad shape {_short(shape)}")
         dt = getattr(torch, dtype)
-        data = self.blob(node.get("blob"))
+        data = self._blob(node.get("blob"))
         numel = math.prod(shape)
         if numel * torch.empty((), dtype=dt).element_size() != len(data):
             raise WireError(
@@ -246,7 +262,16 @@ class Decoder:
         self.leaves.append(t)
         return t
 
-    def value(self, node, depth: int = 0):
+    def value(self, node):
+        """The value ``node`` (a tree from :func:`encode`) stands for."""
+        try:
+            return self._value(node, 0)
+        except WireError as exc:
+            raise WireError(f"node is not a valid message: {exc}") from None
+        except RecursionError:
+            raise WireError("node is not a valid message: nested too deeply") from None
+
+    def _value(self, node, depth: int):
         self.nodes += 1
         if depth > MAX_DEPTH or self.nodes > MAX_NODES or type(node) is not dict:
             raise WireError("malformed message (too deep, too large or not a node)")
@@ -258,16 +283,16 @@ class Decoder:
         if kind == "float" and type(v) is str and len(v) <= 40:
             return float(v)
         if kind in ("list", "tuple") and type(v) is list:
-            items = [self.value(x, depth + 1) for x in v]
+            items = [self._value(x, depth + 1) for x in v]
             return items if kind == "list" else tuple(items)
         if kind == "dict" and type(v) is list:
             if not all(
                 type(p) is list and len(p) == 2 and type(p[0]) is str for p in v
             ):
                 raise WireError("malformed dict")
-            return {p[0]: self.value(p[1], depth + 1) for p in v}
+            return {p[0]: self._value(p[1], depth + 1) for p in v}
         if kind == "tensor":
-            return self.tensor(node)
+            return self._tensor(node)
         if kind == "dtype" and v in _DTYPES:
             import torch
 
@@ -279,7 +304,7 @@ class Decoder:
             try:
                 g.set_state(
                     torch.frombuffer(
-                        bytearray(self.blob(node.get("blob"))), dtype=torch.uint8
+                        bytearray(self._blob(node.get("blob"))), dtype=torch.uint8
                     )
                 )
             except (RuntimeError, ValueError) as exc:
@@ -293,19 +318,25 @@ class Decoder:
 
 def decode(tree, blobs, *, ref_leaves: list | None = None):
     """Rebuild a value from ``encode``'s output: returns ``(value, leaves)``."""
-    if not isinstance(blobs, (list, tuple)):
-        raise TypeError(
-            f"blobs must be a list of bytes, got {type(blobs).__name__}: {_short(blobs)}"
-        )
-    if ref_leaves is not None and not isinstance(ref_leaves, list):
-        raise TypeError(
-            f"ref_leaves must be a list or None, got {type(ref_leaves).__name__}"
-        )
     dec = Decoder(blobs, ref_leaves)
     try:
-        return dec.value(tree), dec.leaves
+        return dec._value(tree, 0), dec.leaves
+    except WireError as exc:
+        raise WireError(f"tree and blobs are not a valid message: {exc}") from None
     except RecursionError:
-        raise WireError("malformed message: nested too deeply") from None
+        raise WireError(
+            "tree and blobs are not a valid message: nested too deeply"
+        ) from None
+
+
+def _check_blobs(blobs) -> None:
+    if not isinstance(blobs, (list, tuple)) or not all(
+        isinstance(b, (bytes, bytearray, memoryview)) for b in blobs
+    ):
+        raise TypeError(
+            f"blobs must be a list of bytes, got "
+            f"{type(blobs).__name__}: {_short(blobs)}"
+        )
 
 
 def frame(header: dict, blobs=()) -> list:
@@ -314,8 +345,7 @@ def frame(header: dict, blobs=()) -> list:
         raise TypeError(
             f"header must be a dict, got {type(header).__name__}: {_short(header)}"
         )
-    if not all(isinstance(b, (bytes, bytearray, memoryview)) for b in blobs):
-        raise TypeError(f"blobs must be a list of bytes, got {_short(blobs)}")
+    _check_blobs(blobs)
     header = dict(header, blobs=[len(b) for b in blobs])
     text = json.dumps(header, allow_nan=False).encode()
     total = sum(len(b) for b in blobs)
@@ -328,11 +358,18 @@ def frame(header: dict, blobs=()) -> list:
 
 def write_message(fd: int, header: dict, blobs=()) -> None:
     """Write one framed message to a (blocking) file descriptor."""
-    if isinstance(fd, bool) or not isinstance(fd, int) or fd < 0:
+    if isinstance(fd, bool) or not isinstance(fd, int) or not 0 <= fd < 1 << 31:
         raise TypeError(f"fd must be a file descriptor (an int >= 0), got {_short(fd)}")
     for part in frame(header, blobs):
         while part:
-            part = part[os.write(fd, part) :]
+            try:
+                part = part[os.write(fd, part) :]
+            except OSError as exc:
+                if exc.errno != errno.EBADF:
+                    raise
+                raise ValueError(
+                    f"fd must be a file descriptor open for writing, got {fd}"
+                ) from None
 
 
 def read_message(read_exact) -> tuple[dict, list[bytes]]:

@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 import lectures_lib as L
-from lectures_lib import assign, release
+from lectures_lib import assign, release, wire
 
 # --------------------------------------------------------------------------------------
 # Small fixtures (a few rows, a few units: every valid call takes milliseconds)
@@ -679,6 +679,13 @@ VALID["models.mlp"] = lambda: dict(
     batch_norm=True,
 )
 VALID["models.init_mlp_"] = lambda: dict(model=_mlp(), scheme="he", bias=0.0)
+VALID["bn_placement.bn_mlp"] = lambda: dict(
+    sizes=[4, 5, 3],
+    activation="relu",
+    placement="after",
+    input_bn=True,
+    init_scheme="he",
+)
 
 VALID["piecewise.target_grid"] = lambda: dict(target="x^2", n=11, dtype=torch.float64)
 VALID["piecewise.maxout_units_1d"] = lambda: dict(
@@ -903,6 +910,8 @@ VALID["book.show_source"] = lambda: dict(obj=L.relu)
 VALID["book.spread"] = lambda: dict(values=[0.5, 0.6, 0.7], digits=3)
 VALID["book.roundoff"] = lambda: dict(value=1e-14, bound=1e-12, fmt=".1e")
 VALID["book.format_run"] = lambda: dict(value=0.25, fmt=".2f", limit=1e6)
+VALID["prose.count_phrase"] = lambda: dict(count=2, total=3)
+VALID["prose.glue_count"] = lambda: dict(name="fuzz_count", count=2, total=3)
 VALID["plotting.use_course_style"] = lambda: dict()
 VALID["plotting.color_for"] = lambda: dict(name="relu")
 VALID["widgets.explore"] = lambda: dict(draw=_draw_line, figsize=(2.0, 2.0))
@@ -980,6 +989,194 @@ VALID["release.changelog_section"] = lambda: dict(
 VALID["release.main"] = lambda: dict(argv=["wheel-url"])
 VALID["runtime.course_threads"] = lambda: dict()
 VALID["runtime.use_course_threads"] = lambda: dict()
+VALID["assign.secret_lines"] = lambda: dict(nb=_chapter_notebook())
+
+
+# Grading. Valid calls that would spawn a sandboxed child use a spec without exercises
+# (nothing to run) or one shared child (method calls), so the battery stays fast; the
+# grading itself is tested in tests/test_grade_adversarial.py.
+
+
+def _empty_spec() -> assign.AssignmentSpec:
+    return assign.AssignmentSpec("99_demo", "SETUP_DONE = True", [])
+
+
+def _submission_path() -> Path:
+    """The student copy of the demo chapter, on disk."""
+    path = _TMP / "submissions" / "ada.ipynb"
+    if not path.exists():
+        import nbformat
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(assign.make_student_notebook(_chapter_notebook()), path)
+    return path
+
+
+def _autograder_root(exercises: bool = False) -> Path:
+    """A Gradescope-like root: source/tests.json and submission/. Without exercises
+    nothing is graded; with the demo's one exercise, one sandbox runs."""
+    root = _TMP / ("autograder-demo" if exercises else "autograder")
+    if not root.exists():
+        spec = _empty_spec()
+        if exercises:
+            spec = assign.exercise_spec(_chapter_notebook(), "99_demo")
+        (root / "source").mkdir(parents=True)
+        (root / "submission").mkdir()
+        (root / "source" / "tests.json").write_text(spec.to_json())
+    return root
+
+
+def _empty_folder() -> Path:
+    """A class without submissions: grade_batch starts no worker process."""
+    path = _TMP / "no_submissions"
+    path.mkdir(exist_ok=True)
+    return path
+
+
+_SANDBOXES: list = []
+
+
+def _sandbox(start: bool = False):
+    """A sandbox for method calls (its child, if started, is closed when tests end)."""
+    import atexit
+
+    from lectures_lib.sandbox import Sandbox
+
+    box = Sandbox("SETUP_DONE = True", ["def answer():\n    return 42"])
+    if not _SANDBOXES:
+        atexit.register(lambda: [b.close() for b in _SANDBOXES])
+    _SANDBOXES.append(box)
+    if start:
+        box.start()
+    return box
+
+
+@functools.lru_cache(maxsize=1)
+def _running_sandbox():
+    return _sandbox(start=True)
+
+
+def _result():
+    from lectures_lib.grade import Result
+
+    return Result("ex-double", 3.0, 3.0, "passed")
+
+
+VALID["grade.load_spec"] = lambda: dict(
+    chapter="99_demo", book=_chapter_notebook_path().parent
+)
+VALID["grade.submission_cells"] = lambda: dict(
+    submission=assign.make_student_notebook(_chapter_notebook()),
+    spec=assign.exercise_spec(_chapter_notebook(), "99_demo"),
+)
+VALID["grade.grade"] = lambda: dict(
+    submission_path=_submission_path(), spec=_empty_spec(), timeout=5.0
+)
+VALID["grade.format_report"] = lambda: dict(
+    chapter="99_demo", results=[_result()], notes=["a note"]
+)
+VALID["grade.find_submissions"] = lambda: dict(folder=_submission_path().parent)
+VALID["grade.grade_batch"] = lambda: dict(
+    folder=_empty_folder(),
+    spec=_empty_spec(),
+    out=_TMP / "grades",
+    jobs=1,
+    force=False,
+    timeout=5.0,
+    progress=False,
+)
+VALID["grade.main"] = lambda: dict(
+    argv=[
+        str(_submission_path()),
+        "--chapter",
+        "99_demo",
+        "--autograder",
+        str(_autograder_root(exercises=True) / "source"),
+    ]
+)
+VALID["sandbox.Limits"] = lambda: dict(
+    call_timeout=5.0,
+    cpu_total=30,
+    memory=1 << 30,
+    output=1 << 16,
+    file_size=1 << 20,
+    processes=8,
+)
+VALID["sandbox.default_hidden_paths"] = lambda: dict()
+VALID["sandbox.Sandbox"] = lambda: dict(
+    setup="SETUP_DONE = True",
+    cells=["def answer():\n    return 42"],
+    limits=None,
+    hide=[_TMP / "hidden"],
+    label="the submission",
+)
+VALID["sandbox.Sandbox.start"] = lambda: dict(self=_sandbox(start=False))
+VALID["sandbox.Sandbox.close"] = lambda: dict(self=_sandbox(start=False))
+VALID["sandbox.Sandbox.bind"] = lambda: dict(self=_running_sandbox(), name="answer")
+VALID["sandbox.Sandbox.call"] = lambda: dict(
+    self=_running_sandbox(), name="answer", args=(), kwargs={}
+)
+VALID["sandbox.RemoteFunction"] = lambda: dict(box=_sandbox(), name="answer")
+VALID["sandbox.RemoteFunction.__call__"] = lambda: dict(
+    self=_running_sandbox().bind("answer")
+)
+VALID["gradescope.write_bundle"] = lambda: dict(
+    spec=_empty_spec(), out_dir=_TMP / "bundle"
+)
+VALID["gradescope.results_json"] = lambda: dict(
+    spec=_empty_spec(), results=[_result()], notes=["a note"], seconds=1.5
+)
+VALID["gradescope.run"] = lambda: dict(root=_autograder_root(), chapter="99_demo")
+VALID["gradescope.main"] = lambda: dict(
+    argv=["--root", str(_autograder_root()), "--chapter", "99_demo"]
+)
+
+
+def _encoded():
+    return wire.encode({"x": _x(2, 3), "n": 3})
+
+
+VALID["wire.Encoder"] = lambda: dict(refs=None, allow_parameters=False)
+VALID["wire.Encoder.value"] = lambda: dict(
+    self=wire.Encoder(), value=[_x(2, 3), 1.5], where="the value"
+)
+VALID["wire.Decoder"] = lambda: dict(blobs=_encoded()[1], ref_leaves=None)
+VALID["wire.Decoder.value"] = lambda: dict(
+    self=wire.Decoder(_encoded()[1]), node=_encoded()[0]
+)
+VALID["wire.encode"] = lambda: dict(
+    value={"x": _x(2, 3)}, where="the value", refs=None, allow_parameters=False
+)
+VALID["wire.decode"] = lambda: dict(
+    tree=_encoded()[0], blobs=_encoded()[1], ref_leaves=None
+)
+VALID["wire.frame"] = lambda: dict(header={"op": "call"}, blobs=[b"abc"])
+VALID["wire.write_message"] = lambda: dict(
+    fd=_devnull_fd(), header={"op": "call"}, blobs=[b"abc"]
+)
+VALID["wire.read_message"] = lambda: dict(read_exact=_message_reader())
+
+
+@functools.lru_cache(maxsize=1)
+def _devnull_fd() -> int:
+    import os
+
+    return os.open(os.devnull, os.O_WRONLY)
+
+
+def _message_reader():
+    """read_exact(n) over one framed message in memory."""
+    data = bytearray(b"".join(bytes(p) for p in wire.frame({"op": "x"}, [b"abc"])))
+
+    def read_exact(n: int) -> bytes:
+        if n > len(data):
+            raise EOFError("end of message")
+        chunk = bytes(data[:n])
+        del data[:n]
+        return chunk
+
+    return read_exact
+
 
 # --------------------------------------------------------------------------------------
 # Reviewed exclusions and accepted inputs
@@ -987,10 +1184,11 @@ VALID["runtime.use_course_threads"] = lambda: dict()
 
 #: Modules that another branch is rewriting; their owner validates the arguments and the
 #: lead wires them in here at merge.
-PENDING_OWNER = {"lectures_lib.grade": "issue 20 branch (sandboxed grading)"}
+PENDING_OWNER = {}
 
 #: Result records: dataclasses the tools build and return. Students read them and do not
-#: construct them, so their constructors are not fuzzed; their methods are.
+#: construct them, so their constructors are not fuzzed; their methods are. Exception
+#: classes (built-in signatures, any message) are listed here too.
 RECORDS = {
     "ablation.AblationRow",
     "ablation.AblationResult",
@@ -1003,11 +1201,14 @@ RECORDS = {
     "ensembles.EnsembleComparison",
     "family.ActivationProperties",
     "family.ComparisonResult",
+    "grade.Result",
     "init_analysis.InitCheck",
     "init_analysis.SymmetryResult",
     "piecewise.MaxoutFit1d",
     "propagation.PropagationStats",
+    "sandbox.SubmissionFault",
     "training.History",
+    "wire.WireError",
 }
 
 
@@ -1024,6 +1225,12 @@ NAN_BY_DESIGN = {
 #: argument's name, kinds are the battery's names (tests/fuzz_api.py).
 ACCEPTED = [
     (
+        "The wire carries data: None, a str and a list are values it encodes like any "
+        "other; what may not cross raises WireError naming where it sits.",
+        [("wire.encode", "value", {"None", "str", "list"}),
+         ("wire.Encoder.value", "value", {"None", "str", "a string", "None element"})],
+    ),
+    (
         "Free text (names, statements, titles, labels, a digest computed by the "
         "caller): any string is a valid value.",
         [
@@ -1031,8 +1238,11 @@ ACCEPTED = [
             ("family.measure_properties", "name", {"unknown string"}),
             ("assign.exercise_spec", "chapter", {"unknown string"}),
             ("book.glue_number", "name", {"unknown string"}),
+            ("prose.glue_count", "name", {"unknown string"}),
+            ("wire.*", "where", {"unknown string"}),
             ("book.claim", "statement", {"unknown string"}),
             ("bn_analysis.cmp", "name", {"unknown string"}),
+            ("grade.format_report", "chapter", {"unknown string"}),
             ("*", "title", {"unknown string"}),
             ("*", "label", {"unknown string"}),
         ],
@@ -1049,6 +1259,10 @@ ACCEPTED = [
             ("fingerprint.main", "argv", {"None", "empty"}),
             ("release.main", "argv", {"None", "empty"}),
             ("assign.generate", "out_dir", {"missing"}),
+            ("gradescope.write_bundle", "out_dir", {"missing"}),
+            ("grade.grade_batch", "out", {"missing"}),
+            ("grade.main", "argv", {"empty"}),
+            ("gradescope.main", "argv", {"empty"}),
         ],
     ),
     (
@@ -1171,6 +1385,10 @@ ACCEPTED = [
             ("init_analysis.symmetric_init_experiment", "value", {"None"}),
             ("optim_analysis.explode_run", "max_norm", {"None"}),
         ],
+    ),
+    (
+        "A sandbox's setup is code text, run (and its errors reported) at start().",
+        [("sandbox.Sandbox", "setup", {"unknown string"})],
     ),
     (
         "A layer name is checked when the model is known: at record time, not at "

@@ -418,11 +418,13 @@ def test_grader_rejects_bad_arguments(plain, tmp_path):
     with pytest.raises(TypeError, match="submission_path must be a path"):
         grade.grade(3, spec)
     with pytest.raises(
-        ValueError, match="timeout must be a finite number of seconds > 0, got -1"
+        ValueError, match=r"timeout must be a number of seconds in \(0, 86400\], got -1"
     ):
         grade.grade(tmp_path / "x.ipynb", spec, timeout=-1)
     with pytest.raises(TypeError, match="timeout must be a number of seconds, got str"):
         grade.grade(tmp_path / "x.ipynb", spec, timeout="x")
+    with pytest.raises(ValueError, match="timeout must be a number of seconds in"):
+        grade.grade(tmp_path / "x.ipynb", spec, timeout=1e300)  # would overflow the timers
     with pytest.raises(TypeError, match="spec must be an AssignmentSpec"):
         grade.grade(tmp_path / "x.ipynb", {"chapter": "x"})
     with pytest.raises(TypeError, match="argv must be a list of str"):
