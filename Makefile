@@ -30,7 +30,7 @@ NBVAL := $(BIN)/python -m pytest --nbval --nbval-current-env \
 # generic kernels, MKL's AVX2 code). One definition, read by the Makefile and the tests.
 PROBE_ENV := $(shell cat tests/probe.env)
 
-.PHONY: setup vendor wheel book test lint lint-workflows unit fingerprints nbval nbval-probe assignments assignments-check nbgrader-check site site-check lab bench execute release clean distclean
+.PHONY: setup vendor wheel book test lint lint-workflows unit fingerprints nbval nbval-probe probe-and-site assignments assignments-check nbgrader-check site site-check lab bench execute release clean distclean
 
 setup: $(STAMP)
 
@@ -81,7 +81,12 @@ book: $(STAMP) vendor wheel
 
 # Lint and stale outputs first (cheap, and every later step trusts the stored outputs), then
 # the notebooks natively and under the probe: both must pass on any CPU.
-test: lint fingerprints unit nbval nbval-probe assignments-check site-check
+test: lint fingerprints unit nbval assignments-check probe-and-site
+
+# The probe and the site build overlap: the Sphinx build keeps one core busy, so the probe's
+# two workers and the build share the two cores instead of taking turns (about 35 s less).
+probe-and-site:
+	$(MAKE) --no-print-directory -j 2 --output-sync=target nbval-probe site-check
 
 # Static checks; append more linters to LINTERS. The workflows: actionlint (with the
 # pinned shellcheck on run: scripts) and zizmor's security audits, offline (no GitHub API).
