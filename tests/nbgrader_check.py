@@ -31,7 +31,9 @@ import nbformat
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-from lectures_lib import assign  # noqa: E402
+# lectures_lib needs torch and numpy, which this venv sees only once see_course_packages()
+# has run: main() imports it then (a fresh nbgrader venv has no .pth file yet).
+assign = None
 
 BOOK = REPO / "book"
 WORK = REPO / "_build" / "nbgrader-course"
@@ -155,6 +157,9 @@ def see_course_packages(course_python: str) -> None:
     Path(sysconfig.get_paths()["purelib"], "course.pth").write_text(
         f"{REPO}\n{course}\n"
     )
+    import site
+
+    site.addsitedir(course)  # this process too, not only the kernels started later
 
 
 def main(argv: list[str]) -> int:
@@ -167,6 +172,9 @@ def main(argv: list[str]) -> int:
     )
     args = parser.parse_args(argv)
     see_course_packages(args.course_python)
+    global assign
+    from lectures_lib import assign
+
     shutil.rmtree(WORK, ignore_errors=True)
     WORK.mkdir(parents=True)
     (WORK / "nbgrader_config.py").write_text(
