@@ -1103,6 +1103,7 @@ VALID["sandbox.Limits"] = lambda: dict(
     processes=8,
 )
 VALID["sandbox.default_hidden_paths"] = lambda: dict()
+VALID["sandbox.finished_sandboxes_cpu"] = lambda: dict()
 VALID["sandbox.Sandbox"] = lambda: dict(
     setup="SETUP_DONE = True",
     cells=["def answer():\n    return 42"],
