@@ -19,6 +19,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 JB_FLAGS := -W -n --keep-going
 NOTEBOOKS := $(wildcard book/*.ipynb)
+# Longest first (stored cell times), so that the two nbval workers finish together.
+NOTEBOOKS_BY_COST = $(shell $(PYTHON) tests/by_cost.py $(NOTEBOOKS))
 # Two cores: one pytest worker per core; loadfile keeps each notebook in one worker.
 XDIST := -n 2 --dist loadfile
 # Threads: importing lectures_lib sets one thread per process (lectures_lib/runtime.py), the
@@ -30,7 +32,7 @@ NBVAL := $(BIN)/python -m pytest --nbval --nbval-current-env \
 # generic kernels, MKL's AVX2 code). One definition, read by the Makefile and the tests.
 PROBE_ENV := $(shell cat tests/probe.env)
 
-.PHONY: setup vendor wheel book test lint lint-workflows unit fingerprints nbval nbval-probe probe-and-site assignments assignments-check nbgrader-check site site-check lab bench execute release clean distclean
+.PHONY: setup vendor wheel book test test-notebooks test-rest lint lint-workflows unit fingerprints nbval nbval-probe assignments assignments-check nbgrader-check site site-check lab bench execute release clean distclean
 
 setup: $(STAMP)
 
@@ -80,13 +82,22 @@ book: $(STAMP) vendor wheel
 	@echo "The site is at: $(CURDIR)/_build/html/index.html"
 
 # Lint and stale outputs first (cheap, and every later step trusts the stored outputs), then
-# the notebooks natively and under the probe: both must pass on any CPU.
-test: lint fingerprints unit nbval assignments-check probe-and-site
+# two lines of work side by side, each output printed when its line ends:
+#   the notebooks natively, then under the probe (both must pass on any CPU);
+#   the unit tests, the assignment check, and the strict site build and check.
+# Neither line keeps both cores busy on its own (kernel start-ups, the single-threaded
+# Sphinx build), so running them together saves about a third of the wall-clock time.
+test: lint fingerprints
+	$(MAKE) --no-print-directory -j 2 --output-sync=target test-notebooks test-rest
 
-# The probe and the site build overlap: the Sphinx build keeps one core busy, so the probe's
-# two workers and the build share the two cores instead of taking turns (about 35 s less).
-probe-and-site:
-	$(MAKE) --no-print-directory -j 2 --output-sync=target nbval-probe site-check
+test-notebooks: $(STAMP)
+	$(MAKE) --no-print-directory nbval
+	$(MAKE) --no-print-directory nbval-probe
+
+test-rest: $(STAMP)
+	$(MAKE) --no-print-directory unit
+	$(MAKE) --no-print-directory assignments-check
+	$(MAKE) --no-print-directory site-check
 
 # Static checks; append more linters to LINTERS. The workflows: actionlint (with the
 # pinned shellcheck on run: scripts) and zizmor's security audits, offline (no GitHub API).
@@ -128,10 +139,10 @@ fingerprints: $(STAMP)
 # nbval-ignore-output (float32 training runs, Monte Carlo, timings) are run and their claims
 # asserted, but their digits are not compared: they differ between CPU families.
 nbval: $(STAMP)
-	$(NBVAL) $(NOTEBOOKS)
+	$(NBVAL) $(NOTEBOOKS_BY_COST)
 
 nbval-probe: $(STAMP)
-	env $(PROBE_ENV) $(NBVAL) $(NOTEBOOKS)
+	env $(PROBE_ENV) $(NBVAL) $(NOTEBOOKS_BY_COST)
 
 site: book
 
