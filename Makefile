@@ -17,6 +17,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# The newcomer test's interpreter (make newcomer): what Colab preinstalls, not lectures_lib.
+NEWCOMER := $(VENV)/newcomer
+NEWCOMER_STAMP := $(NEWCOMER)/.installed-stamp
 JB_FLAGS := -W -n --keep-going
 NOTEBOOKS := $(wildcard book/*.ipynb)
 # Two cores: one pytest worker per core; loadfile keeps each notebook in one worker.
@@ -30,9 +33,9 @@ NBVAL := $(BIN)/python -m pytest --nbval --nbval-current-env \
 # generic kernels, MKL's AVX2 code). One definition, read by the Makefile and the tests.
 PROBE_ENV := $(shell cat tests/probe.env)
 
-.PHONY: setup vendor wheel book test lint lint-workflows unit fingerprints nbval nbval-probe probe-and-site assignments assignments-check nbgrader-check site site-check lab bench execute release clean distclean
+.PHONY: setup vendor wheel book test newcomer lint lint-workflows unit fingerprints nbval nbval-probe probe-and-site assignments assignments-check nbgrader-check site site-check lab bench execute release clean distclean
 
-setup: $(STAMP)
+setup: $(STAMP) $(NEWCOMER_STAMP)
 
 $(STAMP): requirements.txt constraints.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -79,9 +82,32 @@ book: $(STAMP) vendor wheel
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
 	@echo "The site is at: $(CURDIR)/_build/html/index.html"
 
+# The newcomer test's interpreter, made at set-up (about 70 s; make clean keeps it): what
+# Colab preinstalls that lectures_lib needs (pyproject's dependencies) and ipykernel, at
+# the versions of requirements.txt and constraints.txt, and NOT lectures_lib. torch is
+# pinned exactly (==2.13.0, the CPU build): a looser spec pulls a multi-GB CUDA build.
+NEWCOMER_PACKAGES := torch==2.13.0 numpy matplotlib scikit-learn scipy threadpoolctl \
+  nbformat nbclient ipywidgets ipython ipykernel tqdm
+
+$(NEWCOMER_STAMP): requirements.txt constraints.txt pyproject.toml
+	rm -rf $(NEWCOMER)
+	$(PYTHON) -m venv $(NEWCOMER)
+	$(NEWCOMER)/bin/python -m pip install --quiet --upgrade pip
+	$(NEWCOMER)/bin/python -m pip install --quiet $(NEWCOMER_PACKAGES) -c constraints.txt
+	@touch $@
+
+# A student who presses the Colab button: one short chapter, copied out of the repository,
+# runs top to bottom in the newcomer interpreter; its set-up cell installs lectures_lib from
+# the wheel of the built site, served on 127.0.0.1 (tests/newcomer_check.py).
+NEWCOMER_CHAPTER := book/01_sigmoid_tanh.ipynb
+
+newcomer: site $(NEWCOMER_STAMP)
+	$(BIN)/python tests/newcomer_check.py --python $(NEWCOMER)/bin/python --site _build/html \
+	  --chapter $(NEWCOMER_CHAPTER)
+
 # Lint and stale outputs first (cheap, and every later step trusts the stored outputs), then
 # the notebooks natively and under the probe: both must pass on any CPU.
-test: lint fingerprints unit nbval assignments-check probe-and-site
+test: lint fingerprints unit nbval assignments-check probe-and-site newcomer
 
 # The probe and the site build overlap: the Sphinx build keeps one core busy, so the probe's
 # two workers and the build share the two cores instead of taking turns (about 35 s less).
