@@ -2,13 +2,15 @@
 #   make book   set up (if needed) and build the static site into _build/html/
 #   make test   set up (if needed), lint, fingerprints, unit tests, nbval over every notebook
 #               (natively and under the portability probe), assignment check, strict site
-#               build and check
+#               build and check, the newcomer test
 #   make lint   static checks (the GitHub workflows: actionlint and zizmor, offline)
 #   make lab    JupyterLab on the book, for students
 #   make execute NB=book/X.ipynb   re-run a notebook and store its outputs
 #   make assignments   student notebooks, autograder, Gradescope bundles under _build/assignments/
 #   make nbgrader-check   (slow) the chapters under a real nbgrader release and autograde
 #   make bench  reference implementations vs PyTorch's native ones; grading throughput
+#   make newcomer  Chapter 1 where lectures_lib is missing (as on Colab): its set-up cell
+#               installs the built site's wheel (part of make test)
 #   make release VERSION=X.Y.Z   wheel, site and assignment archives under _build/release/
 #   make clean  remove build output (keeps .venv/; `make distclean` removes it too)
 
