@@ -115,9 +115,10 @@ def _with_setup_cell(nb, source: str):
            c.metadata.get("tags", [])]
     cell = old[0] if old else nbformat.v4.new_code_cell(id=_CELL_ID)
     nb.cells = [c for c in nb.cells if not any(c is o for o in old)]
-    cell.source = source
-    cell.outputs, cell.execution_count = [], None
-    cell.metadata["tags"] = _TAGS + [t for t in cell.metadata.get("tags", []) if t not in _TAGS]
+    if cell.source != source:  # a stored run of other code is no longer true
+        cell.source, cell.outputs, cell.execution_count = source, [], None
+    others = [t for t in cell.metadata.get("tags", []) if t not in _TAGS]
+    cell.metadata["tags"] = _TAGS + others
     nb.cells.insert(_first_code_index(nb), cell)
     return nb
 
@@ -150,7 +151,8 @@ def _problem(path: Path, nb, source: str) -> str | None:
     if "remove-cell" not in setup[0].metadata.get("tags", []):
         return "has a set-up cell without the remove-cell tag"
     if setup[0].source != source:
-        return "has a set-up cell that differs from setup_cell_source() (version or address)"
+        return ("has a set-up cell that differs from setup_cell_source() "
+                "(the version or the site's address changed)")
     return None
 
 
