@@ -26,13 +26,13 @@ What is compared:
   ``nn.BatchNorm1d``, all in training mode, gradients of x, weight and bias.
 
 Kernel level: the first lines print ``torch.backends.cpu.get_cpu_capability()``, the
-instruction set of ATen's own elementwise kernels (DEFAULT, AVX2 or AVX512). The environment
-variable ``ATEN_CPU_CAPABILITY=default`` or ``avx2`` lowers it (it cannot raise it). It does
-not reach every native function: ``torch.exp``, ``torch.tanh``, ``torch.erf``/``erfc`` and
-``F.gelu`` ran as fast at ``default`` as at AVX512 when measured, because PyTorch hands them to
-libraries that pick their own instruction set (MKL, oneDNN), whereas our formulas are chains
-of ATen kernels. Ratios at ``default`` are therefore higher for those rows, and a ratio is
-worth comparing only between runs at the same kernel level.
+instruction set of ATen's own elementwise kernels (DEFAULT, AVX2 or AVX512). The
+environment variable ``ATEN_CPU_CAPABILITY=default`` or ``avx2`` lowers it (it cannot
+raise it). It does not reach every native function: ``torch.exp``, ``torch.tanh``,
+``torch.erf``/``erfc`` and ``F.gelu`` ran as fast at ``default`` as at AVX512 when
+measured, because PyTorch hands them to libraries that pick their own instruction set
+(MKL, oneDNN), whereas our formulas are chains of ATen kernels. Ratios at ``default``
+are therefore higher for those rows: compare ratios only at the same kernel level.
 
 This is a report, not a test: it always exits 0. Timings depend on the machine (and, for
 the wall clock, on whatever else runs on it).
@@ -169,7 +169,7 @@ def build_rows(n: int, d: int, pieces: int, generator: torch.Generator):
 
 
 def kernel_level() -> str:
-    """One line: the CPU kernel level ATen runs at, and whether the environment lowered it."""
+    """The CPU kernel level ATen runs at, and whether the environment set it."""
     level = torch.backends.cpu.get_cpu_capability()
     requested = os.environ.get("ATEN_CPU_CAPABILITY")
     how = (f"set by ATEN_CPU_CAPABILITY={requested}" if requested

@@ -9,9 +9,9 @@ How autograd sees them: backpropagating through ``f`` multiplies the upstream gr
 *our* ``f_grad(x)`` (``_Pointwise`` below), so the derivative a chapter derives is the one a
 network trained with these functions uses, and the forward formula is free to use the
 fastest safe expression (e.g. 1 / (1 + e^{-x}), whose exp overflows harmlessly to inf).
-Each formula calls few transcendental functions, preferring the ones vectorized on every
-CPU (``exp``, ``erfc``), and updates one buffer in place: ``make bench`` times each against
-PyTorch's fused kernel.
+Each formula calls few transcendental functions, preferring the ones vectorized on
+every CPU (``exp``, ``erfc``), and updates one buffer in place: ``make bench`` times
+each against PyTorch's fused kernel.
 At a kink (x = 0) the derivatives follow PyTorch: relu'(0) = 0, leaky_relu'(0) = slope,
 elu'(0) = alpha.
 
@@ -113,11 +113,11 @@ def sigmoid_grad(x: torch.Tensor) -> torch.Tensor:
 def tanh(x: torch.Tensor) -> torch.Tensor:
     """tanh(x) = (1 - e^{-2x}) / (1 + e^{-2x}) = 2 sigma(2x) - 1. Shape: any -> same. (Chapter 1.)
 
-    A zero-centred, rescaled sigmoid, and computed as one: 2 / (1 + e^{-2x}) - 1, from one
-    ``exp`` like ``sigmoid``. For very negative x, e^{-2x} overflows to inf and 2 / inf - 1 = -1,
-    the correct limit. Near 0 the error is absolute, about one rounding of 1 (1e-16 in float64,
-    1e-7 in float32), not relative: tanh(1e-20) comes out as 0. ``expm1(-2|x|)`` would keep
-    full relative precision there but is several times slower than ``exp`` on every CPU.
+    A zero-centred, rescaled sigmoid, and computed as one: 2 / (1 + e^{-2x}) - 1, from
+    one ``exp`` like ``sigmoid``. For very negative x, e^{-2x} overflows to inf and
+    2 / inf - 1 = -1, the correct limit. Near 0 the error is absolute, about one
+    rounding of 1 (1e-16 in float64, 1e-7 in float32), not relative: tanh(1e-20) is 0.
+    ``expm1(-2|x|)`` would be relatively exact there, but is several times slower.
     """
     denominator = torch.mul(x, -2.0).exp_().add_(1.0)  # 1 + e^{-2x}
     return torch.div(2.0, denominator, out=denominator).sub_(1.0)
@@ -281,8 +281,8 @@ def rrelu_grad(x: torch.Tensor, lower: float = 1 / 8, upper: float = 1 / 3, trai
 
 def _elu(x: torch.Tensor, alpha: float, scale: float) -> torch.Tensor:
     """scale * x for x > 0, scale * alpha * (e^x - 1) otherwise."""
-    # e^{min(x, 0)} - 1 is 0 for x > 0 and never overflows. Near 0 its error is absolute
-    # (one rounding of 1); expm1 would be exact there, but is several times slower than exp.
+    # e^{min(x, 0)} - 1 is 0 for x > 0 and never overflows. Near 0 its error is
+    # absolute (one rounding of 1); expm1 would be exact there, but several times slower.
     negative = x.clamp(max=0.0).exp_().sub_(1.0).mul_(scale * alpha)
     return negative.add_(x.clamp(min=0.0), alpha=scale)
 

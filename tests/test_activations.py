@@ -155,7 +155,7 @@ def test_sigmoid_and_tanh_derivative_bounds():
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 def test_exp_based_formulas_err_by_about_one_rounding_of_one_near_zero(dtype):
     # tanh, elu and selu use exp, not expm1 (several times slower): for small |x| their
-    # error is absolute, about one rounding of 1, not relative (tanh(1e-20) is 0, not 1e-20)
+    # error is absolute, about one rounding of 1, not relative (tanh(1e-20) is 0)
     eps = torch.finfo(dtype).eps
     tiny = torch.logspace(-30, 0, 121, dtype=torch.float64)
     x = torch.cat([tiny, -tiny, torch.zeros(1, dtype=torch.float64)]).to(dtype)
