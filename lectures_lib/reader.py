@@ -36,7 +36,7 @@ from urllib.parse import urlsplit
 
 import nbformat
 
-from ._checks import check_argv, check_dict, check_notebook, check_path, check_str
+from ._checks import check_argv, check_dict, check_each, check_notebook, check_path, check_str
 
 __all__ = ["Reference", "Site", "Conversions", "course_site", "load_bibliography",
            "glue_values", "glue_text", "cite_markdown", "site_link", "convert_markdown",
@@ -72,6 +72,7 @@ class Site:
 
     def page(self, path: str) -> str:
         """The site address of a source path relative to the repository (``book/x.ipynb``)."""
+        check_str(path, "path")
         stem, _, fragment = path.partition("#")
         stem = posixpath.splitext(stem)[0] + ".html" if stem.endswith((".ipynb", ".md")) else stem
         return self.baseurl + stem + (f"#{fragment}" if fragment else "")
@@ -92,9 +93,17 @@ class Conversions:
     comments: int = 0
 
     def add(self, other: "Conversions") -> "Conversions":
+        """Add ``other``'s counts to these (in place); returns self."""
+        _check_instance(other, "other", Conversions)
         for f in fields(self):
             setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
         return self
+
+
+def _check_instance(value, name: str, kind: type):
+    if not isinstance(value, kind):
+        raise TypeError(f"{name} must be a {kind.__name__}, got {type(value).__name__}: {value!r:.60}")
+    return value
 
 
 # --- inputs: glue values, bibliography, site ------------------------------------------
@@ -165,8 +174,7 @@ def cite_markdown(keys: str, kind: str, site: Site) -> str:
     check_str(keys, "keys")
     if kind not in CITE_ROLES:
         raise ValueError(f"kind must be one of {sorted(CITE_ROLES)}, got {kind!r}")
-    if not isinstance(site, Site):
-        raise TypeError(f"site must be a Site, got {type(site).__name__}: {site!r}")
+    _check_instance(site, "site", Site)
     parts = []
     for key in (k.strip() for k in keys.split(",")):
         if key not in site.bibliography:
@@ -302,11 +310,10 @@ def convert_markdown(source: str, values: dict, site: Site, page: str,
     """One Markdown cell, MyST -> plain Markdown and HTML (see the module docstring).
     ``page``: the notebook's repository path, for relative links; ``counts`` is updated."""
     check_str(source, "source")
-    if not isinstance(site, Site):
-        raise TypeError(f"site must be a Site, got {type(site).__name__}: {site!r}")
+    _check_instance(site, "site", Site)
     check_dict(values, "values", nonempty=False)
     check_str(page, "page")
-    counts = Conversions() if counts is None else counts
+    counts = Conversions() if counts is None else _check_instance(counts, "counts", Conversions)
     lines = source.split("\n")
     blocks = []
     for token in _parser().parse(source):
@@ -350,8 +357,7 @@ def reader_notebook(nb, site: Site, page: str, values: dict | None = None):
     the glued values (default: the notebook's own; a student copy without outputs passes
     the instructor notebook's)."""
     nb = copy.deepcopy(check_notebook(nb))
-    if not isinstance(site, Site):
-        raise TypeError(f"site must be a Site, got {type(site).__name__}: {site!r}")
+    _check_instance(site, "site", Site)
     values = glue_values(nb) if values is None else check_dict(values, "values", nonempty=False)
     counts = Conversions()
     for cell in nb.cells:
@@ -368,9 +374,10 @@ def write_editions(book: Path, out: Path, site: Site | None = None,
     notebook stems) to ``out``; return the total conversions."""
     book = check_path(book, "book", kind="dir")
     out = check_path(out, "out")
-    site = course_site() if site is None else site
+    site = course_site() if site is None else _check_instance(site, "site", Site)
     paths = sorted(book.glob("*.ipynb"))
     if chapters is not None:
+        check_each(chapters, "chapters", lambda v, n: check_str(v, n))
         missing = set(chapters) - {p.stem for p in paths}
         if missing:
             raise ValueError(f"chapters: no notebook named {sorted(missing)} in {book}")
