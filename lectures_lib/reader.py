@@ -106,6 +106,15 @@ def _check_instance(value, name: str, kind: type):
     return value
 
 
+def _check_page(page) -> str:
+    """A page is the repository path of a chapter notebook or Markdown page."""
+    check_str(page, "page")
+    if not page.endswith((".ipynb", ".md")) or page.startswith("/"):
+        raise ValueError(f"page must be a relative path ending in .ipynb or .md "
+                         f"(e.g. book/01_sigmoid_tanh.ipynb), got {page!r}")
+    return page
+
+
 # --- inputs: glue values, bibliography, site ------------------------------------------
 
 
@@ -163,8 +172,8 @@ def glue_text(values: dict, content: str) -> str:
     if "::" in content:
         raise ValueError(f"content {content!r} glues from another document: not supported")
     if name not in values:
-        raise ValueError(f"content names {name!r}, which the notebook never glues "
-                         f"(glued: {sorted(values)[:8]}...)")
+        raise ValueError(f"content {content!r} names {name!r}, which is not in values (the "
+                         f"notebook never glues it; glued: {sorted(values)[:8]})")
     return format_plain_text(values[name], spec or "s")
 
 
@@ -189,7 +198,8 @@ def site_link(href: str, page: str, site: Site) -> str:
     """A link as the reader edition writes it: a relative link from the page at ``page``
     (repository path, e.g. ``book/01_sigmoid_tanh.ipynb``) becomes the site's address."""
     check_str(href, "href")
-    check_str(page, "page")
+    _check_page(page)
+    _check_instance(site, "site", Site)
     parts = urlsplit(href)
     if parts.scheme or parts.netloc or href.startswith(("mailto:", "#")):
         return href if not href.startswith("#") else site.page(page) + href
@@ -312,7 +322,7 @@ def convert_markdown(source: str, values: dict, site: Site, page: str,
     check_str(source, "source")
     _check_instance(site, "site", Site)
     check_dict(values, "values", nonempty=False)
-    check_str(page, "page")
+    _check_page(page)
     counts = Conversions() if counts is None else _check_instance(counts, "counts", Conversions)
     lines = source.split("\n")
     blocks = []
@@ -358,6 +368,7 @@ def reader_notebook(nb, site: Site, page: str, values: dict | None = None):
     the instructor notebook's)."""
     nb = copy.deepcopy(check_notebook(nb))
     _check_instance(site, "site", Site)
+    _check_page(page)
     values = glue_values(nb) if values is None else check_dict(values, "values", nonempty=False)
     counts = Conversions()
     for cell in nb.cells:
