@@ -22,6 +22,7 @@ construct the parser finds is converted or refused with an error: nothing is lef
 ``python -m lectures_lib.reader [--book book] [--out DIR] [CHAPTER ...]`` writes the editions
 (``make editions``, ``make student``).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,22 +37,64 @@ from urllib.parse import urlsplit
 
 import nbformat
 
-from ._checks import check_argv, check_dict, check_each, check_notebook, check_path, check_str
+from ._checks import (
+    check_argv,
+    check_dict,
+    check_each,
+    check_notebook,
+    check_path,
+    check_str,
+)
 
-__all__ = ["Reference", "Site", "Conversions", "course_site", "load_bibliography",
-           "glue_values", "glue_text", "cite_markdown", "site_link", "convert_markdown",
-           "reader_notebook", "markup_tokens", "write_editions", "main"]
+__all__ = [
+    "Conversions",
+    "Reference",
+    "Site",
+    "cite_markdown",
+    "convert_markdown",
+    "course_site",
+    "glue_text",
+    "glue_values",
+    "load_bibliography",
+    "main",
+    "markup_tokens",
+    "reader_notebook",
+    "site_link",
+    "write_editions",
+]
 
 #: The MyST extensions of ``_config.yml`` (parse.myst_enable_extensions).
-MYST_EXTENSIONS = frozenset({"amsmath", "dollarmath", "colon_fence", "deflist", "substitution"})
+MYST_EXTENSIONS = frozenset(
+    {"amsmath", "dollarmath", "colon_fence", "deflist", "substitution"}
+)
 GLUE_ROLES = frozenset({"glue", "glue:text"})
 CITE_ROLES = frozenset({"cite:p", "cite:t"})
 #: Tokens of the MyST syntax tree that a reader edition must not contain.
-MYST_TOKENS = frozenset({"myst_role", "myst_line_comment", "myst_target", "myst_block_break",
-                         "substitution_inline", "substitution_block"})
+MYST_TOKENS = frozenset(
+    {
+        "myst_role",
+        "myst_line_comment",
+        "myst_target",
+        "myst_block_break",
+        "substitution_inline",
+        "substitution_block",
+    }
+)
 GLUE_PREFIX = "application/papermill.record/"
-_ADMONITION_TITLES = {name: name.capitalize() for name in (
-    "note", "tip", "hint", "important", "warning", "caution", "attention", "danger", "error")}
+_ADMONITION_TITLES = {
+    name: name.capitalize()
+    for name in (
+        "note",
+        "tip",
+        "hint",
+        "important",
+        "warning",
+        "caution",
+        "attention",
+        "danger",
+        "error",
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -74,7 +117,11 @@ class Site:
         """The site address of a source path relative to the repository (``book/x.ipynb``)."""
         check_str(path, "path")
         stem, _, fragment = path.partition("#")
-        stem = posixpath.splitext(stem)[0] + ".html" if stem.endswith((".ipynb", ".md")) else stem
+        stem = (
+            posixpath.splitext(stem)[0] + ".html"
+            if stem.endswith((".ipynb", ".md"))
+            else stem
+        )
         return self.baseurl + stem + (f"#{fragment}" if fragment else "")
 
     @property
@@ -92,7 +139,7 @@ class Conversions:
     links: int = 0
     comments: int = 0
 
-    def add(self, other: "Conversions") -> "Conversions":
+    def add(self, other: Conversions) -> Conversions:
         """Add ``other``'s counts to these (in place); returns self."""
         _check_instance(other, "other", Conversions)
         for f in fields(self):
@@ -102,7 +149,9 @@ class Conversions:
 
 def _check_instance(value, name: str, kind: type):
     if not isinstance(value, kind):
-        raise TypeError(f"{name} must be a {kind.__name__}, got {type(value).__name__}: {value!r:.60}")
+        raise TypeError(
+            f"{name} must be a {kind.__name__}, got {type(value).__name__}: {value!r:.60}"
+        )
     return value
 
 
@@ -110,8 +159,10 @@ def _check_page(page) -> str:
     """A page is the repository path of a chapter notebook or Markdown page."""
     check_str(page, "page")
     if not page.endswith((".ipynb", ".md")) or page.startswith("/"):
-        raise ValueError(f"page must be a relative path ending in .ipynb or .md "
-                         f"(e.g. book/01_sigmoid_tanh.ipynb), got {page!r}")
+        raise ValueError(
+            f"page must be a relative path ending in .ipynb or .md "
+            f"(e.g. book/01_sigmoid_tanh.ipynb), got {page!r}"
+        )
     return page
 
 
@@ -144,7 +195,9 @@ def load_bibliography(path: Path) -> dict[str, Reference]:
     path = check_path(path, "path", kind="file")
     references = {}
     for key, entry in parse_file(str(path)).entries.items():
-        last = [_latex_text(" ".join(p.last_names)) for p in entry.persons.get("author", [])]
+        last = [
+            _latex_text(" ".join(p.last_names)) for p in entry.persons.get("author", [])
+        ]
         authors = (" and ".join(last) if len(last) <= 2 else f"{last[0]} et al.") or key
         references[key] = Reference(authors, entry.fields.get("year", "n.d."))
     return references
@@ -155,7 +208,10 @@ def course_site(root: Path | None = None) -> Site:
     from .release import ROOT, site_baseurl
 
     root = ROOT if root is None else check_path(root, "root", kind="dir")
-    return Site(site_baseurl(root / "_config.yml"), load_bibliography(root / "book" / "references.bib"))
+    return Site(
+        site_baseurl(root / "_config.yml"),
+        load_bibliography(root / "book" / "references.bib"),
+    )
 
 
 # --- inline replacements ----------------------------------------------------------------
@@ -170,10 +226,14 @@ def glue_text(values: dict, content: str) -> str:
     check_str(content, "content")
     name, _, spec = content.partition(":")
     if "::" in content:
-        raise ValueError(f"content {content!r} glues from another document: not supported")
+        raise ValueError(
+            f"content {content!r} glues from another document: not supported"
+        )
     if name not in values:
-        raise ValueError(f"content {content!r} names {name!r}, which is not in values (the "
-                         f"notebook never glues it; glued: {sorted(values)[:8]})")
+        raise ValueError(
+            f"content {content!r} names {name!r}, which is not in values (the "
+            f"notebook never glues it; glued: {sorted(values)[:8]})"
+        )
     return format_plain_text(values[name], spec or "s")
 
 
@@ -189,7 +249,11 @@ def cite_markdown(keys: str, kind: str, site: Site) -> str:
         if key not in site.bibliography:
             raise ValueError(f"keys: {key!r} is not in the bibliography")
         ref = site.bibliography[key]
-        label = f"{ref.authors}, {ref.year}" if kind == "cite:p" else f"{ref.authors} ({ref.year})"
+        label = (
+            f"{ref.authors}, {ref.year}"
+            if kind == "cite:p"
+            else f"{ref.authors} ({ref.year})"
+        )
         parts.append(f"[{label}]({site.bibliography_url})")
     return f"({'; '.join(parts)})" if kind == "cite:p" else ", ".join(parts)
 
@@ -235,7 +299,7 @@ def _replace_inline(text: str, children, values, site, page, counts) -> str:
             raise ValueError(f"unsupported MyST syntax {child.type} in {text!r}")
         else:
             continue
-        text = text[:at] + new + text[at + len(literal):]
+        text = text[:at] + new + text[at + len(literal) :]
         cursor = at + len(new)
     return text
 
@@ -260,9 +324,14 @@ def _directive(info: str, content: str):
     from myst_parser.parsers.directives import parse_directive_text
 
     name, _, argument = info.strip()[1:].partition("}")
-    classes = {"admonition": admonitions.Admonition, "figure": images.Figure,
-               "image": images.Image}
-    classes.update({n: getattr(admonitions, n.capitalize()) for n in _ADMONITION_TITLES})
+    classes = {
+        "admonition": admonitions.Admonition,
+        "figure": images.Figure,
+        "image": images.Image,
+    }
+    classes.update(
+        {n: getattr(admonitions, n.capitalize()) for n in _ADMONITION_TITLES}
+    )
     if name not in classes:
         raise ValueError(f"unsupported MyST directive {{{name}}}")
     parsed = parse_directive_text(classes[name], argument.strip(), content)
@@ -272,8 +341,10 @@ def _directive(info: str, content: str):
 def _admonition(title: str, classes: list, body: str) -> str:
     """A titled blockquote, or a ``<details>`` block for a dropdown (a written solution)."""
     if "dropdown" in classes:
-        return (f"<details>\n<summary><strong>{html.escape(title)}</strong></summary>\n\n"
-                f"{body.strip()}\n\n</details>")
+        return (
+            f"<details>\n<summary><strong>{html.escape(title)}</strong></summary>\n\n"
+            f"{body.strip()}\n\n</details>"
+        )
     lines = [f"**{title}**", ""] + body.strip().splitlines()
     return "\n".join(f"> {line}" if line.strip() else ">" for line in lines)
 
@@ -282,8 +353,14 @@ def _figure(argument: str, options: dict, body: str, page: str, site: Site) -> s
     """An image with its caption (HTML: Markdown images have no caption)."""
     src = site_link(argument, page, site) if not urlsplit(argument).scheme else argument
     alt = html.escape(options.get("alt", ""), quote=True)
-    width = f' width="{html.escape(str(options["width"]), quote=True)}"' if "width" in options else ""
-    caption = f"\n<figcaption>\n\n{body.strip()}\n\n</figcaption>" if body.strip() else ""
+    width = (
+        f' width="{html.escape(str(options["width"]), quote=True)}"'
+        if "width" in options
+        else ""
+    )
+    caption = (
+        f"\n<figcaption>\n\n{body.strip()}\n\n</figcaption>" if body.strip() else ""
+    )
     return f'<figure>\n<img src="{src}" alt="{alt}"{width}>{caption}\n</figure>'
 
 
@@ -308,31 +385,42 @@ def _parser():
     from myst_parser.config.main import MdParserConfig
     from myst_parser.parsers.mdit import create_md_parser
 
-    return create_md_parser(MdParserConfig(enable_extensions=set(MYST_EXTENSIONS)), RendererHTML)
+    return create_md_parser(
+        MdParserConfig(enable_extensions=set(MYST_EXTENSIONS)), RendererHTML
+    )
 
 
 def _is_directive(token) -> bool:
     return token.type in ("colon_fence", "fence") and token.info.strip().startswith("{")
 
 
-def convert_markdown(source: str, values: dict, site: Site, page: str,
-                     counts: Conversions | None = None) -> str:
+def convert_markdown(
+    source: str, values: dict, site: Site, page: str, counts: Conversions | None = None
+) -> str:
     """One Markdown cell, MyST -> plain Markdown and HTML (see the module docstring).
     ``page``: the notebook's repository path, for relative links; ``counts`` is updated."""
     check_str(source, "source")
     _check_instance(site, "site", Site)
     check_dict(values, "values", nonempty=False)
     _check_page(page)
-    counts = Conversions() if counts is None else _check_instance(counts, "counts", Conversions)
+    counts = (
+        Conversions()
+        if counts is None
+        else _check_instance(counts, "counts", Conversions)
+    )
     lines = source.split("\n")
     blocks = []
     for token in _parser().parse(source):
         if token.type == "inline" and token.map:
             a, b = token.map
-            text = _replace_inline("\n".join(lines[a:b]), token.children, values, site, page, counts)
+            text = _replace_inline(
+                "\n".join(lines[a:b]), token.children, values, site, page, counts
+            )
             lines[a:b] = text.split("\n")
         elif _is_directive(token):
-            blocks.append((token.map, _convert_directive(token, values, site, page, counts)))
+            blocks.append(
+                (token.map, _convert_directive(token, values, site, page, counts))
+            )
         elif token.type in ("myst_line_comment", "myst_target", "myst_block_break"):
             counts.comments += 1
             blocks.append((token.map, None))
@@ -347,12 +435,16 @@ def markup_tokens(source: str) -> list[str]:
     """The MyST constructs left in ``source``, as the MyST parser reads it: roles,
     directives, comments, targets, block breaks, substitutions (empty for a reader edition)."""
     if not isinstance(source, str):
-        raise TypeError(f"source must be a str, got {type(source).__name__}: {source!r}")
+        raise TypeError(
+            f"source must be a str, got {type(source).__name__}: {source!r}"
+        )
     found = []
     for token in _parser().parse(source):
         for t in [token] + list(token.children or []):
             if t.type in MYST_TOKENS:
-                found.append(f"{t.type}: {t.meta.get('name', '')} {t.content.strip()[:40]}")
+                found.append(
+                    f"{t.type}: {t.meta.get('name', '')} {t.content.strip()[:40]}"
+                )
             elif _is_directive(t):
                 found.append(f"directive: {t.info.strip()}")
     return found
@@ -369,7 +461,11 @@ def reader_notebook(nb, site: Site, page: str, values: dict | None = None):
     nb = copy.deepcopy(check_notebook(nb))
     _check_instance(site, "site", Site)
     _check_page(page)
-    values = glue_values(nb) if values is None else check_dict(values, "values", nonempty=False)
+    values = (
+        glue_values(nb)
+        if values is None
+        else check_dict(values, "values", nonempty=False)
+    )
     counts = Conversions()
     for cell in nb.cells:
         if cell.cell_type == "markdown":
@@ -379,8 +475,9 @@ def reader_notebook(nb, site: Site, page: str, values: dict | None = None):
     return nb, counts
 
 
-def write_editions(book: Path, out: Path, site: Site | None = None,
-                   chapters: list[str] | None = None) -> Conversions:
+def write_editions(
+    book: Path, out: Path, site: Site | None = None, chapters: list[str] | None = None
+) -> Conversions:
     """Write the reader edition of every chapter notebook of ``book`` (or of ``chapters``,
     notebook stems) to ``out``; return the total conversions."""
     book = check_path(book, "book", kind="dir")
@@ -396,8 +493,9 @@ def write_editions(book: Path, out: Path, site: Site | None = None,
     out.mkdir(parents=True, exist_ok=True)
     total = Conversions()
     for path in paths:
-        edition, counts = reader_notebook(nbformat.read(path, as_version=4), site,
-                                          f"{site.book_dir}/{path.name}")
+        edition, counts = reader_notebook(
+            nbformat.read(path, as_version=4), site, f"{site.book_dir}/{path.name}"
+        )
         nbformat.write(edition, out / path.name)
         total.add(counts)
     return total
@@ -406,15 +504,20 @@ def write_editions(book: Path, out: Path, site: Site | None = None,
 def main(argv: list[str] | None = None) -> int:
     """The command line. ``argv``: its arguments as a list of str; None means none (the
     defaults), never this process's own ``sys.argv``."""
-    parser = argparse.ArgumentParser(prog="python -m lectures_lib.reader",
-                                     description=__doc__.split("\n")[0])
-    parser.add_argument("chapters", nargs="*", help="chapter names (notebook stems); default: all")
+    parser = argparse.ArgumentParser(
+        prog="python -m lectures_lib.reader", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument(
+        "chapters", nargs="*", help="chapter names (notebook stems); default: all"
+    )
     parser.add_argument("--book", type=Path, default=Path("book"))
     parser.add_argument("--out", type=Path, default=Path("_build/editions/book"))
     args = parser.parse_args(check_argv(argv))
     total = write_editions(args.book, args.out, chapters=args.chapters or None)
-    print(f"reader editions in {args.out}: {total.glue} glued values, {total.cite} citations, "
-          f"{total.directives} directives, {total.links} links, {total.comments} comments converted")
+    print(
+        f"reader editions in {args.out}: {total.glue} glued values, {total.cite} citations, "
+        f"{total.directives} directives, {total.links} links, {total.comments} comments converted"
+    )
     return 0
 
 

@@ -13,6 +13,7 @@
 
 Exits 1 with the list of problems, 0 when all hold.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,7 +28,7 @@ from bs4 import BeautifulSoup
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from lectures_lib import reader  # noqa: E402  (the repository's package, not an installed one)
+from lectures_lib import reader
 
 
 def _chapters(html: Path) -> list[Path]:
@@ -45,7 +46,9 @@ def markup_problems(html: Path) -> list[str]:
         for i, source in enumerate(_markdown(nbformat.read(path, as_version=4))):
             left = reader.markup_tokens(source)
             if left:
-                problems.append(f"{path.name}: Markdown cell {i} still holds {left[:2]}")
+                problems.append(
+                    f"{path.name}: Markdown cell {i} still holds {left[:2]}"
+                )
     return problems
 
 
@@ -58,8 +61,12 @@ def _links(source: str) -> list[str]:
                 found.append(t.attrs.get("href") or t.attrs.get("src"))
             elif t.type in ("html_block", "html_inline"):
                 soup = BeautifulSoup(t.content, "html.parser")
-                found += [tag.get(a) for tag in soup.find_all(True) for a in ("href", "src")
-                          if tag.get(a)]
+                found += [
+                    tag.get(a)
+                    for tag in soup.find_all(True)
+                    for a in ("href", "src")
+                    if tag.get(a)
+                ]
     return found
 
 
@@ -72,16 +79,27 @@ def link_problems(html: Path, baseurl: str) -> tuple[list[str], int]:
                 if not href.startswith(baseurl):
                     continue
                 checked += 1
-                parts = urlsplit(href[len(baseurl):])
+                parts = urlsplit(href[len(baseurl) :])
                 target = html / (parts.path or "index.html")
                 if not target.is_file():
-                    problems.append(f"{path.name}: {href} (no {target.relative_to(html)})")
+                    problems.append(
+                        f"{path.name}: {href} (no {target.relative_to(html)})"
+                    )
                     continue
                 if parts.fragment:
-                    ids = pages.setdefault(target, {t.get("id") for t in BeautifulSoup(
-                        target.read_text(), "html.parser").find_all(id=True)})
+                    ids = pages.setdefault(
+                        target,
+                        {
+                            t.get("id")
+                            for t in BeautifulSoup(
+                                target.read_text(), "html.parser"
+                            ).find_all(id=True)
+                        },
+                    )
                     if parts.fragment not in ids:
-                        problems.append(f"{path.name}: {href} (no #{parts.fragment} there)")
+                        problems.append(
+                            f"{path.name}: {href} (no #{parts.fragment} there)"
+                        )
     return problems, checked
 
 
@@ -93,13 +111,20 @@ def launch_problems(html: Path, config: dict) -> list[str]:
     problems = []
     for path in _chapters(html):
         page = html / "book" / f"{path.stem}.html"
-        hrefs = [a.get("href", "") for a in BeautifulSoup(page.read_text(), "html.parser").find_all("a")]
+        hrefs = [
+            a.get("href", "")
+            for a in BeautifulSoup(page.read_text(), "html.parser").find_all("a")
+        ]
         binder = [h for h in hrefs if "/v2/gh/" in h]
         colab = [h for h in hrefs if "colab" in h]
         if not binder or not all(f"/v2/gh/{org_repo}/{branch}?" in h for h in binder):
-            problems.append(f"{page.name}: Binder button not on branch {branch}: {binder}")
+            problems.append(
+                f"{page.name}: Binder button not on branch {branch}: {binder}"
+            )
         if not colab or not all(f"/blob/{branch}/book/{path.name}" in h for h in colab):
-            problems.append(f"{page.name}: Colab button not on branch {branch}: {colab}")
+            problems.append(
+                f"{page.name}: Colab button not on branch {branch}: {colab}"
+            )
         if repo not in hrefs:
             problems.append(f"{page.name}: no repository (view source) link to {repo}")
         if any(h.startswith(repo) and f"/{branch}" in h for h in hrefs):
@@ -113,19 +138,32 @@ def number_problems(html: Path, book: Path, chapter: str) -> tuple[list[str], in
     page = BeautifulSoup((html / "book" / f"{chapter}.html").read_text(), "html.parser")
     site_numbers = [s.get_text() for s in page.select("span.pasted-text")]
     source = nbformat.read(book / f"{chapter}.ipynb", as_version=4)
-    _, counts = reader.reader_notebook(source, reader.course_site(ROOT), f"book/{chapter}.ipynb")
+    _, counts = reader.reader_notebook(
+        source, reader.course_site(ROOT), f"book/{chapter}.ipynb"
+    )
     roles = counts.glue
-    problems = [] if len(site_numbers) == roles else [
-        f"{chapter}: the site shows {len(site_numbers)} glued values, the source has {roles}"]
-    edition = nbformat.read(html / "_sources" / "book" / f"{chapter}.ipynb", as_version=4)
-    rendered = " ".join(BeautifulSoup(reader._parser().render(s), "html.parser").get_text(" ")
-                        for s in _markdown(edition))
+    problems = (
+        []
+        if len(site_numbers) == roles
+        else [
+            f"{chapter}: the site shows {len(site_numbers)} glued values, the source has {roles}"
+        ]
+    )
+    edition = nbformat.read(
+        html / "_sources" / "book" / f"{chapter}.ipynb", as_version=4
+    )
+    rendered = " ".join(
+        BeautifulSoup(reader._parser().render(s), "html.parser").get_text(" ")
+        for s in _markdown(edition)
+    )
     cursor = 0
     for i, number in enumerate(site_numbers):
         at = rendered.find(number, cursor)
         if at < 0:
-            problems.append(f"{chapter}: the site's value #{i + 1} {number!r} is not in the "
-                            f"edition after {rendered[max(0, cursor - 40):cursor]!r}")
+            problems.append(
+                f"{chapter}: the site's value #{i + 1} {number!r} is not in the "
+                f"edition after {rendered[max(0, cursor - 40) : cursor]!r}"
+            )
             break
         cursor = at + len(number)
     return problems, len(site_numbers)
@@ -134,12 +172,17 @@ def number_problems(html: Path, book: Path, chapter: str) -> tuple[list[str], in
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("html", type=Path, help="the built site (_build/html)")
-    parser.add_argument("--chapter", default="01_sigmoid_tanh",
-                        help="the chapter whose numbers are compared with the site's page")
+    parser.add_argument(
+        "--chapter",
+        default="01_sigmoid_tanh",
+        help="the chapter whose numbers are compared with the site's page",
+    )
     args = parser.parse_args(argv)
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     if not _chapters(args.html):
-        print(f"no chapter notebooks under {args.html}/_sources/book: build the site first")
+        print(
+            f"no chapter notebooks under {args.html}/_sources/book: build the site first"
+        )
         return 1
     problems = markup_problems(args.html)
     broken, links = link_problems(args.html, config["html"]["baseurl"])
@@ -149,9 +192,11 @@ def main(argv: list[str]) -> int:
         print("FAIL", problem)
     if problems:
         return 1
-    print(f"editions check: {len(_chapters(args.html))} served reader editions without MyST "
-          f"markup, {links} links into the site resolve, launch buttons on the editions branch, "
-          f"{numbers} glued values of {args.chapter} equal to the site's")
+    print(
+        f"editions check: {len(_chapters(args.html))} served reader editions without MyST "
+        f"markup, {links} links into the site resolve, launch buttons on the editions branch, "
+        f"{numbers} glued values of {args.chapter} equal to the site's"
+    )
     return 0
 
 
