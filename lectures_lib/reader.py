@@ -282,26 +282,36 @@ def _role_literal(text: str, name: str, content: str, start: int) -> tuple[int, 
 
 
 def _replace_inline(text: str, children, values, site, page, counts) -> str:
-    """Replace the roles and relative links of one inline token, left to right."""
+    """Replace the roles and relative links of one inline token, left to right. The
+    cursor skips code spans (a role written inside backticks is text, not a role) and
+    does not pass a link's address, which comes after the link's own text and roles."""
     cursor = 0
     for child in children:
+        if child.type == "code_inline":
+            at = text.find(child.content, cursor)
+            cursor = cursor if at < 0 else at + len(child.content)
+            continue
+        if child.type == "image" and not urlsplit(child.attrs["src"]).scheme:
+            raise ValueError(f"relative image {child.attrs['src']!r}: use a {{figure}}")
         if child.type == "myst_role":
             at, literal = _role_literal(text, child.meta["name"], child.content, cursor)
             new = _role_text(child.meta["name"], child.content, values, site, counts)
+            text = text[:at] + new + text[at + len(literal) :]
+            cursor = at + len(new)
         elif child.type == "link_open" and not urlsplit(child.attrs["href"]).scheme:
-            literal = f"]({child.attrs['href']}"
-            at = text.find(literal, cursor)
-            if at < 0:
-                raise ValueError(f"link {child.attrs['href']!r} not found in {text!r}")
-            new = f"]({site_link(child.attrs['href'], page, site)}"
+            text = _replace_link(text, child.attrs["href"], cursor, page, site)
             counts.links += 1
         elif child.type in MYST_TOKENS:
             raise ValueError(f"unsupported MyST syntax {child.type} in {text!r}")
-        else:
-            continue
-        text = text[:at] + new + text[at + len(literal) :]
-        cursor = at + len(new)
     return text
+
+
+def _replace_link(text: str, href: str, cursor: int, page: str, site: Site) -> str:
+    literal = f"]({href}"
+    at = text.find(literal, cursor)
+    if at < 0:
+        raise ValueError(f"link {href!r} not found in {text!r}")
+    return text[:at] + f"]({site_link(href, page, site)}" + text[at + len(literal) :]
 
 
 def _role_text(name: str, content: str, values, site, counts) -> str:

@@ -201,6 +201,14 @@ def test_nested_directives_and_figures():
     assert "<figcaption>\n\nThe caption.\n\n</figcaption>" in fig
 
 
+def test_roles_in_link_text_and_code_spans():
+    source = "Write `` {glue:text}`v` `` for {glue:text}`v`, in [{glue:text}`v` steps](02_relu.ipynb)."
+    assert _convert(source, {"v": "3"}) == (
+        "Write `` {glue:text}`v` `` for 3, in "
+        "[3 steps](https://example.org/course/book/02_relu.html)."
+    )
+
+
 def test_unknown_markup_is_refused_not_left_raw():
     with pytest.raises(ValueError, match="unsupported MyST role"):
         _convert("{ref}`somewhere`")
