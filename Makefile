@@ -125,7 +125,8 @@ $(NEWCOMER_STAMP): requirements.txt constraints.txt
 # A student who presses the Colab button: one short chapter, copied out of the repository,
 # runs top to bottom in the newcomer interpreter; its set-up cell installs lectures_lib from
 # the wheel of the built site, served on 127.0.0.1 (tests/newcomer_check.py).
-NEWCOMER_CHAPTER := book/01_sigmoid_tanh.ipynb
+# The chapter is its reader edition: what the Colab button opens (the editions branch).
+NEWCOMER_CHAPTER := $(EDITIONS)/book/01_sigmoid_tanh.ipynb
 
 newcomer: site $(NEWCOMER_STAMP)
 	$(BIN)/python tests/newcomer_check.py --python $(NEWCOMER)/bin/python --site _build/html \
