@@ -212,7 +212,7 @@ def test_workflows_run_the_makefiles_commands():
     makefile = (ROOT / "Makefile").read_text()
     for target in ["test", "book", "release", "lint"]:
         assert re.search(rf"^{target}:", makefile, re.M), target
-    assert re.search(r"^test: lint ", makefile, re.M)  # make test includes the checks
+    assert re.search(r"^test:.* lint ", makefile, re.M)  # make test includes the checks
     assert "make test" in _run_lines("ci.yml")
     assert "make book" in _run_lines("pages.yml")
     assert 'make release VERSION="${TAG#v}"' in _run_lines("release.yml")
