@@ -125,7 +125,8 @@ def drive_explorers(page, page_html: str) -> tuple[list[str], list[str]]:
                 handle = box.locator(".noUi-handle")
                 handle.focus()
                 page.keyboard.press("Home")
-                seen, _ = _shown_frame(page, index, frames, None)
+                seen, found = _shown_frame(page, index, frames, None)
+                problems += found
                 positions = [seen]
                 while True:
                     before = page.evaluate(EXPLORERS_JS)[index]["controls"][number]["value"]
