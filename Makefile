@@ -2,13 +2,15 @@
 #   make book   set up (if needed) and build the static site into _build/html/
 #   make test   set up (if needed), lint, fingerprints, unit tests, nbval over every notebook
 #               (natively and under the portability probe), assignment check, strict site
-#               build and check
+#               build and check, the newcomer test
 #   make lint   static checks (the GitHub workflows: actionlint and zizmor, offline)
 #   make lab    JupyterLab on the book, for students
 #   make execute NB=book/X.ipynb   re-run a notebook and store its outputs
 #   make assignments   student notebooks, autograder, Gradescope bundles under _build/assignments/
 #   make nbgrader-check   (slow) the chapters under a real nbgrader release and autograde
 #   make bench  reference implementations vs PyTorch's native ones; grading throughput
+#   make newcomer  Chapter 1 where lectures_lib is missing (as on Colab): its set-up cell
+#               installs the built site's wheel (part of make test)
 #   make release VERSION=X.Y.Z   wheel, site and assignment archives under _build/release/
 #   make clean  remove build output (keeps .venv/; `make distclean` removes it too)
 
@@ -17,8 +19,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# The newcomer test's interpreter (make newcomer): what Colab preinstalls, not lectures_lib.
+NEWCOMER := $(VENV)/newcomer
+NEWCOMER_STAMP := $(NEWCOMER)/.installed-stamp
 JB_FLAGS := -W -n --keep-going
 NOTEBOOKS := $(wildcard book/*.ipynb)
+# Longest first (stored cell times), so that the two nbval workers finish together.
+NOTEBOOKS_BY_COST = $(shell $(PYTHON) tests/by_cost.py $(NOTEBOOKS))
 # Two cores: one pytest worker per core; loadfile keeps each notebook in one worker.
 XDIST := -n 2 --dist loadfile
 # Threads: importing lectures_lib sets one thread per process (lectures_lib/runtime.py), the
@@ -30,9 +37,9 @@ NBVAL := $(BIN)/python -m pytest --nbval --nbval-current-env \
 # generic kernels, MKL's AVX2 code). One definition, read by the Makefile and the tests.
 PROBE_ENV := $(shell cat tests/probe.env)
 
-.PHONY: setup vendor wheel book test lint lint-workflows unit fingerprints nbval nbval-probe probe-and-site assignments assignments-check nbgrader-check site site-check lab bench execute release clean distclean
+.PHONY: setup vendor wheel book test test-notebooks test-rest newcomer lint lint-workflows unit fingerprints nbval nbval-probe assignments assignments-check nbgrader-check site site-check lab bench execute release clean distclean
 
-setup: $(STAMP)
+setup: $(STAMP) $(NEWCOMER_STAMP)
 
 $(STAMP): requirements.txt constraints.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -79,14 +86,47 @@ book: $(STAMP) vendor wheel
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
 	@echo "The site is at: $(CURDIR)/_build/html/index.html"
 
-# Lint and stale outputs first (cheap, and every later step trusts the stored outputs), then
-# the notebooks natively and under the probe: both must pass on any CPU.
-test: lint fingerprints unit nbval assignments-check probe-and-site
+# The newcomer test's interpreter, made at set-up (about 70 s; make clean keeps it): what
+# Colab preinstalls that lectures_lib needs (pyproject's dependencies) and ipykernel, at
+# the versions of requirements.txt and constraints.txt, and NOT lectures_lib. torch is
+# pinned exactly (==2.13.0, the CPU build): a looser spec pulls a multi-GB CUDA build.
+NEWCOMER_PACKAGES := torch==2.13.0 numpy matplotlib scikit-learn scipy threadpoolctl \
+  nbformat nbclient ipywidgets ipython ipykernel tqdm
 
-# The probe and the site build overlap: the Sphinx build keeps one core busy, so the probe's
-# two workers and the build share the two cores instead of taking turns (about 35 s less).
-probe-and-site:
-	$(MAKE) --no-print-directory -j 2 --output-sync=target nbval-probe site-check
+$(NEWCOMER_STAMP): requirements.txt constraints.txt
+	rm -rf $(NEWCOMER)
+	$(PYTHON) -m venv $(NEWCOMER)
+	$(NEWCOMER)/bin/python -m pip install --quiet --upgrade pip
+	$(NEWCOMER)/bin/python -m pip install --quiet $(NEWCOMER_PACKAGES) -c constraints.txt
+	@touch $@
+
+# A student who presses the Colab button: one short chapter, copied out of the repository,
+# runs top to bottom in the newcomer interpreter; its set-up cell installs lectures_lib from
+# the wheel of the built site, served on 127.0.0.1 (tests/newcomer_check.py).
+NEWCOMER_CHAPTER := book/01_sigmoid_tanh.ipynb
+
+newcomer: site $(NEWCOMER_STAMP)
+	$(BIN)/python tests/newcomer_check.py --python $(NEWCOMER)/bin/python --site _build/html \
+	  --chapter $(NEWCOMER_CHAPTER)
+
+# Lint and stale outputs first (cheap, and every later step trusts the stored outputs), then
+# two lines of work side by side, each output printed when its line ends:
+#   the notebooks natively, then under the probe (both must pass on any CPU);
+#   the unit tests, the assignment check, the strict site build and check, the newcomer test.
+# Neither line keeps both cores busy on its own (kernel start-ups, the single-threaded
+# Sphinx build), so running them together saves about a third of the wall-clock time.
+test: setup lint fingerprints
+	$(MAKE) --no-print-directory -j 2 --output-sync=target test-notebooks test-rest
+
+test-notebooks: $(STAMP)
+	$(MAKE) --no-print-directory nbval
+	$(MAKE) --no-print-directory nbval-probe
+
+# site-check and newcomer in one make, so that the site (a phony target) is built once.
+test-rest: $(STAMP)
+	$(MAKE) --no-print-directory unit
+	$(MAKE) --no-print-directory assignments-check
+	$(MAKE) --no-print-directory site-check newcomer
 
 # Static checks; append more linters to LINTERS. The workflows: actionlint (with the
 # pinned shellcheck on run: scripts) and zizmor's security audits, offline (no GitHub API).
@@ -128,10 +168,10 @@ fingerprints: $(STAMP)
 # nbval-ignore-output (float32 training runs, Monte Carlo, timings) are run and their claims
 # asserted, but their digits are not compared: they differ between CPU families.
 nbval: $(STAMP)
-	$(NBVAL) $(NOTEBOOKS)
+	$(NBVAL) $(NOTEBOOKS_BY_COST)
 
 nbval-probe: $(STAMP)
-	env $(PROBE_ENV) $(NBVAL) $(NOTEBOOKS)
+	env $(PROBE_ENV) $(NBVAL) $(NOTEBOOKS_BY_COST)
 
 site: book
 

@@ -6,6 +6,11 @@ down (see :func:`lock_down`), runs the submission's cells in an IPython shell, a
 answers requests (describe a name, call a function, backpropagate) on its response
 descriptor. Everything it sends is data (``wire.py``); the grader trusts none of it.
 The submission can rewrite any part of this process: that only changes its own answers.
+
+Run as ``python _sandbox_child.py --zygote FD [MODULE ...]`` it is the fork server
+(:func:`zygote`): it imports IPython and the given modules once, then forks a fresh child per
+request on the socket FD, which runs :func:`main` as above. Starting a sandbox then costs a
+fork instead of a new interpreter importing PyTorch (see ``sandbox._ForkServer``).
 """
 
 import ctypes
@@ -25,6 +30,7 @@ MS_NOSUID, MS_NODEV, MS_BIND, MS_REC, MS_PRIVATE = 2, 4, 4096, 16384, 1 << 18
 PR_SET_NO_NEW_PRIVS = 38
 _PRIVATE_TMP = ("/tmp", "/var/tmp", "/dev/shm")
 _KEEP_CALLS = 64  # autograd graphs kept for backward requests
+RESPONSE_FD = 3  # where a child forked by the zygote finds its response pipe
 
 
 def _read_exact(n: int) -> bytes:
@@ -351,5 +357,98 @@ def main() -> None:
     Server(shell.user_ns, out_fd).serve()
 
 
+def _preload(modules) -> None:
+    """Import what every child needs (IPython) and what the chapter's setup imports."""
+    import importlib
+
+    for name in ("IPython.core.interactiveshell", "traitlets.config", *modules):
+        try:
+            importlib.import_module(name)
+        except Exception:  # the child meets the same error when its setup runs
+            pass
+
+
+def _run_forked(header: dict, fds: list) -> None:
+    """In a freshly forked child: become a sandbox child as if started by exec. Never returns."""
+    code = 1
+    try:
+        os.setsid()
+        for target, fd in zip((0, 1, RESPONSE_FD), fds):
+            os.dup2(fd, target)
+        os.dup2(1, 2)
+        os.closerange(RESPONSE_FD + 1, os.sysconf("SC_OPEN_MAX"))
+        os.chdir(header["cwd"])
+        os.environ.clear()
+        os.environ.update(header["env"])
+        if "tempfile" in sys.modules:
+            sys.modules["tempfile"].tempdir = None  # follow the new TMPDIR
+        try:
+            main()
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except BaseException:
+                pass
+        os._exit(code & 0xFF)
+
+
+def zygote(sock_fd: int, modules: list) -> None:
+    """The fork server: one child per request; reports each child's exit and CPU time.
+
+    Requests arrive on the SEQPACKET socket ``sock_fd`` as JSON ``{"cwd", "env"}`` with three
+    descriptors (the child's stdin, stdout and response pipe); the reply is ``{"pid"}``, and
+    later ``{"exited", "status", "cpu"}`` when the child ends. Exits when the grader closes
+    the socket. Single-threaded, so that forking is safe.
+    """
+    import json
+    import select
+    import signal
+    import socket
+
+    conn = socket.socket(fileno=sock_fd)
+    _preload(modules)
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w, warn_on_full_buffer=False)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    while True:
+        ready = select.select([conn, wake_r], [], [])[0]
+        if wake_r in ready:
+            os.read(wake_r, 4096)
+        while True:
+            try:
+                pid, status, usage = os.wait4(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                break
+            cpu = usage.ru_utime + usage.ru_stime
+            conn.send(json.dumps({"exited": pid, "status": status, "cpu": cpu}).encode())
+        if conn not in ready:
+            continue
+        message, fds, _, _ = socket.recv_fds(conn, 1 << 20, 3)
+        if not message:
+            return  # the grader went away
+        pid = os.fork()
+        if pid == 0:
+            signal.set_wakeup_fd(-1)
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            _run_forked(json.loads(message), fds)
+        for fd in fds:
+            os.close(fd)
+        conn.send(json.dumps({"pid": pid}).encode())
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["--zygote"]:
+        zygote(int(sys.argv[2]), sys.argv[3:])
+    else:
+        main()

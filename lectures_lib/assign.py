@@ -34,6 +34,7 @@ from pathlib import Path
 import nbformat
 
 from ._checks import check_argv, check_notebook, check_path, check_str
+from .launch import is_setup_cell
 
 __all__ = ["Exercise", "AssignmentSpec", "exercise_spec", "make_student_notebook",
            "solution_lines", "hidden_test_lines", "secret_lines", "generate", "main"]
@@ -172,7 +173,10 @@ def exercise_spec(nb, chapter: str) -> AssignmentSpec:
                 visible=_strip_blocks(cell.source, BEGIN_HIDDEN, END_HIDDEN),
                 hidden="\n".join(_block_lines(cell.source, BEGIN_HIDDEN, END_HIDDEN)) + "\n",
                 names=defined.get(name, [])))
-    setup = next((c.source for c in nb.cells if c.cell_type == "code"), "")
+    # the chapter's own set-up (imports, data), not the course set-up cell, which would
+    # pip-install the package where it is missing: the grader has it already
+    setup = next((c.source for c in nb.cells
+                  if c.cell_type == "code" and not is_setup_cell(c)), "")
     return AssignmentSpec(chapter, setup, exercises)
 
 

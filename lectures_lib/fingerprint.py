@@ -31,6 +31,7 @@ from pathlib import Path
 import nbformat
 
 from ._checks import check_argv, check_notebook, check_path, check_str
+from .launch import is_setup_cell
 
 __all__ = ["RUNTIME_PACKAGES", "fingerprint", "cpu_description", "stamp", "check", "main"]
 
@@ -54,7 +55,10 @@ def _sha(parts) -> str:
 
 
 def _code_hash(nb) -> str:
-    return _sha(cell.source for cell in nb.cells if cell.cell_type == "code")
+    """Digest of the code cells, except the set-up cell: its source holds the version and
+    the site's address (``launch.py``), which change no output (it prints nothing)."""
+    return _sha(cell.source for cell in nb.cells
+                if cell.cell_type == "code" and not is_setup_cell(cell))
 
 
 @functools.lru_cache(maxsize=1)

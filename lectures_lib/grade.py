@@ -361,13 +361,17 @@ def _grade_one(
 
 
 def _cpu_seconds() -> float:
-    """CPU time of this process and its finished children (the sandboxes)."""
+    """CPU time of this process and its finished children (the sandboxes, whether this
+    process started them or its fork server forked them)."""
     import resource
+
+    from .sandbox import finished_sandboxes_cpu
 
     own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(
         resource.RUSAGE_CHILDREN
     )
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+    return (own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+            + finished_sandboxes_cpu())
 
 
 def _key(path: Path, spec_json: str) -> str:

@@ -18,15 +18,25 @@ own), and then drops to a fresh unprivileged uid, so that RLIMIT_NPROC holds (a 
 is contained) and nothing it leaves behind survives :meth:`Sandbox.close`. Not contained:
 reads of world-readable files elsewhere, and, when not root, the network and the files of
 the user running the grader. Run the grader in a container when that matters.
+
+Children are forked by a per-process fork server (:class:`_ForkServer`, the zygote in
+``_sandbox_child.py``) that has imported IPython and the setup's modules once, so a sandbox
+starts in a fraction of a second; each fork then locks itself down as above. With
+``LECTURES_LIB_SANDBOX_FORK=0`` (or if the zygote cannot start) every child is a new
+interpreter instead.
 """
 
 from __future__ import annotations
 
+import ast
+import json
 import math
 import os
+import queue
 import secrets
 import select
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -45,6 +55,7 @@ __all__ = [
     "Sandbox",
     "RemoteFunction",
     "default_hidden_paths",
+    "finished_sandboxes_cpu",
 ]
 
 _CHILD = Path(__file__).with_name("_sandbox_child.py")
@@ -140,6 +151,177 @@ class _Closed(Exception):
     pass
 
 
+def _start_child(setup: str, workdir: str, resp_w: int):
+    """A child process for one sandbox: forked by this process's fork server when it runs,
+    else a new interpreter. Returns (a Popen-like handle, the child's response descriptor)."""
+    if os.environ.get("LECTURES_LIB_SANDBOX_FORK", "1") != "0":
+        server = _ForkServer.for_this_process(setup)
+        if server is not None:
+            child = server.spawn(workdir, _scrubbed_env(workdir), resp_w)
+            if child is not None:
+                return child, _RESPONSE_FD
+    proc = subprocess.Popen(
+        [sys.executable, "-s", "-B", str(_CHILD)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        pass_fds=(resp_w,),
+        cwd=workdir,
+        env=_scrubbed_env(workdir),
+        start_new_session=True,
+    )
+    return proc, resp_w
+
+
+_RESPONSE_FD = 3  # _sandbox_child.RESPONSE_FD: the response pipe of a forked child
+
+
+def _imported_modules(code: str) -> list[str]:
+    """The absolute modules that ``code`` imports at top level (what a zygote preloads)."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    names = []
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.append(node.module)
+    return sorted(set(names))
+
+
+class _ForkServer:
+    """This process's zygote (``_sandbox_child.zygote``): forks sandbox children on request.
+
+    Started on the first sandbox, with the modules that sandbox's setup imports preloaded;
+    one per grader process (a forked grader starts its own). A listener thread collects the
+    zygote's replies and the exit status and CPU time of every child it reaps.
+    """
+
+    _current: "_ForkServer | None" = None
+    _lock = threading.Lock()
+
+    @classmethod
+    def for_this_process(cls, setup: str) -> "_ForkServer | None":
+        with cls._lock:
+            server = cls._current
+            if server is None or server.pid != os.getpid() or server.dead:
+                try:
+                    server = cls._current = cls(_imported_modules(setup))
+                except OSError:
+                    server = cls._current = None
+            return server
+
+    def __init__(self, modules: list[str]):
+        self.pid, self.dead, self.cpu = os.getpid(), False, 0.0
+        self.sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-s", "-B", str(_CHILD), "--zygote", str(theirs.fileno()),
+                 *modules],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                pass_fds=(theirs.fileno(),),
+                cwd=tempfile.gettempdir(),
+                env=_scrubbed_env(tempfile.gettempdir()),
+                start_new_session=True,
+            )
+        finally:
+            theirs.close()
+        self._replies: queue.Queue = queue.Queue()
+        self._children: dict[int, "_Child"] = {}
+        self._early: dict[int, int] = {}  # exits reported before spawn() saw the pid
+        self._state = threading.Lock()
+        self._spawning = threading.Lock()
+        threading.Thread(target=self._listen, daemon=True).start()
+
+    def _listen(self) -> None:
+        while True:
+            try:
+                message = self.sock.recv(1 << 16)
+            except OSError:
+                message = b""
+            if not message:
+                break
+            reply = json.loads(message)
+            if "exited" in reply:
+                code = os.waitstatus_to_exitcode(reply["status"])
+                with self._state:
+                    self.cpu += reply["cpu"]
+                    child = self._children.pop(reply["exited"], None)
+                    if child is None:
+                        self._early[reply["exited"]] = code
+                if child is not None:
+                    child._exited(code)
+            else:
+                self._replies.put(reply)
+        self.dead = True
+        self._replies.put({})
+        with self._state:
+            orphans, self._children = list(self._children.values()), {}
+        for child in orphans:
+            child._exited(None)
+
+    def spawn(self, workdir: str, env: dict, resp_w: int) -> "_Child | None":
+        """Fork a child with its own stdin/stdout pipes; None if the zygote is gone."""
+        in_r, in_w = os.pipe()
+        out_r, out_w = os.pipe()
+        header = json.dumps({"cwd": workdir, "env": env}).encode()
+        with self._spawning:
+            try:
+                if self.dead:
+                    raise OSError("the fork server is gone")
+                socket.send_fds(self.sock, [header], [in_r, out_w, resp_w])
+                reply = self._replies.get(timeout=60)
+            except (OSError, queue.Empty):
+                reply = {}
+            finally:
+                os.close(in_r)
+                os.close(out_w)
+            if "pid" not in reply:
+                os.close(in_w)
+                os.close(out_r)
+                self.dead = True
+                return None
+            child = _Child(reply["pid"], in_w, out_r)
+            with self._state:
+                if reply["pid"] in self._early:
+                    child._exited(self._early.pop(reply["pid"]))
+                else:
+                    self._children[reply["pid"]] = child
+        return child
+
+
+class _Child:
+    """What Sandbox needs of a Popen, for a child that the zygote forked and reaps."""
+
+    def __init__(self, pid: int, stdin_fd: int, stdout_fd: int):
+        self.pid, self.returncode = pid, None
+        self.stdin = os.fdopen(stdin_fd, "wb")
+        self.stdout = os.fdopen(stdout_fd, "rb")
+        self._done = threading.Event()
+
+    def _exited(self, code) -> None:
+        self.returncode = code
+        self._done.set()
+
+    def poll(self):
+        return self.returncode if self._done.is_set() else None
+
+    def wait(self, timeout: float | None = None):
+        if not self._done.wait(timeout):
+            raise subprocess.TimeoutExpired(f"sandbox child {self.pid}", timeout)
+        return self.returncode
+
+
+def finished_sandboxes_cpu() -> float:
+    """CPU seconds used by the sandbox children that this process's fork server reaped."""
+    server = _ForkServer._current
+    return server.cpu if server is not None and server.pid == os.getpid() else 0.0
+
+
 class Sandbox:
     """One child process running ``setup`` then ``cells``; answers calls until closed."""
 
@@ -189,16 +371,7 @@ class Sandbox:
             os.chmod(workdir, 0o777)
         resp_r, resp_w = os.pipe()
         try:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-s", "-B", str(_CHILD)],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                pass_fds=(resp_w,),
-                cwd=workdir,
-                env=_scrubbed_env(workdir),
-                start_new_session=True,
-            )
+            self.proc, child_resp = _start_child(self.setup, workdir, resp_w)
         finally:
             os.close(resp_w)
         self._resp = resp_r
@@ -209,7 +382,7 @@ class Sandbox:
             {
                 "setup": self.setup,
                 "cells": self.cells,
-                "response_fd": resp_w,
+                "response_fd": child_resp,
                 "uid": self.uid,
                 "hide": self.hide,
                 "workdir": workdir,

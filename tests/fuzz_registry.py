@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 import lectures_lib as L
-from lectures_lib import assign, release, wire
+from lectures_lib import assign, launch, release, wire
 
 # --------------------------------------------------------------------------------------
 # Small fixtures (a few rows, a few units: every valid call takes milliseconds)
@@ -1000,6 +1000,29 @@ VALID["release.changelog_section"] = lambda: dict(
 )
 VALID["release.main"] = lambda: dict(argv=["wheel-url"])
 VALID["runtime.course_threads"] = lambda: dict()
+
+# The set-up cell (lectures_lib/launch.py): a local address, so nothing is fetched.
+_LAUNCH_URL = "http://127.0.0.1:9/_static/wheels/lectures_lib-0.1.0-py3-none-any.whl"
+
+
+def _launch_notebook_path() -> Path:
+    """A copy of the demo notebook that launch.insert may rewrite."""
+    import shutil
+
+    path = _TMP / "launch" / "99_demo.ipynb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(_chapter_notebook_path(), path)
+    return path
+
+
+VALID["launch.setup_cell_source"] = lambda: dict(wheel_url=_LAUNCH_URL)
+VALID["launch.is_setup_cell"] = lambda: dict(cell=_chapter_notebook().cells[0])
+VALID["launch.insert"] = lambda: dict(paths=[_launch_notebook_path()], wheel_url=_LAUNCH_URL)
+VALID["launch.check"] = lambda: dict(paths=[_launch_notebook_path()], wheel_url=_LAUNCH_URL)
+VALID["launch.main"] = lambda: dict(
+    argv=["check", str(_launch_notebook_path()), "--wheel-url", _LAUNCH_URL]
+)
+
 VALID["runtime.use_course_threads"] = lambda: dict()
 VALID["assign.secret_lines"] = lambda: dict(nb=_chapter_notebook())
 
@@ -1115,6 +1138,7 @@ VALID["sandbox.Limits"] = lambda: dict(
     processes=8,
 )
 VALID["sandbox.default_hidden_paths"] = lambda: dict()
+VALID["sandbox.finished_sandboxes_cpu"] = lambda: dict()
 VALID["sandbox.Sandbox"] = lambda: dict(
     setup="SETUP_DONE = True",
     cells=["def answer():\n    return 42"],
@@ -1270,6 +1294,7 @@ ACCEPTED = [
             ("assign.main", "argv", {"None", "empty"}),
             ("buildinfo.main", "argv", {"None", "empty"}),
             ("fingerprint.main", "argv", {"None", "empty"}),
+            ("launch.main", "argv", {"None", "empty"}),
             ("release.main", "argv", {"None", "empty"}),
             ("assign.generate", "out_dir", {"missing"}),
             ("gradescope.write_bundle", "out_dir", {"missing"}),

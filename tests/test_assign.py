@@ -63,6 +63,22 @@ def test_spec_collects_visible_and_hidden_tests():
     assert spec.setup.startswith("import math")
 
 
+def test_students_keep_the_course_set_up_cell_and_the_grader_skips_it(tmp_path):
+    """Students may be on Colab, where the set-up cell installs lectures_lib; the grading
+    harness has it already and must not run a pip install."""
+    from lectures_lib import launch
+
+    path = tmp_path / "99_demo.ipynb"
+    nbformat.write(chapter_notebook(), path)
+    launch.insert(path, "http://127.0.0.1:9/_static/wheels/lectures_lib-0.1.0-py3-none-any.whl")
+    nb = nbformat.read(path, as_version=4)
+    assert launch.is_setup_cell(nb.cells[0])
+    assert assign.exercise_spec(nb, "99_demo").setup == "import math\nSETUP_DONE = True"
+    student = assign.make_student_notebook(nb)
+    assert launch.is_setup_cell(student.cells[0])
+    assert student.cells[0].source == nb.cells[0].source
+
+
 def test_student_notebook_is_stubbed_and_clean(generated):
     _, root = generated
     student = nbformat.read(root / "student" / "99_demo.ipynb", as_version=4)

@@ -100,10 +100,15 @@ def test_no_solution_or_hidden_test_leaks(generated, chapter):
 
 def _split_at_exercises(nb):
     """(the chapter's body: code cells between the setup cell and the first exercise cell,
-    the part a student's kernel runs beyond it: the setup cell and the exercise section)."""
+    the part a student's kernel runs beyond it: the setup cells and the exercise section).
+    The setup cells: the course set-up cell (lectures_lib.launch; it does nothing here,
+    where lectures_lib imports) and the chapter's own first code cell."""
+    from lectures_lib.launch import is_setup_cell
+
     code = [c for c in nb.cells if c.cell_type == "code"]
+    setup = next(i for i, c in enumerate(code) if not is_setup_cell(c)) + 1
     first = next(i for i, c in enumerate(code) if c.get("metadata", {}).get("nbgrader"))
-    return code[1:first], code[:1] + code[first:]
+    return code[setup:first], code[:setup] + code[first:]
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)

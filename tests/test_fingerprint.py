@@ -95,3 +95,21 @@ def test_bad_inputs(notebook):
     copy = notebook.with_name("copy.ipynb")
     shutil.copy(notebook, copy)
     assert F.stamp([copy]) == [copy]
+
+
+def test_the_course_set_up_cell_does_not_count(notebook):
+    """Its source holds the version and the site's address (lectures_lib.launch), which
+    change no output: a new address must not make every chapter stale."""
+    from lectures_lib import launch
+
+    url = "http://127.0.0.1:9/_static/wheels/lectures_lib-0.1.0-py3-none-any.whl"
+    F.stamp(notebook)
+    launch.insert(notebook, url)
+    assert F.check([notebook]) == []
+    launch.insert(notebook, url.replace("0.1.0", "0.2.0"))
+    assert F.check([notebook]) == []
+    nb = nbformat.read(notebook, as_version=4)
+    nb.cells[1].metadata["tags"] = []  # the same code, but no longer the set-up cell
+    nbformat.write(nb, notebook)
+    [problem] = F.check([notebook])
+    assert "its code cells" in problem
