@@ -6,6 +6,8 @@
 #   make lint   static checks (the GitHub workflows: actionlint and zizmor, offline)
 #   make lab    JupyterLab on the book, for students
 #   make execute NB=book/X.ipynb   re-run a notebook and store its outputs
+#   make editions   reader editions (no MyST markup) + binder/ + wheel: the `editions` branch
+#   make student    every chapter's reader edition in one folder, _build/student/
 #   make assignments   student notebooks, autograder, Gradescope bundles under _build/assignments/
 #   make nbgrader-check   (slow) the chapters under a real nbgrader release and autograde
 #   make bench  reference implementations vs PyTorch's native ones; grading throughput
@@ -37,7 +39,7 @@ NBVAL := $(BIN)/python -m pytest --nbval --nbval-current-env \
 # generic kernels, MKL's AVX2 code). One definition, read by the Makefile and the tests.
 PROBE_ENV := $(shell cat tests/probe.env)
 
-.PHONY: setup vendor wheel book test test-notebooks test-rest newcomer lint lint-workflows unit fingerprints nbval nbval-probe assignments assignments-check nbgrader-check site site-check lab bench execute release clean distclean
+.PHONY: setup vendor wheel editions student book test test-notebooks test-rest newcomer lint lint-workflows unit fingerprints nbval nbval-probe assignments assignments-check nbgrader-check site site-check lab bench execute release clean distclean
 
 setup: $(STAMP) $(NEWCOMER_STAMP)
 
@@ -81,9 +83,29 @@ wheel: $(STAMP)
 	rm -rf build
 	$(BIN)/python -m lectures_lib.release wheel-index $(WHEELS)
 
-book: $(STAMP) vendor wheel
+# Reader editions (lectures_lib/reader.py): each chapter with its MyST markup (glued numbers,
+# citations, admonitions, solutions, links) turned into Markdown that JupyterLab, Colab,
+# Binder and GitHub render. _build/editions/ is the tree of the `editions` branch that
+# pages.yml publishes and the launch buttons open: book/*.ipynb, binder/ with the wheel.
+EDITIONS := _build/editions
+
+editions: wheel
+	rm -rf $(EDITIONS) && mkdir -p $(EDITIONS)/binder
+	$(BIN)/python -m lectures_lib.reader --book book --out $(EDITIONS)/book
+	if [ -d binder ]; then cp -r binder/. $(EDITIONS)/binder/; fi
+	cp $(WHEELS)/*.whl $(EDITIONS)/binder/
+	cp site/editions-README.md $(EDITIONS)/README.md
+
+# For instructors: every chapter's reader edition in one folder.
+student: $(STAMP)
+	rm -rf _build/student
+	$(BIN)/python -m lectures_lib.reader --book book --out _build/student
+
+# The site's download button serves the reader edition (copied over the MyST source).
+book: $(STAMP) vendor wheel editions
 	$(BIN)/python -m lectures_lib.buildinfo --book book --out book/_generated/build_info.md
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
+	cp $(EDITIONS)/book/*.ipynb _build/html/_sources/book/
 	@echo "The site is at: $(CURDIR)/_build/html/index.html"
 
 # The newcomer test's interpreter, made at set-up (about 70 s; make clean keeps it): what
@@ -103,7 +125,8 @@ $(NEWCOMER_STAMP): requirements.txt constraints.txt
 # A student who presses the Colab button: one short chapter, copied out of the repository,
 # runs top to bottom in the newcomer interpreter; its set-up cell installs lectures_lib from
 # the wheel of the built site, served on 127.0.0.1 (tests/newcomer_check.py).
-NEWCOMER_CHAPTER := book/01_sigmoid_tanh.ipynb
+# The chapter is its reader edition: what the Colab button opens (the editions branch).
+NEWCOMER_CHAPTER := $(EDITIONS)/book/01_sigmoid_tanh.ipynb
 
 newcomer: site $(NEWCOMER_STAMP)
 	$(BIN)/python tests/newcomer_check.py --python $(NEWCOMER)/bin/python --site _build/html \
@@ -180,6 +203,7 @@ site: book
 site-check: site
 	@command -v chromium >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; else echo "ERROR: the site check needs Debian's chromium package (apt-get install chromium)" >&2; exit 1; fi; }
 	$(BIN)/python tests/site_check.py _build/html --screenshot _build/site-check/chapter1.png
+	$(BIN)/python tests/editions_check.py _build/html
 
 # Re-run notebooks in place, store their outputs and stamp their fingerprint:
 #   make execute NB=book/01_sigmoid_tanh.ipynb

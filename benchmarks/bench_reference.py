@@ -25,12 +25,22 @@ What is compared:
   ``torch.autograd.Function``) and the bare ``batch_norm_forward`` / ``_backward`` pair vs
   ``nn.BatchNorm1d``, all in training mode, gradients of x, weight and bias.
 
+Kernel level: the first lines print ``torch.backends.cpu.get_cpu_capability()``, the
+instruction set of ATen's own elementwise kernels (DEFAULT, AVX2 or AVX512). The
+environment variable ``ATEN_CPU_CAPABILITY=default`` or ``avx2`` lowers it (it cannot
+raise it). It does not reach every native function: ``torch.exp``, ``torch.tanh``,
+``torch.erf``/``erfc`` and ``F.gelu`` ran as fast at ``default`` as at AVX512 when
+measured, because PyTorch hands them to libraries that pick their own instruction set
+(MKL, oneDNN), whereas our formulas are chains of ATen kernels. Ratios at ``default``
+are therefore higher for those rows: compare ratios only at the same kernel level.
+
 This is a report, not a test: it always exits 0. Timings depend on the machine (and, for
 the wall clock, on whatever else runs on it).
 """
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -158,6 +168,15 @@ def build_rows(n: int, d: int, pieces: int, generator: torch.Generator):
     return rows
 
 
+def kernel_level() -> str:
+    """The CPU kernel level ATen runs at, and whether the environment set it."""
+    level = torch.backends.cpu.get_cpu_capability()
+    requested = os.environ.get("ATEN_CPU_CAPABILITY")
+    how = (f"set by ATEN_CPU_CAPABILITY={requested}" if requested
+           else "the CPU's best; ATEN_CPU_CAPABILITY=default or avx2 lowers it")
+    return f"CPU kernel level: {level} ({how})"
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=4096, help="batch size (rows)")
@@ -180,6 +199,7 @@ def main(argv=None) -> int:
     print(f"lectures_lib vs PyTorch {torch.__version__}: x of shape ({args.n}, {args.d}), float32, "
           f"{torch.get_num_threads()} thread(s), {args.clock} clock, "
           f"median of {args.rounds} interleaved rounds")
+    print(kernel_level())
     header = f"{'operation':<30} {'ours ms':>9} {'torch ms':>9} {'ratio':>7} {'target':>7}  result"
     print(header)
     print("-" * len(header))

@@ -74,11 +74,12 @@ def uniform_knots(n_relus: int, low: float = -3.0, high: float = 3.0) -> torch.T
 
 def relu_features(x: torch.Tensor, knots: torch.Tensor) -> torch.Tensor:
     """The design matrix Phi[i, j] = max(0, x_i - k_j). Shapes: x (N,) or (N, 1), knots (n,)
-    -> (N, n), in x's dtype. (Chapter 2, eq. 2.3.)"""
+    -> (N, n), in x's dtype; no knots give an (N, 0) matrix. (Chapter 2, eq. 2.3; Chapter 7
+    builds its convex fits from the same hinges.)"""
     x = check_vector(x, "x")
     check_tensor(knots, "knots", finite=True)
-    if knots.dim() != 1 or len(knots) == 0:
-        raise ValueError(f"knots must have shape (n,) with n >= 1, got {tuple(knots.shape)}")
+    if knots.dim() != 1:
+        raise ValueError(f"knots must have shape (n,), got {tuple(knots.shape)}")
     return torch.clamp_min(x[:, None] - knots.to(x.dtype)[None, :], 0.0)
 
 

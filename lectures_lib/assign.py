@@ -15,7 +15,8 @@ Authoring convention (in ``book/*.ipynb``):
 
 ``python -m lectures_lib.assign [--book book] [--out _build/assignments] [CHAPTER ...]`` writes,
 for each chapter with exercises, ``<out>/<chapter>/student/<chapter>.ipynb`` (solutions stubbed,
-hidden tests and written solutions removed, outputs cleared), ``<out>/<chapter>/autograder/``
+hidden tests and written solutions removed, outputs cleared; written as the chapter's reader
+edition, ``reader.py``: no MyST markup), ``<out>/<chapter>/autograder/``
 (``tests.json`` with visible and hidden tests, and ``run.sh``), ``<out>/<chapter>/gradescope/``
 and ``gradescope.zip`` (a Gradescope autograder bundle, see ``gradescope.py``) and an
 instructor ``README.md``.
@@ -281,6 +282,18 @@ Generated from `book/{spec.chapter}.ipynb` by `python -m lectures_lib.assign`; d
 """
 
 
+def _student_reader_edition(nb, name: str):
+    """The student notebook as students open it: the reader edition (lectures_lib.reader:
+    glued numbers, citations and solutions boxes in plain Markdown, no MyST markup) of the
+    stubbed copy. The stubbing comes first because its markers are MyST comments; the
+    glued values come from the instructor notebook, whose outputs the copy no longer has."""
+    from . import reader
+
+    edition, _ = reader.reader_notebook(make_student_notebook(nb), reader.course_site(),
+                                        f"book/{name}", values=reader.glue_values(nb))
+    return edition
+
+
 def generate(chapter_nb: Path, out_dir: Path) -> AssignmentSpec | None:
     """Write the student notebook, autograder and README for one chapter; None if no exercises."""
     chapter_nb = check_path(chapter_nb, "chapter_nb", kind="file")
@@ -293,7 +306,7 @@ def generate(chapter_nb: Path, out_dir: Path) -> AssignmentSpec | None:
     root = out_dir / chapter
     (root / "student").mkdir(parents=True, exist_ok=True)
     (root / "autograder").mkdir(parents=True, exist_ok=True)
-    nbformat.write(make_student_notebook(nb), root / "student" / f"{chapter}.ipynb")
+    nbformat.write(_student_reader_edition(nb, chapter_nb.name), root / "student" / f"{chapter}.ipynb")
     (root / "autograder" / "tests.json").write_text(spec.to_json())
     (root / "autograder" / "run.sh").write_text(
         "#!/usr/bin/env bash\n# Grade one submission: run.sh SUBMISSION.ipynb\n"

@@ -7,14 +7,13 @@ variant with the same named layers as ``models.mlp`` so Chapter 8 can compare th
 """
 from __future__ import annotations
 
-from collections import OrderedDict
-
 from torch import nn
 
 from ._checks import check_bool, check_choice
 from .models import (
     ACTIVATION_MODULES,
-    _input_layers,
+    _assemble_mlp,
+    _check_mlp_sizes,
     check_init_scheme,
     init_mlp_,
     make_activation,
@@ -37,14 +36,13 @@ def bn_mlp(sizes: list[int], activation: str = "relu", *, placement: str = "befo
     check_choice(placement, "placement", BN_PLACEMENTS)
     check_bool(input_bn, "input_bn")
     init_scheme = check_init_scheme(init_scheme)
-    layers = _input_layers(sizes, 0.0, 0.0)
-    if input_bn:
-        layers.append(("bn0", nn.BatchNorm1d(sizes[0])))
-    n_layers = len(sizes) - 1
-    for i in range(1, n_layers):
-        layers.append((f"fc{i}", nn.Linear(sizes[i - 1], sizes[i])))
-        normalize = (f"bn{i}", nn.BatchNorm1d(sizes[i]))
+    _check_mlp_sizes(sizes, 0.0, 0.0)
+    inputs = [("bn0", nn.BatchNorm1d(sizes[0]))] if input_bn else []
+
+    def hidden_layer(i: int, fan_in: int, fan_out: int) -> list[tuple[str, nn.Module]]:
+        affine = (f"fc{i}", nn.Linear(fan_in, fan_out))
+        normalize = (f"bn{i}", nn.BatchNorm1d(fan_out))
         act = (f"act{i}", make_activation(activation))
-        layers.extend([normalize, act] if placement == "before" else [act, normalize])
-    layers.append((f"fc{n_layers}", nn.Linear(sizes[-2], sizes[-1])))
-    return init_mlp_(nn.Sequential(OrderedDict(layers)), init_scheme)
+        return [affine, normalize, act] if placement == "before" else [affine, act, normalize]
+
+    return init_mlp_(_assemble_mlp(sizes, hidden_layer, input_layers=inputs), init_scheme)

@@ -31,7 +31,6 @@ __all__ = [
     "noise_penalty_mc",
     "dropout_l2_penalty",
     "dropout_ridge_lambda",
-    "dropout_penalty_mc",
     "second_order_noise_penalty",
     "noise_ridge_poly_fits",
     "draw_noise_ridge",
@@ -230,16 +229,20 @@ def _as_predictor(model, x: torch.Tensor) -> Callable:
                     f"got {type(model).__name__}")
 
 
-def noise_penalty_mc(model, x: torch.Tensor, t: torch.Tensor, sigma, *, n_samples: int = 1000,
+def noise_penalty_mc(model, x: torch.Tensor, t: torch.Tensor, sigma=0.0, *, drop_prob: float = 0.0,
+                     n_samples: int = 1000,
                      generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    """Monte Carlo estimate of what input noise adds to the mean squared error:
+    """Monte Carlo estimate of what noise on the inputs adds to the mean squared error:
 
-        E_eps[ (1/N) sum_n (f(x_n + eps_n) - t_n)^2 ] - (1/N) sum_n (f(x_n) - t_n)^2,
+        E[ (1/N) sum_n (f(x~_n) - t_n)^2 ] - (1/N) sum_n (f(x_n) - t_n)^2,
 
-    eps_n ~ N(0, diag(sigma^2)) independent across examples and draws. Returns
-    ``(estimate, standard_error)``, both 0-d tensors; the standard error is the std of the
-    n_samples per-draw values over sqrt(n_samples). For a linear model the exact answer is
-    ``noise_l2_penalty(w, sigma)`` = sum_i w_i^2 sigma_i^2. (Chapter 5.)
+    with x~_n the input corrupted as in ``fit_noisy_copies``: Gaussian noise
+    eps_n ~ N(0, diag(sigma^2)) and/or inverted dropout (each input dropped with probability
+    ``drop_prob``, the survivors divided by 1 - drop_prob), fresh for every example and
+    draw. Returns ``(estimate, standard_error)``, both 0-d tensors; the standard error is the
+    std of the n_samples per-draw values over sqrt(n_samples). For a linear model the exact
+    answers are ``noise_l2_penalty(w, sigma)`` = sum_i w_i^2 sigma_i^2 (noise) and
+    ``dropout_l2_penalty(w, x, drop_prob)`` (dropout). (Chapter 5.)
 
     model: a weight tensor w of shape (D,) (the linear model f(x) = w . x) or a callable
     mapping (M, D) to (M,) or (M, 1). Shapes: x (N, D), t (N,), sigma a number or (D,).
@@ -250,7 +253,9 @@ def noise_penalty_mc(model, x: torch.Tensor, t: torch.Tensor, sigma, *, n_sample
     n_samples = check_count(n_samples, "n_samples", minimum=1)
     predict = _as_predictor(model, x)
     sigma_vec = _per_feature(sigma, "sigma", x.shape[1], x)
-    return _penalty_mc(predict, x, t, lambda xs: _corrupt(xs, sigma_vec, 0.0, generator), n_samples)
+    drop_prob = check_range(drop_prob, "drop_prob", 0.0, 1.0, high_open=True)
+    return _penalty_mc(predict, x, t, lambda xs: _corrupt(xs, sigma_vec, drop_prob, generator),
+                       n_samples)
 
 
 def dropout_ridge_lambda(x: torch.Tensor, drop_prob: float) -> torch.Tensor:
@@ -269,30 +274,12 @@ def dropout_l2_penalty(w: torch.Tensor, x: torch.Tensor, drop_prob: float) -> to
     """What inverted dropout on the inputs adds to a linear model's mean squared error,
     averaged over masks: drop_prob / (1 - drop_prob) * (1/N) sum_n sum_i w_i^2 x_ni^2.
 
-    Shapes: w (D,), x (N, D); returns a 0-d tensor. (Chapter 5 derives it.)
+    Shapes: w (D,), x (N, D); returns a 0-d tensor. (Chapter 5 derives it; compare with
+    ``noise_penalty_mc(w, x, t, drop_prob=drop_prob)``.)
     """
     lam = dropout_ridge_lambda(x, drop_prob)
     _check_weights(w, x)
     return (lam * w * w).sum()
-
-
-def dropout_penalty_mc(w: torch.Tensor, x: torch.Tensor, t: torch.Tensor, drop_prob: float, *,
-                       n_samples: int = 1000, generator: torch.Generator | None = None
-                       ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Monte Carlo estimate (and standard error) of E_masks[(1/N) sum_n (w . (m_n * x_n) / q - t_n)^2]
-    - (1/N) sum_n (w . x_n - t_n)^2, masks m_ni ~ Bernoulli(q), q = 1 - drop_prob.
-
-    Compare with ``dropout_l2_penalty(w, x, drop_prob)``. Shapes: w (D,), x (N, D), t (N,).
-    """
-    _check_xt(x, t)
-    if t.dim() != 1:
-        raise ValueError(f"t must have shape (N,), got {tuple(t.shape)}")
-    n_samples = check_count(n_samples, "n_samples", minimum=1)
-    _check_weights(w, x)
-    drop_prob = check_range(drop_prob, "drop_prob", 0.0, 1.0, high_open=True)
-    zero = torch.zeros(x.shape[1], dtype=x.dtype, device=x.device)
-    return _penalty_mc(lambda inputs: inputs @ w, x, t,
-                       lambda xs: _corrupt(xs, zero, drop_prob, generator), n_samples)
 
 
 def second_order_noise_penalty(f: Callable, x: torch.Tensor, t: torch.Tensor, sigma) -> torch.Tensor:

@@ -83,16 +83,43 @@ def _init(model: nn.Module, scheme: str | float, bias: float) -> nn.Module:
     return model
 
 
-def _input_layers(sizes, drop_prob: float, input_drop_prob: float) -> list[tuple[str, nn.Module]]:
-    """Check the arguments every MLP builder shares (``mlp`` here, ``maxout_mlp`` in
-    Chapter 7) and return the start of its layer list: ``drop0`` if input_drop_prob > 0."""
+def _check_mlp_sizes(sizes, drop_prob: float, input_drop_prob: float) -> None:
+    """The arguments every MLP builder shares: at least two sizes >= 1, drop probabilities
+    in [0, 1)."""
     if not isinstance(sizes, (list, tuple)) or len(sizes) < 2:
         raise ValueError(f"sizes must list at least an input and an output size, got {sizes!r}")
     for i, size in enumerate(sizes):
         check_count(size, f"sizes[{i}]", minimum=1)
     check_range(drop_prob, "drop_prob", 0.0, 1.0, high_open=True)
     check_range(input_drop_prob, "input_drop_prob", 0.0, 1.0, high_open=True)
-    return [("drop0", nn.Dropout(input_drop_prob))] if input_drop_prob > 0 else []
+
+
+HiddenLayer = Callable[[int, int, int], list[tuple[str, nn.Module]]]
+
+
+def _assemble_mlp(sizes, hidden_layer: HiddenLayer, *, drop_prob: float = 0.0,
+                  input_drop_prob: float = 0.0, input_layers=(),
+                  output_name: str | None = None) -> nn.Sequential:
+    """The loop every MLP builder shares (``mlp``; ``maxout_mlp``, Chapter 7; ``bn_mlp``,
+    Chapter 8): an ``nn.Sequential`` ``sizes[0] -> ... -> sizes[-1]`` with named layers.
+
+    In order: ``drop0`` if input_drop_prob > 0; the named ``input_layers``; for each hidden
+    layer i = 1, 2, ... the named modules ``hidden_layer(i, sizes[i - 1], sizes[i])``,
+    then ``drop<i>`` if drop_prob > 0 (dropout on the input of the next affine map); and a
+    linear output layer (logits) named ``output_name``, by default ``fc<L>`` with L the
+    number of affine maps. Modules are created in this order, so a seed gives the same
+    weights whatever the builder.
+    """
+    _check_mlp_sizes(sizes, drop_prob, input_drop_prob)
+    layers = [("drop0", nn.Dropout(input_drop_prob))] if input_drop_prob > 0 else []
+    layers.extend(input_layers)
+    n_layers = len(sizes) - 1
+    for i in range(1, n_layers):
+        layers.extend(hidden_layer(i, sizes[i - 1], sizes[i]))
+        if drop_prob > 0:
+            layers.append((f"drop{i}", nn.Dropout(drop_prob)))
+    layers.append((output_name or f"fc{n_layers}", nn.Linear(sizes[-2], sizes[-1])))
+    return nn.Sequential(OrderedDict(layers))
 
 
 def mlp(sizes: list[int], activation: str = "relu", *, init_scheme: str | float = "default",
@@ -109,16 +136,14 @@ def mlp(sizes: list[int], activation: str = "relu", *, init_scheme: str | float 
     init_scheme = check_init_scheme(init_scheme)
     bias_init = check_real(bias_init, "bias_init")
     check_bool(batch_norm, "batch_norm")
-    layers = _input_layers(sizes, drop_prob, input_drop_prob)
-    n_layers = len(sizes) - 1
-    for i in range(1, n_layers + 1):
-        layers.append((f"fc{i}", nn.Linear(sizes[i - 1], sizes[i])))
-        if i == n_layers:
-            break
+
+    def hidden_layer(i: int, fan_in: int, fan_out: int) -> list[tuple[str, nn.Module]]:
+        block = [(f"fc{i}", nn.Linear(fan_in, fan_out))]
         if batch_norm:
-            layers.append((f"bn{i}", nn.BatchNorm1d(sizes[i])))
-        layers.append((f"act{i}", make_activation(activation)))
-        if drop_prob > 0:
-            layers.append((f"drop{i}", nn.Dropout(drop_prob)))
-    model = nn.Sequential(OrderedDict(layers))
+            block.append((f"bn{i}", nn.BatchNorm1d(fan_out)))
+        block.append((f"act{i}", make_activation(activation)))
+        return block
+
+    model = _assemble_mlp(sizes, hidden_layer, drop_prob=drop_prob,
+                          input_drop_prob=input_drop_prob)
     return _init(model, init_scheme, bias_init)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import functools
 import math
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable
 
@@ -29,8 +28,9 @@ from torch import nn
 
 from ._checks import (MAX_REAL, check_axes, check_count, check_model_input, check_range,
                       check_real, check_seed, check_tensor, check_vector)
+from .approximation import relu_features
 from .maxout import Maxout, maxout
-from .models import _input_layers
+from .models import _assemble_mlp
 from .plotting import PALETTE
 
 __all__ = [
@@ -173,6 +173,14 @@ def convex_difference(knots_x: torch.Tensor, knots_y: torch.Tensor):
     return h1, h2
 
 
+def _convex_design(x: torch.Tensor, kinks: torch.Tensor) -> torch.Tensor:
+    """Columns (1, -1, x, -x, relu(x - kinks[j])...) for non-negative least squares: with
+    coefficients >= 0 they span the convex functions a + b x + sum_j c_j relu(x - k_j),
+    c_j >= 0 (a and b split into a+ - a-, b+ - b-). Shapes: x (N,), kinks (m,) -> (N, 4 + m)."""
+    one = torch.ones_like(x)
+    return torch.cat([torch.stack([one, -one, x, -x], 1), relu_features(x, kinks)], 1)
+
+
 def best_convex_fit(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """The least-squares best convex fit to (x, y), evaluated at x. Shapes: (n, 1) -> (n, 1).
 
@@ -191,9 +199,7 @@ def best_convex_fit(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     if not (xs[1:] > xs[:-1]).all():
         raise ValueError("x must be strictly increasing")
     xd, yd = xs.double(), ys.double()
-    one = torch.ones_like(xd)
-    hinges = torch.relu(xd[:, None] - xd[None, 1:-1])
-    design = torch.cat([torch.stack([one, -one, xd, -xd], 1), hinges], 1)
+    design = _convex_design(xd, xd[1:-1])
     coef, _ = nnls(design.numpy(), yd.numpy(), maxiter=50 * design.shape[1])
     return (design @ torch.from_numpy(coef)).to(y.dtype).reshape(y.shape)
 
@@ -250,14 +256,11 @@ def _start(x: torch.Tensor, y: torch.Tensor, pieces: int, units: int):
     from scipy.optimize import nnls
 
     xs, ys = x[:, 0], y[:, 0]
-    one = torch.ones_like(xs)
     curve = torch.zeros_like(ys)
     curve[1:-1] = ys[2:] - 2 * ys[1:-1] + ys[:-2]
     knots1 = _quantile_knots(xs, curve.clamp(min=0) ** (1 / 3), pieces - 1)
     knots2 = _quantile_knots(xs, (-curve).clamp(min=0) ** (1 / 3), pieces - 1) if units == 2 else xs[:0]
-    design = torch.cat([torch.stack([one, -one, xs, -xs], 1),
-                        torch.relu(xs[:, None] - knots1[None, :]),
-                        -torch.relu(xs[:, None] - knots2[None, :])], 1)
+    design = torch.cat([_convex_design(xs, knots1), -relu_features(xs, knots2)], 1)
     coef = torch.from_numpy(nnls(design.numpy(), ys.numpy(), maxiter=50 * design.shape[1])[0])
     m1 = knots1.numel()
     w1, b1 = convex_pwl_pieces(coef[0] - coef[1], coef[2] - coef[3], knots1, coef[4:4 + m1])
@@ -345,14 +348,12 @@ def maxout_mlp(sizes: list[int], pieces: int, *, drop_prob: float = 0.0,
     Shapes: (N, sizes[0]) -> (N, sizes[-1]) logits. (Chapter 7.)
     """
     pieces = check_count(pieces, "pieces", minimum=1)
-    layers = _input_layers(sizes, drop_prob, input_drop_prob)
-    n_hidden = len(sizes) - 2
-    for i in range(1, n_hidden + 1):
-        layers.append((f"mo{i}", Maxout(sizes[i - 1], sizes[i], pieces)))
-        if drop_prob > 0:
-            layers.append((f"drop{i}", nn.Dropout(drop_prob)))
-    layers.append(("fc_out", nn.Linear(sizes[-2], sizes[-1])))
-    return nn.Sequential(OrderedDict(layers))
+
+    def hidden_layer(i: int, fan_in: int, fan_out: int) -> list[tuple[str, nn.Module]]:
+        return [(f"mo{i}", Maxout(fan_in, fan_out, pieces))]
+
+    return _assemble_mlp(sizes, hidden_layer, drop_prob=drop_prob,
+                         input_drop_prob=input_drop_prob, output_name="fc_out")
 
 
 def exact_dropout_average(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor,

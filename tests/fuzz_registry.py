@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 import lectures_lib as L
-from lectures_lib import assign, launch, release, wire
+from lectures_lib import assign, launch, reader, release, wire
 
 # --------------------------------------------------------------------------------------
 # Small fixtures (a few rows, a few units: every valid call takes milliseconds)
@@ -645,6 +645,7 @@ VALID["linear_models.noise_penalty_mc"] = lambda: dict(
     x=_DESIGN(),
     t=_POLY_T(),
     sigma=0.1,
+    drop_prob=0.5,
     n_samples=5,
     generator=_g(),
 )
@@ -652,14 +653,6 @@ VALID["linear_models.dropout_l2_penalty"] = lambda: dict(
     w=torch.ones(3, dtype=torch.float64), x=_DESIGN(), drop_prob=0.5
 )
 VALID["linear_models.dropout_ridge_lambda"] = lambda: dict(x=_DESIGN(), drop_prob=0.5)
-VALID["linear_models.dropout_penalty_mc"] = lambda: dict(
-    w=torch.ones(3, dtype=torch.float64),
-    x=_DESIGN(),
-    t=_POLY_T(),
-    drop_prob=0.5,
-    n_samples=5,
-    generator=_g(),
-)
 VALID["linear_models.second_order_noise_penalty"] = lambda: dict(
     f=lambda x: (x**2).sum(dim=-1), x=_DESIGN(), t=_POLY_T(), sigma=0.1
 )
@@ -953,6 +946,36 @@ VALID["assign.generate"] = lambda: dict(
 VALID["assign.main"] = lambda: dict(
     argv=["--book", str(_chapter_notebook_path().parent), "--out", str(_TMP / "out")]
 )
+
+
+def _site() -> reader.Site:
+    """A site with one bibliography entry (reader editions' links and citations)."""
+    return reader.Site("https://example.org/course/",
+                       {"glorot2010understanding": reader.Reference("Glorot and Bengio", "2010")})
+
+
+VALID["reader.course_site"] = lambda: dict(root=release.ROOT)
+VALID["reader.load_bibliography"] = lambda: dict(path=release.ROOT / "book" / "references.bib")
+VALID["reader.glue_values"] = lambda: dict(nb=_chapter_notebook())
+VALID["reader.glue_text"] = lambda: dict(values={"x": "0.25"}, content="x:.1f")
+VALID["reader.cite_markdown"] = lambda: dict(keys="glorot2010understanding", kind="cite:p",
+                                             site=_site())
+VALID["reader.site_link"] = lambda: dict(href="04_initialization.ipynb",
+                                         page="book/01_sigmoid_tanh.ipynb", site=_site())
+VALID["reader.convert_markdown"] = lambda: dict(
+    source="See {glue:text}`x` and {cite:p}`glorot2010understanding`.", values={"x": "1"},
+    site=_site(), page="book/01_sigmoid_tanh.ipynb", counts=reader.Conversions())
+VALID["reader.markup_tokens"] = lambda: dict(source="{glue:text}`x` and :::{note}\nx\n:::")
+VALID["reader.reader_notebook"] = lambda: dict(nb=_chapter_notebook(), site=_site(),
+                                               page="book/99_demo.ipynb", values={"x": "1"})
+VALID["reader.write_editions"] = lambda: dict(book=_chapter_notebook_path().parent,
+                                              out=_TMP / "editions", site=_site(),
+                                              chapters=["99_demo"])
+VALID["reader.main"] = lambda: dict(
+    argv=["--book", str(_chapter_notebook_path().parent), "--out", str(_TMP / "editions")])
+VALID["reader.Site.page"] = lambda: dict(self=_site(), path="book/01_sigmoid_tanh.ipynb")
+VALID["reader.Conversions.add"] = lambda: dict(self=reader.Conversions(),
+                                               other=reader.Conversions(glue=1))
 VALID["buildinfo.notebook_timing"] = lambda: dict(path=_chapter_notebook_path())
 VALID["buildinfo.render"] = lambda: dict(book=_chapter_notebook_path().parent)
 VALID["buildinfo.main"] = lambda: dict(
@@ -1233,6 +1256,9 @@ RECORDS = {
     "approximation.LrSweep",
     "assign.Exercise",
     "assign.AssignmentSpec",
+    "reader.Reference",
+    "reader.Site",
+    "reader.Conversions",
     "data.Split",
     "ensembles.EnsembleComparison",
     "family.ActivationProperties",
@@ -1260,6 +1286,11 @@ NAN_BY_DESIGN = {
 #: "module.name" and the
 #: argument's name, kinds are the battery's names (tests/fuzz_api.py).
 ACCEPTED = [
+    (
+        "No knots give no features: relu_features returns the (N, 0) design of a sum of "
+        "zero ReLUs (a maxout fit with one piece has no kinks).",
+        [("approximation.relu_features", "knots", {"empty"})],
+    ),
     (
         "The wire carries data: None, a str and a list are values it encodes like any "
         "other; what may not cross raises WireError naming where it sits.",
@@ -1297,10 +1328,22 @@ ACCEPTED = [
             ("launch.main", "argv", {"None", "empty"}),
             ("release.main", "argv", {"None", "empty"}),
             ("assign.generate", "out_dir", {"missing"}),
+            ("reader.main", "argv", {"None", "empty"}),
+            ("reader.write_editions", "out", {"missing"}),
             ("gradescope.write_bundle", "out_dir", {"missing"}),
             ("grade.grade_batch", "out", {"missing"}),
             ("grade.main", "argv", {"empty"}),
             ("gradescope.main", "argv", {"empty"}),
+        ],
+    ),
+    (
+        "Reader editions: any string is Markdown (a cell's source, which may hold no MyST "
+        "at all), and any string is a link address or a path below the site's address.",
+        [
+            ("reader.convert_markdown", "source", {"unknown string"}),
+            ("reader.markup_tokens", "source", {"unknown string"}),
+            ("reader.site_link", "href", {"unknown string"}),
+            ("reader.Site.page", "path", {"unknown string"}),
         ],
     ),
     (

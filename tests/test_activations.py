@@ -14,7 +14,7 @@ from torch.testing import assert_close
 import lectures_lib as L
 from _inputs import random_like, special_and_random
 
-# float64 agreement: our formulas differ from PyTorch's kernels (e.g. tanh via expm1,
+# float64 agreement: our formulas differ from PyTorch's kernels (e.g. tanh via exp,
 # softplus via max(x, 0) + log1p(e^-|x|)), so allow a few hundred ulps, not bit equality.
 TOL = dict(rtol=1e-12, atol=1e-14)
 # central differences with h = 1e-6 on O(1) values: truncation ~h^2, rounding ~1e-16 / h
@@ -152,10 +152,17 @@ def test_sigmoid_and_tanh_derivative_bounds():
     assert_close(L.tanh(x), 2 * L.sigmoid(2 * x) - 1, rtol=0, atol=1e-15)
 
 
-def test_tanh_and_expm1_keep_relative_precision_for_tiny_inputs():
-    x = torch.tensor([1e-300, -1e-200, 1e-20], dtype=torch.float64)
-    assert_close(L.tanh(x), x, rtol=1e-15, atol=0)
-    assert_close(L.elu(-x.abs()), -x.abs(), rtol=1e-15, atol=0)
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_exp_based_formulas_err_by_about_one_rounding_of_one_near_zero(dtype):
+    # tanh, elu and selu use exp, not expm1 (several times slower): for small |x| their
+    # error is absolute, about one rounding of 1, not relative (tanh(1e-20) is 0)
+    eps = torch.finfo(dtype).eps
+    tiny = torch.logspace(-30, 0, 121, dtype=torch.float64)
+    x = torch.cat([tiny, -tiny, torch.zeros(1, dtype=torch.float64)]).to(dtype)
+    for ours, ref in [(L.tanh, torch.tanh), (L.elu, F.elu), (L.selu, F.selu)]:
+        error = (ours(x).double() - ref(x).double()).abs().max().item()
+        assert error <= 2 * eps, (ours.__name__, error)
+        assert ours(torch.zeros(1, dtype=dtype)).item() == 0.0
 
 
 def test_softplus_threshold_is_pytorchs():

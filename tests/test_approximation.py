@@ -45,6 +45,12 @@ def test_relu_features_matches_torch_relu():
     torch.testing.assert_close(L.relu_features(x[:, None], knots), phi)  # (N, 1) accepted
 
 
+def test_relu_features_without_knots_is_an_empty_design():
+    x = torch.linspace(-1, 1, 5, dtype=torch.float64)
+    phi = L.relu_features(x, x[:0])
+    assert phi.shape == (5, 0) and phi.dtype == torch.float64
+
+
 def test_relu_features_rejects_bad_shapes():
     with pytest.raises(ValueError, match="x must have shape"):
         L.relu_features(torch.zeros(3, 2), torch.zeros(2))

@@ -98,6 +98,17 @@ def test_no_solution_or_hidden_test_leaks(generated, chapter):
         assert "BEGIN SOLUTION" not in text and "BEGIN HIDDEN TESTS" not in text
 
 
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_student_notebook_is_a_reader_edition(generated, chapter):
+    """No MyST role, directive or comment (parsed with the build's MyST parser): students
+    open the notebook in JupyterLab or Colab, which would show the markup raw."""
+    from lectures_lib.reader import markup_tokens
+
+    nb = nbformat.read(generated / chapter / "student" / f"{chapter}.ipynb", as_version=4)
+    left = [t for c in nb.cells if c.cell_type == "markdown" for t in markup_tokens(c.source)]
+    assert not left, f"MyST markup in the student notebook: {left[:3]}"
+
+
 def _split_at_exercises(nb):
     """(the chapter's body: code cells between the setup cell and the first exercise cell,
     the part a student's kernel runs beyond it: the setup cells and the exercise section).

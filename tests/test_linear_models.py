@@ -178,11 +178,11 @@ def test_second_order_penalty_is_exact_for_linear_and_close_for_small_noise():
 
 # ---------------------------------------------------------------- dropout = data-dependent L2
 @pytest.mark.parametrize("drop_prob", [0.2, 0.5])
-def test_dropout_penalty_mc_matches_formula(drop_prob):
+def test_noise_penalty_mc_with_dropout_matches_formula(drop_prob):
     x, t = _data(n=100, d=4, seed=8)
     w = torch.tensor([1.0, -2.0, 0.5, 1.5], dtype=DT)
-    est, se = L.dropout_penalty_mc(w, x, t, drop_prob, n_samples=4000,
-                                   generator=torch.Generator().manual_seed(0))
+    est, se = L.noise_penalty_mc(w, x, t, drop_prob=drop_prob, n_samples=4000,
+                                 generator=torch.Generator().manual_seed(0))
     exact = L.dropout_l2_penalty(w, x, drop_prob)
     r = drop_prob / (1 - drop_prob)
     torch.testing.assert_close(exact, r * ((w * x) ** 2).sum(dim=1).mean())
@@ -223,6 +223,8 @@ def test_penalty_functions_check_arguments():
         L.dropout_l2_penalty(w, x, 1.0)
     with pytest.raises(TypeError, match="model must be"):
         L.noise_penalty_mc("w", x, t, 0.1)
+    with pytest.raises(ValueError, match="drop_prob must be in"):
+        L.noise_penalty_mc(w, x, t, drop_prob=1.0)
     with pytest.raises(ValueError, match="n_copies"):
         L.fit_noisy_copies(x, t, 0)
 

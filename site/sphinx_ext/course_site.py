@@ -7,6 +7,12 @@
   default mode is set; we set it (the reader can still switch).
 - The footer names the version of `lectures_lib` and the commit the site was built from
   (lectures_lib.release.version_line: the version has one source, `__version__`).
+- The launch buttons (Binder, Colab) open the chapters' reader editions, which live on the
+  branch `course_launch_branch` (`editions`, published by pages.yml; lectures_lib/reader.py),
+  while the "view source", "edit" and "open issue" links stay on `repository.branch` (main).
+  The theme reads the branch for those links once, when the builder starts, and for the
+  launch buttons on every page; so once it has read it, we switch the option the launch
+  buttons read.
 - `404.html`, which GitHub Pages serves for any missing address, at any depth: so it is
   one self-contained page (no stylesheet, script or image to resolve relative to an
   unknown depth) whose links are absolute, built from `html.baseurl`.
@@ -83,6 +89,13 @@ def _version_footer(app, config):
     config.html_theme_options = options
 
 
+def _launch_branch(app):
+    branch = app.config.course_launch_branch
+    if branch:
+        app.config.html_theme_options = {**(app.config.html_theme_options or {}),
+                                         "repository_branch": branch}
+
+
 def _write_not_found(app, exception):
     if exception is not None or app.builder.format != "html":
         return
@@ -125,6 +138,10 @@ def setup(app):
     app.connect("html-page-context", _accessible_body)
     app.connect("config-inited", _default_mode)
     app.connect("config-inited", _version_footer)
+    app.add_config_value("course_launch_branch", "", "html", types=[str])
+    # after the theme's own builder-inited handler (default priority 500) has read the
+    # source branch for the "view source" and "edit" links
+    app.connect("builder-inited", _launch_branch, priority=900)
     app.connect("build-finished", _write_not_found)
     # last: other extensions add scripts during html-page-context too
     app.connect("html-page-context", _dedupe_scripts, priority=999)
