@@ -207,9 +207,12 @@ site-check: site
 
 # Re-run notebooks in place, store their outputs and stamp their fingerprint:
 #   make execute NB=book/01_sigmoid_tanh.ipynb
+# The widget state (the frame explorers' pictures and links) is stored in the notebook's
+# metadata, where the site build reads it (nbclient's default, made explicit).
 execute: $(STAMP)
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-	  --ExecutePreprocessor.timeout=600 $(or $(NB),$(NOTEBOOKS))
+	  --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.store_widget_state=True \
+	  $(or $(NB),$(NOTEBOOKS))
 	$(BIN)/python -m lectures_lib.fingerprint stamp $(or $(NB),$(NOTEBOOKS))
 
 lab: $(STAMP)

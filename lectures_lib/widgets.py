@@ -5,8 +5,17 @@ Pattern used by every chapter (Chapter 1 shows it first):
 1. a drawing function ``draw(ax, **settings)`` that plots one setting on one axis;
 2. ``explore(draw, name=(min, max, step, value), ...)`` in a cell tagged ``remove-output``:
    sliders for readers running the notebook live (a static page has no kernel);
-3. ``static_grid(draw, [dict(...), ...])`` in the next cell: the settings the sliders
-   would visit, as one figure, so the published page carries the same lesson.
+3. ``explore_frames(draw, alt=..., name=[v1, v2, ...], ...)`` in the next cell: the same
+   explorer for the published site, which has no kernel. Every combination of the listed
+   slider positions is drawn once, when the notebook is executed, as a small PNG; the
+   sliders switch between those pictures in the browser. The mechanism is ipywidgets' own:
+   a ``Stack`` of frames (``HTML`` widgets holding an inline PNG with its alt text) (one nested ``Stack`` per further slider) whose
+   ``selected_index`` is ``jslink``-ed to the slider's ``index``. The link lives in the
+   browser, so the notebook's stored widget state is all the page needs (the site serves
+   the widget renderer itself; nothing is fetched from elsewhere).
+
+``static_grid(draw, [dict(...), ...])`` draws chosen settings side by side in one figure
+(for a comparison the prose refers to).
 """
 from __future__ import annotations
 
@@ -15,10 +24,14 @@ from typing import Callable
 
 import matplotlib.pyplot as plt
 
-from ._checks import (check_bool, check_callable, check_count, check_dict, check_range,
-                      check_sequence)
+from ._checks import (check_bool, check_callable, check_count, check_dict, check_int,
+                      check_range, check_sequence, check_str)
 
-__all__ = ["explore", "static_grid"]
+__all__ = ["explore", "explore_frames", "frame_html", "render_frame", "static_grid"]
+
+MAX_FRAMES = 40  # pictures per frame explorer: keeps a chapter page within its 2 MB budget
+MAX_FRAME_DPI = 200
+FRAME_COLORS = 96  # palette size of a frame's PNG (matplotlib's antialiasing survives it)
 
 LIVE_NOTE = "Sliders work when the notebook runs live (`make lab`); the figure below shows the same lesson."
 
@@ -107,3 +120,173 @@ def static_grid(draw: Callable, settings: list[dict], *, ncols: int = 3, title: 
         ax.set_visible(False)
     fig.tight_layout()
     return fig
+
+
+def _check_positions(name: str, values) -> list:
+    """A slider's positions: a non-empty list of distinct numbers, or of distinct strings."""
+    values = check_sequence(values, f"slider {name}")
+    kinds = {"str" if isinstance(v, str) else "number" if isinstance(v, (int, float))
+             and not isinstance(v, bool) else "other" for v in values}
+    if kinds not in ({"str"}, {"number"}):
+        raise TypeError(f"slider {name} must list numbers or strings, got {values!r}")
+    if kinds == {"number"}:
+        for i, v in enumerate(values):
+            check_range(v, f"slider {name}[{i}]", -1e12, 1e12)
+    if len(set(values)) != len(values):
+        raise ValueError(f"slider {name} must list distinct positions, got {values!r}")
+    return values
+
+
+def _frame_label(value) -> str:
+    return value if isinstance(value, str) else f"{value:g}"
+
+
+def _frame_title(alt: str, setting: dict) -> str:
+    """The text alternative of one frame: ``alt`` and the slider positions it shows."""
+    return f"{alt} ({', '.join(f'{k} = {_frame_label(v)}' for k, v in setting.items())})"
+
+
+def render_frame(draw: Callable, setting: dict, *, figsize=(5.6, 3.2), dpi: int = 90) -> bytes:
+    """``draw(ax, **setting)`` on a figure of a fixed size, as an optimised palette PNG.
+
+    The size does not depend on what is drawn (no tight bounding box), so the page does
+    not jump as the slider moves. Deterministic: the same setting gives the same bytes.
+    """
+    import io
+
+    from PIL import Image
+
+    check_callable(draw, "draw")
+    check_dict(setting, "setting", nonempty=False)
+    figsize = _check_size(figsize, "figsize")
+    dpi = check_int(dpi, "dpi", minimum=20, maximum=MAX_FRAME_DPI)
+    if figsize[0] * figsize[1] * dpi**2 > 4e6:
+        raise ValueError(f"a frame of {figsize} inches at dpi={dpi} is over 4 megapixels; "
+                         "pass a smaller figsize or dpi")
+    fig, ax = plt.subplots(figsize=figsize, layout="constrained")
+    try:
+        draw(ax, **setting)
+        raw = io.BytesIO()
+        fig.savefig(raw, format="png", dpi=dpi, metadata={"Software": None})
+    finally:
+        plt.close(fig)
+    raw.seek(0)
+    picture = Image.open(raw).convert("RGB").quantize(colors=FRAME_COLORS,
+                                                    method=Image.Quantize.MEDIANCUT, dither=0)
+    out = io.BytesIO()
+    picture.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def frame_html(png: bytes, alt: str) -> str:
+    """An ``<img>`` element carrying ``png`` inline (a data URL) and its text alternative.
+
+    An ``HTML`` widget holding this is the frame: unlike the ``Image`` widget it has a real
+    ``alt`` attribute (ipywidgets' ``Image`` has none, and its ``tooltip`` breaks the
+    site's renderer), and it needs nothing but the page itself.
+    """
+    import base64
+    import html
+
+    if not isinstance(png, bytes) or not png.startswith(b"\x89PNG"):
+        raise ValueError(f"png must be the bytes of a PNG image, got {png[:8]!r}"
+                         if isinstance(png, bytes) else f"png must be bytes, got {type(png).__name__}")
+    if not check_str(alt, "alt").strip():
+        raise ValueError(f"alt must describe the picture, got {alt!r}")
+    data = base64.b64encode(png).decode("ascii")
+    return (f'<img class="course-frame" src="data:image/png;base64,{data}" '
+            f'alt="{html.escape(alt, quote=True)}">')
+
+
+def _position_control(name: str, values: list, start):
+    import ipywidgets as w
+
+    options = [(_frame_label(v), v) for v in values]
+    style = {"description_width": "initial"}
+    if isinstance(values[0], str):
+        return w.Dropdown(options=options, value=start, description=name, style=style)
+    return w.SelectionSlider(options=options, value=start, description=name, style=style,
+                             continuous_update=True)
+
+
+class FrameExplorer:
+    """The widgets of one frame explorer; ``box`` is what the notebook displays.
+
+    ``frames`` maps each setting (a tuple of slider positions, in slider order) to the
+    ``HTML`` widget that shows it (see ``frame_html``). The text/plain form of the displayed box is short and
+    the same on every run (never the image bytes), so nbval can compare it.
+    """
+
+    def __init__(self, box, controls: dict, frames: dict, links: list):
+        self.box, self.controls, self.frames, self.links = box, controls, frames, links
+
+    def __repr__(self) -> str:
+        sizes = " x ".join(f"{name} ({len(c.options)})" for name, c in self.controls.items())
+        return f"FrameExplorer: {len(self.frames)} precomputed frames, {sizes}"
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = self.box._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = repr(self)
+        return bundle
+
+
+def _frame_stack(draw, names, positions, prefix, alt, figsize, dpi, controls, frames, links):
+    """A ``Stack`` over the positions of slider ``names[0]``, nesting one per further slider."""
+    import ipywidgets as w
+
+    children = []
+    for value in positions[0]:
+        setting = {**prefix, names[0]: value}
+        if len(names) > 1:
+            children.append(_frame_stack(draw, names[1:], positions[1:], setting, alt, figsize,
+                                         dpi, controls, frames, links))
+        else:
+            image = w.HTML(value=frame_html(render_frame(draw, setting, figsize=figsize, dpi=dpi),
+                                            _frame_title(alt, setting)))
+            frames[tuple(setting.values())] = image
+            children.append(image)
+    control = controls[names[0]]
+    stack = w.Stack(children=children, selected_index=control.index)
+    links.append(w.jslink((control, "index"), (stack, "selected_index")))
+    return stack
+
+
+def explore_frames(draw: Callable, *, alt: str, start: dict | None = None, figsize=(5.6, 3.2),
+                   dpi: int = 90, **sliders) -> FrameExplorer:
+    """An explorer that needs no kernel: every combination of slider positions drawn ahead.
+
+    ``sliders``: name -> the list of positions (numbers give a slider, strings a dropdown);
+    at most ``MAX_FRAMES`` combinations in all. ``alt`` describes the picture for readers
+    who cannot see it; each frame's text alternative adds its slider positions.
+    ``start``: name -> the position shown first (default: each slider's first position).
+    Displays the explorer and returns it (a ``FrameExplorer``).
+    """
+    from IPython.display import display
+
+    check_callable(draw, "draw")
+    if not check_str(alt, "alt").strip():
+        raise ValueError(f"alt must describe the picture, got {alt!r}")
+    figsize = _check_size(figsize, "figsize")
+    dpi = check_int(dpi, "dpi", minimum=20, maximum=MAX_FRAME_DPI)
+    check_dict(sliders, "sliders")
+    positions = {name: _check_positions(name, values) for name, values in sliders.items()}
+    n_frames = math.prod(len(v) for v in positions.values())
+    if n_frames > MAX_FRAMES:
+        raise ValueError(f"sliders give {n_frames} frames, more than MAX_FRAMES = {MAX_FRAMES}")
+    start = check_dict({} if start is None else start, "start", nonempty=False)
+    for name, value in start.items():
+        if name not in positions or value not in positions[name]:
+            raise ValueError(f"start[{name!r}] must be one of the slider's positions, got {value!r}")
+    controls = {name: _position_control(name, values, start.get(name, values[0]))
+                for name, values in positions.items()}
+    frames, links = {}, []
+    names = list(positions)
+    stack = _frame_stack(draw, names, list(positions.values()), {}, alt, figsize, dpi, controls,
+                         frames, links)
+    import ipywidgets as w
+
+    box = w.VBox([*controls.values(), stack])
+    box.add_class("course-frame-explorer")
+    explorer = FrameExplorer(box, controls, frames, links)
+    display(explorer)
+    return explorer

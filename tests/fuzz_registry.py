@@ -146,6 +146,10 @@ def _draw_line(ax, slope: float = 1.0):
     ax.plot([0, 1], [0, slope])
 
 
+def _png() -> bytes:
+    return L.render_frame(_draw_line, dict(slope=2.0), figsize=(1.0, 1.0), dpi=30)
+
+
 # --------------------------------------------------------------------------------------
 # Reference implementations
 # --------------------------------------------------------------------------------------
@@ -908,6 +912,14 @@ VALID["prose.glue_count"] = lambda: dict(name="fuzz_count", count=2, total=3)
 VALID["plotting.use_course_style"] = lambda: dict()
 VALID["plotting.color_for"] = lambda: dict(name="relu")
 VALID["widgets.explore"] = lambda: dict(draw=_draw_line, figsize=(2.0, 2.0))
+VALID["widgets.explore_frames"] = lambda: dict(
+    draw=_draw_line, alt="a line", start=dict(slope=2.0), figsize=(2.0, 1.5), dpi=30,
+    slope=[1.0, 2.0],
+)
+VALID["widgets.render_frame"] = lambda: dict(
+    draw=_draw_line, setting=dict(slope=2.0), figsize=(2.0, 1.5), dpi=30
+)
+VALID["widgets.frame_html"] = lambda: dict(png=_png(), alt="a line")
 VALID["widgets.static_grid"] = lambda: dict(
     draw=_draw_line,
     settings=[dict(slope=1.0), dict(slope=2.0)],
@@ -1300,6 +1312,7 @@ ACCEPTED = [
             ("grade.format_report", "chapter", {"unknown string"}),
             ("*", "title", {"unknown string"}),
             ("*", "label", {"unknown string"}),
+            ("widgets.*", "alt", {"unknown string"}),
         ],
     ),
     (

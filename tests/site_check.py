@@ -4,15 +4,21 @@
 
 Fails (exit 1) if, on any page: math is left unrendered (raw $$, \\( or \\[ visible in the
 text), an image fails to load, a request leaves the local host, the page logs a JavaScript
-error, or an internal link (or its #anchor) is broken. Also reports each chapter page's
-weight (HTML + its images; must stay under 2 MB). Uses Debian's chromium via Playwright
-(no browser download).
+error, or an internal link (or its #anchor) is broken, or a page weighs more than 2 MB
+(HTML + its images; each chapter page's weight is reported), or axe-core finds a serious
+or critical accessibility violation. Every frame explorer (lectures_lib.widgets.
+explore_frames) is driven like a reader would: each slider and dropdown is moved through
+all its positions, and the picture shown must change and be the frame precomputed for
+that position (as stored in the page's widget state). Uses Debian's chromium via
+Playwright (no browser download); axe-core comes from site/node_modules (npm ci in site/).
 """
 from __future__ import annotations
 
 import argparse
 import functools
+import html
 import http.server
+import json
 import re
 import sys
 import threading
@@ -23,6 +29,8 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PAGE_LIMIT_BYTES = 2 * 1024 * 1024
+AXE_JS = Path(__file__).resolve().parent.parent / "site" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_BLOCKING = ("serious", "critical")
 RAW_MATH = re.compile(r"\$\$|\\\(|\\\)|\\\[|\\\]|\\begin\{")
 
 # Visible text outside code blocks, after MathJax has typeset the page.
@@ -41,6 +49,105 @@ MATH_JS = """async () => {
   return {spans: document.querySelectorAll('.math, span.math, div.math').length,
           typeset: document.querySelectorAll('mjx-container').length};
 }"""
+
+
+AXE_RUN_JS = """async () => {
+  const result = await axe.run(document, {resultTypes: ['violations']});
+  return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+    targets: v.nodes.map(n => n.target.join(' '))}));
+}"""
+
+# The frame explorers: each control's label and shown value, and the one picture shown.
+EXPLORERS_JS = """() => Array.from(document.querySelectorAll('.course-frame-explorer')).map(e => ({
+  controls: Array.from(e.querySelectorAll('.widget-slider, .widget-dropdown')).map(c => ({
+    kind: c.querySelector('select') ? 'dropdown' : 'slider',
+    label: c.querySelector('.widget-label').textContent.trim(),
+    value: c.querySelector('select') ? c.querySelector('select').selectedOptions[0].textContent.trim()
+                                     : c.querySelector('.widget-readout').textContent.trim(),
+    options: c.querySelector('select') ? Array.from(c.querySelectorAll('option')).map(o => o.value) : null})),
+  shown: Array.from(e.querySelectorAll('img.course-frame')).filter(i => i.offsetParent !== null)
+              .map(i => ({alt: i.alt, src: i.getAttribute('src')}))}))"""
+FRAME_IMG = re.compile(r'<img class="course-frame" src="([^"]+)" alt="([^"]*)">')
+
+
+def stored_frames(page_html: str) -> dict[str, str]:
+    """alt text -> image source of every precomputed frame in the page's widget state."""
+    frames: dict[str, str] = {}
+    for block in re.findall(r'<script type="application/vnd\.jupyter\.widget-state\+json">(.*?)</script>',
+                            page_html, re.S):
+        for model in json.loads(block)["state"].values():
+            value = model.get("state", {}).get("value")
+            if model.get("model_name") == "HTMLModel" and isinstance(value, str):
+                frames.update({html.unescape(alt): src for src, alt in FRAME_IMG.findall(value)})
+    return frames
+
+
+def _position(controls: list[dict]) -> str:
+    return "(" + ", ".join(f"{c['label']} = {c['value']}" for c in controls) + ")"
+
+
+def _shown_frame(page, index: int, frames: dict[str, str], seen: str | None) -> tuple[str | None, list[str]]:
+    """The source of explorer ``index``'s picture, and what is wrong with it."""
+    explorer = page.evaluate(EXPLORERS_JS)[index]
+    where = f"explorer {index + 1} at {_position(explorer['controls'])}"
+    if len(explorer["shown"]) != 1:
+        return None, [f"{where}: {len(explorer['shown'])} pictures shown, expected 1"]
+    shown = explorer["shown"][0]
+    problems = []
+    if not shown["alt"].endswith(" " + _position(explorer["controls"])):
+        problems.append(f"{where}: the picture shown is {shown['alt']!r}")
+    elif frames.get(shown["alt"]) != shown["src"]:
+        problems.append(f"{where}: the picture differs from the precomputed frame")
+    if seen is not None and shown["src"] == seen:
+        problems.append(f"{where}: the picture did not change when the control moved")
+    return shown["src"], problems
+
+
+def drive_explorers(page, page_html: str) -> tuple[list[str], list[str]]:
+    """Move every control of every frame explorer through its positions; (report, problems)."""
+    frames = stored_frames(page_html)
+    report, problems = [], []
+    for index, explorer in enumerate(page.evaluate(EXPLORERS_JS)):
+        seen, found = _shown_frame(page, index, frames, None)
+        problems += found
+        sizes = []
+        for number, control in enumerate(explorer["controls"]):
+            box = page.locator(".course-frame-explorer").nth(index).locator(
+                ".widget-slider, .widget-dropdown").nth(number)
+            if control["kind"] == "dropdown":
+                positions = control["options"]
+                for option in [o for o in positions if o != control["value"]]:
+                    box.locator("select").select_option(option)
+                    seen, found = _shown_frame(page, index, frames, seen)
+                    problems += found
+                box.locator("select").select_option(control["value"])  # back where it was
+            else:
+                handle = box.locator(".noUi-handle")
+                handle.focus()
+                page.keyboard.press("Home")
+                seen, found = _shown_frame(page, index, frames, None)
+                problems += found
+                positions = [seen]
+                while True:
+                    before = page.evaluate(EXPLORERS_JS)[index]["controls"][number]["value"]
+                    page.keyboard.press("ArrowRight")
+                    if page.evaluate(EXPLORERS_JS)[index]["controls"][number]["value"] == before:
+                        break  # the last position
+                    seen, found = _shown_frame(page, index, frames, seen)
+                    problems += found
+                    positions.append(seen)
+            sizes.append(f"{control['label']} {len(positions)}")
+        report.append(f"explorer {index + 1}: {' x '.join(sizes)} positions")
+    if report:
+        report.append(f"{len(frames)} precomputed frames in the page")
+    return report, problems
+
+
+def accessibility(page) -> list[str]:
+    """axe-core's serious and critical violations on the page, one line each."""
+    page.add_script_tag(path=str(AXE_JS))
+    return [f"accessibility ({v['impact']}) {v['id']}: {v['help']} - {len(v['targets'])} element(s), "
+            f"e.g. {v['targets'][0]}" for v in page.evaluate(AXE_RUN_JS) if v["impact"] in AXE_BLOCKING]
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -139,11 +246,16 @@ def check_site(root: Path, screenshot: Path | None) -> list[str]:
                 errors += [f"image without alt text: {i['src']}" for i in images
                            if i["ok"] and not (i["alt"] or "").strip() and "/_images/" in i["src"]]
                 errors += [p for href in page.evaluate(LINKS_JS) if (p := check_link(root, base, href))]
+                weight = page_weight(root, path, images, base)
+                if weight > PAGE_LIMIT_BYTES:
+                    errors.append(f"page weight {weight / 1e6:.2f} MB exceeds 2 MB")
                 if rel.startswith("book/") and re.match(r"book/\d\d_", rel):
-                    weight = page_weight(root, path, images, base)
                     print(f"  {rel}: {weight / 1e6:.2f} MB with images, {math['typeset']} formulas typeset")
-                    if weight > PAGE_LIMIT_BYTES:
-                        errors.append(f"page weight {weight / 1e6:.2f} MB exceeds 2 MB")
+                report, found = drive_explorers(page, path.read_text())
+                errors += found
+                for line in report:
+                    print(f"    {line}")
+                errors += accessibility(page)
                 if screenshot is not None and rel == "book/01_sigmoid_tanh.html":
                     screenshot.parent.mkdir(parents=True, exist_ok=True)
                     page.screenshot(path=str(screenshot), full_page=False)
@@ -163,6 +275,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not (args.root / "index.html").exists():
         print(f"ERROR: no built site at {args.root} (run make book)", file=sys.stderr)
+        return 1
+    if not AXE_JS.exists():
+        print(f"ERROR: no axe-core at {AXE_JS} (run `make vendor`, which runs npm ci in site/)", file=sys.stderr)
         return 1
     problems = check_site(args.root.resolve(), args.screenshot)
     for p in problems:

@@ -16,6 +16,17 @@
 - `404.html`, which GitHub Pages serves for any missing address, at any depth: so it is
   one self-contained page (no stylesheet, script or image to resolve relative to an
   unknown depth) whose links are absolute, built from `html.baseurl`.
+- `static/course_widgets.js` (served from `_static/`, before MathJax and the widget
+  renderer): gives MathJax 3 the MathJax 2 call the widget renderer makes when it typesets
+  a widget's label (without it every labelled widget threw a JavaScript error), and names
+  each slider handle after its label, with its shown value as aria-valuetext (the renderer
+  leaves the handle nameless, a serious accessibility violation).
+- Accessibility (axe-core, run on every page by tests/site_check.py, finds no serious or
+  critical violation): `templates/` overrides the theme's search and
+  colour-mode buttons, whose accessible names left out their visible text; in each page's
+  body, myst-nb's "show code" toggles lose an aria-label that hid their visible text, and
+  the bibliography's entries get the role "listitem" that their role="list" parent
+  requires (docutils writes the deprecated "doc-biblioentry").
 """
 from __future__ import annotations
 
@@ -96,7 +107,35 @@ def _write_not_found(app, exception):
     (Path(app.outdir) / "404.html").write_text(page)
 
 
+STATIC = Path(__file__).parent / "static"
+TEMPLATES = Path(__file__).parent / "templates"
+# (what the page's body says, what it should say): each an axe-core finding
+BODY_FIXES = (
+    # the name hid the toggle's visible text ("Show code cell source")
+    ('<summary aria-label="Toggle hidden content">', "<summary>"),
+    # a role="list" must contain list items; docutils marks each entry doc-biblioentry
+    ('role="doc-biblioentry"', 'role="listitem"'),
+)
+
+
+def _static_files(app, config):
+    config.html_static_path = [*config.html_static_path, str(STATIC)]
+    config.templates_path = [str(TEMPLATES), *config.templates_path]
+
+
+def _accessible_body(app, pagename, templatename, context, doctree):
+    body = context.get("body")
+    if body:
+        for before, after in BODY_FIXES:
+            body = body.replace(before, after)
+        context["body"] = body
+
+
 def setup(app):
+    app.connect("config-inited", _static_files)
+    # before MathJax (priority 500 by default) so that its Hub shim is in place when it loads
+    app.add_js_file("course_widgets.js", priority=200)
+    app.connect("html-page-context", _accessible_body)
     app.connect("config-inited", _default_mode)
     app.connect("config-inited", _version_footer)
     app.add_config_value("course_launch_branch", "", "html", types=[str])
