@@ -155,8 +155,10 @@ def _start_child(setup: str, workdir: str, resp_w: int):
     """A child process for one sandbox: forked by this process's fork server when it runs,
     else a new interpreter. Returns (a Popen-like handle, the child's response descriptor)."""
     if os.environ.get("LECTURES_LIB_SANDBOX_FORK", "1") != "0":
-        server = _ForkServer.for_this_process(setup)
-        if server is not None:
+        for _ in range(2):  # a zygote found dead on the first try is replaced once
+            server = _ForkServer.for_this_process(setup)
+            if server is None:
+                break
             child = server.spawn(workdir, _scrubbed_env(workdir), resp_w)
             if child is not None:
                 return child, _RESPONSE_FD
@@ -206,7 +208,8 @@ class _ForkServer:
     def for_this_process(cls, setup: str) -> "_ForkServer | None":
         with cls._lock:
             server = cls._current
-            if server is None or server.pid != os.getpid() or server.dead:
+            if (server is None or server.pid != os.getpid() or server.dead
+                    or server.proc.poll() is not None):
                 try:
                     server = cls._current = cls(_imported_modules(setup))
                 except OSError:
