@@ -39,9 +39,9 @@ NBVAL := $(BIN)/python -m pytest --nbval --nbval-current-env \
 # generic kernels, MKL's AVX2 code). One definition, read by the Makefile and the tests.
 PROBE_ENV := $(shell cat tests/probe.env)
 
-.PHONY: setup vendor wheel editions student book test test-notebooks test-rest newcomer lint lint-workflows unit fingerprints nbval nbval-probe assignments assignments-check nbgrader-check site site-check lab bench execute release clean distclean
+.PHONY: setup site-assets vendor wheel editions student book test test-notebooks test-rest newcomer lint lint-workflows unit fingerprints nbval nbval-probe assignments assignments-check nbgrader-check site site-check lab bench execute release clean distclean
 
-setup: $(STAMP) $(NEWCOMER_STAMP)
+setup: $(STAMP) $(NEWCOMER_STAMP) site-assets
 
 $(STAMP): requirements.txt constraints.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -60,6 +60,9 @@ $(NPM_STAMP): site/package.json site/package-lock.json
 	@command -v npm >/dev/null || { echo "ERROR: npm (Node.js) is needed to fetch MathJax and the widget renderer that the site serves itself; without them pages would show raw TeX. Install Node.js and npm, then retry." >&2; exit 1; }
 	cd site && npm ci --no-audit --no-fund --silent || { echo "ERROR: could not install the site's browser assets (MathJax, widget renderer) from the npm registry. The site is not built, because its pages would show raw TeX. Check the network and retry." >&2; exit 1; }
 	@touch $@
+
+# The site's browser assets from the npm registry: part of set-up (make setup).
+site-assets: $(NPM_STAMP)
 
 vendor: $(VENDOR)/.stamp
 
@@ -146,10 +149,12 @@ test-notebooks: $(STAMP)
 	$(MAKE) --no-print-directory nbval-probe
 
 # site-check and newcomer in one make, so that the site (a phony target) is built once.
+# They come first: the single-threaded site build and the browser leave a core to the
+# notebooks' two workers; the unit tests (two workers) fill both cores at the end.
 test-rest: $(STAMP)
-	$(MAKE) --no-print-directory unit
-	$(MAKE) --no-print-directory assignments-check
 	$(MAKE) --no-print-directory site-check newcomer
+	$(MAKE) --no-print-directory assignments-check
+	$(MAKE) --no-print-directory unit
 
 # Static checks; append more linters to LINTERS. The workflows: actionlint (with the
 # pinned shellcheck on run: scripts) and zizmor's security audits, offline (no GitHub API).
