@@ -19,10 +19,14 @@ Pattern used by every chapter (Chapter 1 shows it first):
 """
 from __future__ import annotations
 
+import io
 import math
 from typing import Callable
 
 import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.transforms import Bbox
+from PIL import Image
 
 from ._checks import (check_bool, check_callable, check_count, check_dict, check_int,
                       check_range, check_sequence, check_str)
@@ -146,16 +150,54 @@ def _frame_title(alt: str, setting: dict) -> str:
     return f"{alt} ({', '.join(f'{k} = {_frame_label(v)}' for k, v in setting.items())})"
 
 
-def render_frame(draw: Callable, setting: dict, *, figsize=(5.6, 3.2), dpi: int = 90) -> bytes:
+def _draw_frame(draw, setting, figsize, dpi, positions):
+    """One frame as an RGB image, and its axes' positions. With ``positions`` the axes are
+    placed there (no layout pass); None if the frame has another number of axes."""
+    fig, ax = plt.subplots(figsize=figsize, layout=None if positions else "constrained")
+    try:
+        draw(ax, **setting)
+        axes = fig.get_axes()
+        if positions:
+            if len(axes) != len(positions):
+                return None, []
+            for a, place in zip(axes, positions):
+                a.set_position(place)
+        raw = io.BytesIO()
+        fig.savefig(raw, format="png", dpi=dpi, metadata={"Software": None})
+        placed = [a.get_position() for a in axes]
+        background = tuple(round(255 * c) for c in fig.get_facecolor()[:3])
+    finally:
+        plt.close(fig)
+    raw.seek(0)
+    picture = Image.open(raw).convert("RGB")
+    picture.info["background"] = background
+    return picture, placed
+
+
+def _touches_edge(picture) -> bool:
+    """Whether anything is drawn in the outermost pixels (a label running off the frame)."""
+    return _touches_edge_rgb(picture, picture.info["background"])
+
+
+def _touches_edge_rgb(picture, background=(255, 255, 255)) -> bool:
+    pixels = np.asarray(picture.convert("RGB"))
+    edges = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])
+    return bool((edges != np.array(background, dtype=pixels.dtype)).any())
+
+
+def render_frame(draw: Callable, setting: dict, *, figsize=(5.6, 3.2), dpi: int = 90,
+                 layout: list | None = None) -> bytes:
     """``draw(ax, **setting)`` on a figure of a fixed size, as an optimised palette PNG.
 
     The size does not depend on what is drawn (no tight bounding box), so the page does
     not jump as the slider moves. Deterministic: the same setting gives the same bytes.
+
+    ``layout``: a list shared by the frames of one explorer. The first frame is laid out by
+    matplotlib's constrained layout, and its axes' positions are stored there; a later frame
+    with as many axes reuses them, so the axes stay put as the slider moves and the layout
+    pass (half of a frame's cost) is skipped. A frame that would then run off the picture
+    (wider tick labels, say) is laid out afresh.
     """
-    import io
-
-    from PIL import Image
-
     check_callable(draw, "draw")
     check_dict(setting, "setting", nonempty=False)
     figsize = _check_size(figsize, "figsize")
@@ -163,16 +205,20 @@ def render_frame(draw: Callable, setting: dict, *, figsize=(5.6, 3.2), dpi: int 
     if figsize[0] * figsize[1] * dpi**2 > 4e6:
         raise ValueError(f"a frame of {figsize} inches at dpi={dpi} is over 4 megapixels; "
                          "pass a smaller figsize or dpi")
-    fig, ax = plt.subplots(figsize=figsize, layout="constrained")
-    try:
-        draw(ax, **setting)
-        raw = io.BytesIO()
-        fig.savefig(raw, format="png", dpi=dpi, metadata={"Software": None})
-    finally:
-        plt.close(fig)
-    raw.seek(0)
-    picture = Image.open(raw).convert("RGB").quantize(colors=FRAME_COLORS,
-                                                    method=Image.Quantize.MEDIANCUT, dither=0)
+    if layout is not None and (not isinstance(layout, list)
+                               or not all(isinstance(b, Bbox) for b in layout)):
+        raise TypeError(f"layout must be None or a list of axes positions (Bbox) shared by "
+                        f"an explorer's frames, got {layout!r:.80}")
+    picture = None
+    if layout:
+        picture, positions = _draw_frame(draw, setting, figsize, dpi, layout)
+        if picture is not None and _touches_edge(picture):
+            picture = None
+    if picture is None:
+        picture, positions = _draw_frame(draw, setting, figsize, dpi, None)
+        if layout is not None and not layout:
+            layout.extend(positions)
+    picture = picture.quantize(colors=FRAME_COLORS, method=Image.Quantize.MEDIANCUT, dither=0)
     out = io.BytesIO()
     picture.save(out, format="PNG", optimize=True)
     return out.getvalue()
@@ -230,7 +276,8 @@ class FrameExplorer:
         return bundle
 
 
-def _frame_stack(draw, names, positions, prefix, alt, figsize, dpi, controls, frames, links):
+def _frame_stack(draw, names, positions, prefix, alt, figsize, dpi, controls, frames, links,
+                 layout):
     """A ``Stack`` over the positions of slider ``names[0]``, nesting one per further slider."""
     import ipywidgets as w
 
@@ -239,10 +286,10 @@ def _frame_stack(draw, names, positions, prefix, alt, figsize, dpi, controls, fr
         setting = {**prefix, names[0]: value}
         if len(names) > 1:
             children.append(_frame_stack(draw, names[1:], positions[1:], setting, alt, figsize,
-                                         dpi, controls, frames, links))
+                                         dpi, controls, frames, links, layout))
         else:
-            image = w.HTML(value=frame_html(render_frame(draw, setting, figsize=figsize, dpi=dpi),
-                                            _frame_title(alt, setting)))
+            png = render_frame(draw, setting, figsize=figsize, dpi=dpi, layout=layout)
+            image = w.HTML(value=frame_html(png, _frame_title(alt, setting)))
             frames[tuple(setting.values())] = image
             children.append(image)
     control = controls[names[0]]
@@ -282,7 +329,7 @@ def explore_frames(draw: Callable, *, alt: str, start: dict | None = None, figsi
     frames, links = {}, []
     names = list(positions)
     stack = _frame_stack(draw, names, list(positions.values()), {}, alt, figsize, dpi, controls,
-                         frames, links)
+                         frames, links, [])
     import ipywidgets as w
 
     box = w.VBox([*controls.values(), stack])

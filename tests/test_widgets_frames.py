@@ -98,3 +98,38 @@ def test_explore_frames_refuses_bad_sliders():
         L.explore_frames(_draw, alt="x")
     with pytest.raises(ValueError, match="alt must describe the picture"):
         L.explore_frames(_draw, alt="", slope=[1, 2])
+
+
+def _draw_scaled(ax, scale=1.0):
+    ax.plot([0, 1, 2], [0, scale, 2 * scale])
+    ax.yaxis.set_major_formatter(lambda value, _: f"{value:,.0f}")  # 20,000,000: wide
+    ax.set_ylabel("value")
+
+
+def test_frames_of_one_explorer_share_the_first_frames_layout():
+    layout: list = []
+    first = L.render_frame(_draw_scaled, dict(scale=1.0), layout=layout)
+    assert len(layout) == 1  # the first frame was laid out and its axes' place kept
+    again = L.render_frame(_draw_scaled, dict(scale=1.0), layout=layout)
+    assert again == first  # the same layout: the same picture
+    fresh = L.render_frame(_draw_scaled, dict(scale=2.0))
+    shared = L.render_frame(_draw_scaled, dict(scale=2.0), layout=layout)
+    assert Image.open(io.BytesIO(shared)).size == Image.open(io.BytesIO(fresh)).size
+
+
+def test_a_frame_that_would_run_off_the_picture_is_laid_out_afresh():
+    layout: list = []
+    L.render_frame(_draw_scaled, dict(scale=1.0), layout=layout)
+    # tick labels like 20,000,000 are far wider than the first frame's: reusing its layout
+    # would cut them at the left edge, so this frame gets its own constrained layout
+    wide = L.render_frame(_draw_scaled, dict(scale=1e7), layout=layout)
+    assert wide == L.render_frame(_draw_scaled, dict(scale=1e7))
+    picture = Image.open(io.BytesIO(wide)).convert("RGB")
+    assert not widgets._touches_edge_rgb(picture)
+
+
+def test_layout_must_be_a_list_of_positions():
+    with pytest.raises(TypeError, match="layout"):
+        L.render_frame(_draw_scaled, dict(scale=1.0), layout=("not", "a list"))
+    with pytest.raises(TypeError, match="layout"):
+        L.render_frame(_draw_scaled, dict(scale=1.0), layout=[1, 2])
