@@ -9,8 +9,9 @@ Pattern used by every chapter (Chapter 1 shows it first):
    explorer for the published site, which has no kernel. Every combination of the listed
    slider positions is drawn once, when the notebook is executed, as a small PNG; the
    sliders switch between those pictures in the browser. The mechanism is ipywidgets' own:
-   a ``Stack`` of frames (``HTML`` widgets holding an inline PNG with its alt text) (one nested ``Stack`` per further slider) whose
-   ``selected_index`` is ``jslink``-ed to the slider's ``index``. The link lives in the
+   a ``Stack`` of frames (``HTML`` widgets holding an inline PNG with its alt text; one
+   nested ``Stack`` per further slider) whose ``selected_index`` is ``jslink``-ed to the
+   slider's ``index``. The link lives in the
    browser, so the notebook's stored widget state is all the page needs (the site serves
    the widget renderer itself; nothing is fetched from elsewhere).
 
@@ -152,7 +153,8 @@ def _frame_title(alt: str, setting: dict) -> str:
 
 def _draw_frame(draw, setting, figsize, dpi, positions):
     """One frame as an RGB image, and its axes' positions. With ``positions`` the axes are
-    placed there (no layout pass); None if the frame has another number of axes."""
+    placed there (no layout pass), and the picture is None if the frame has another number
+    of axes or would run off the picture that way."""
     fig, ax = plt.subplots(figsize=figsize, layout=None if positions else "constrained")
     try:
         draw(ax, **setting)
@@ -170,16 +172,13 @@ def _draw_frame(draw, setting, figsize, dpi, positions):
         plt.close(fig)
     raw.seek(0)
     picture = Image.open(raw).convert("RGB")
-    picture.info["background"] = background
+    if positions and _touches_edge(picture, background):
+        return None, []
     return picture, placed
 
 
-def _touches_edge(picture) -> bool:
+def _touches_edge(picture, background=(255, 255, 255)) -> bool:
     """Whether anything is drawn in the outermost pixels (a label running off the frame)."""
-    return _touches_edge_rgb(picture, picture.info["background"])
-
-
-def _touches_edge_rgb(picture, background=(255, 255, 255)) -> bool:
     pixels = np.asarray(picture.convert("RGB"))
     edges = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])
     return bool((edges != np.array(background, dtype=pixels.dtype)).any())
@@ -209,11 +208,7 @@ def render_frame(draw: Callable, setting: dict, *, figsize=(5.6, 3.2), dpi: int 
                                or not all(isinstance(b, Bbox) for b in layout)):
         raise TypeError(f"layout must be None or a list of axes positions (Bbox) shared by "
                         f"an explorer's frames, got {layout!r:.80}")
-    picture = None
-    if layout:
-        picture, positions = _draw_frame(draw, setting, figsize, dpi, layout)
-        if picture is not None and _touches_edge(picture):
-            picture = None
+    picture = _draw_frame(draw, setting, figsize, dpi, layout)[0] if layout else None
     if picture is None:
         picture, positions = _draw_frame(draw, setting, figsize, dpi, None)
         if layout is not None and not layout:
@@ -276,20 +271,19 @@ class FrameExplorer:
         return bundle
 
 
-def _frame_stack(draw, names, positions, prefix, alt, figsize, dpi, controls, frames, links,
-                 layout):
-    """A ``Stack`` over the positions of slider ``names[0]``, nesting one per further slider."""
+def _frame_stack(render, names, positions, prefix, alt, controls, frames, links):
+    """A ``Stack`` over the positions of slider ``names[0]``, nesting one per further slider;
+    ``render(setting)`` draws one frame's PNG."""
     import ipywidgets as w
 
     children = []
     for value in positions[0]:
         setting = {**prefix, names[0]: value}
         if len(names) > 1:
-            children.append(_frame_stack(draw, names[1:], positions[1:], setting, alt, figsize,
-                                         dpi, controls, frames, links, layout))
+            children.append(_frame_stack(render, names[1:], positions[1:], setting, alt,
+                                         controls, frames, links))
         else:
-            png = render_frame(draw, setting, figsize=figsize, dpi=dpi, layout=layout)
-            image = w.HTML(value=frame_html(png, _frame_title(alt, setting)))
+            image = w.HTML(value=frame_html(render(setting), _frame_title(alt, setting)))
             frames[tuple(setting.values())] = image
             children.append(image)
     control = controls[names[0]]
@@ -326,10 +320,13 @@ def explore_frames(draw: Callable, *, alt: str, start: dict | None = None, figsi
             raise ValueError(f"start[{name!r}] must be one of the slider's positions, got {value!r}")
     controls = {name: _position_control(name, values, start.get(name, values[0]))
                 for name, values in positions.items()}
-    frames, links = {}, []
-    names = list(positions)
-    stack = _frame_stack(draw, names, list(positions.values()), {}, alt, figsize, dpi, controls,
-                         frames, links, [])
+    frames, links, layout = {}, [], []  # layout: the first frame's, shared by the rest
+
+    def render(setting: dict) -> bytes:
+        return render_frame(draw, setting, figsize=figsize, dpi=dpi, layout=layout)
+
+    stack = _frame_stack(render, list(positions), list(positions.values()), {}, alt, controls,
+                         frames, links)
     import ipywidgets as w
 
     box = w.VBox([*controls.values(), stack])

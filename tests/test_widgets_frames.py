@@ -125,7 +125,7 @@ def test_a_frame_that_would_run_off_the_picture_is_laid_out_afresh():
     wide = L.render_frame(_draw_scaled, dict(scale=1e7), layout=layout)
     assert wide == L.render_frame(_draw_scaled, dict(scale=1e7))
     picture = Image.open(io.BytesIO(wide)).convert("RGB")
-    assert not widgets._touches_edge_rgb(picture)
+    assert not widgets._touches_edge(picture)
 
 
 def test_layout_must_be_a_list_of_positions():
