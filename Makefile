@@ -84,9 +84,9 @@ wheel: $(STAMP)
 	rm -rf _build/wheels
 	$(BIN)/python -m build --wheel --no-isolation --outdir $(WHEELS) .
 	rm -rf build
-	$(BIN)/python -m lectures_lib.release wheel-index $(WHEELS)
+	$(BIN)/python -m lectures_lib.course.release wheel-index $(WHEELS)
 
-# Reader editions (lectures_lib/reader.py): each chapter with its MyST markup (glued numbers,
+# Reader editions (lectures_lib/course/reader.py): each chapter with its MyST markup (glued numbers,
 # citations, admonitions, solutions, links) turned into Markdown that JupyterLab, Colab,
 # Binder and GitHub render. _build/editions/ is the tree of the `editions` branch that
 # pages.yml publishes and the launch buttons open: book/*.ipynb, binder/ with the wheel.
@@ -94,7 +94,7 @@ EDITIONS := _build/editions
 
 editions: wheel
 	rm -rf $(EDITIONS) && mkdir -p $(EDITIONS)/binder
-	$(BIN)/python -m lectures_lib.reader --book book --out $(EDITIONS)/book
+	$(BIN)/python -m lectures_lib.course.reader --book book --out $(EDITIONS)/book
 	if [ -d binder ]; then cp -r binder/. $(EDITIONS)/binder/; fi
 	cp $(WHEELS)/*.whl $(EDITIONS)/binder/
 	cp site/editions-README.md $(EDITIONS)/README.md
@@ -102,11 +102,11 @@ editions: wheel
 # For instructors: every chapter's reader edition in one folder.
 student: $(STAMP)
 	rm -rf _build/student
-	$(BIN)/python -m lectures_lib.reader --book book --out _build/student
+	$(BIN)/python -m lectures_lib.course.reader --book book --out _build/student
 
 # The site's download button serves the reader edition (copied over the MyST source).
 book: $(STAMP) vendor wheel editions
-	$(BIN)/python -m lectures_lib.buildinfo --book book --out book/_generated/build_info.md
+	$(BIN)/python -m lectures_lib.course.buildinfo --book book --out book/_generated/build_info.md
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
 	cp $(EDITIONS)/book/*.ipynb _build/html/_sources/book/
 	@echo "The site is at: $(CURDIR)/_build/html/index.html"
@@ -168,15 +168,15 @@ lint-workflows: $(STAMP)
 	$(BIN)/zizmor --offline --no-progress .github/workflows
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests $(XDIST) -q --ignore tests/test_assignments_book.py
+	$(BIN)/python -m pytest tests $(XDIST) -q --ignore tests/course/test_assignments_book.py
 
 # Student notebooks, autograder tests and instructor READMEs under _build/assignments/.
 assignments: $(STAMP)
-	$(BIN)/python -m lectures_lib.assign --book book --out _build/assignments
+	$(BIN)/python -m lectures_lib.course.assign --book book --out _build/assignments
 
 # Proof that the generated material works: no leaks, student notebooks run, grading is right.
 assignments-check: $(STAMP)
-	$(BIN)/python -m pytest tests/test_assignments_book.py -n 2 --dist load -q
+	$(BIN)/python -m pytest tests/course/test_assignments_book.py -n 2 --dist load -q
 
 # Slow (minutes; not part of make test): real nbgrader 0.9.6 in a throwaway venv releases every
 # chapter (no solution or hidden-test line may reach students) and autogrades a stub and a
@@ -190,7 +190,7 @@ nbgrader-check: $(STAMP)
 
 # Each notebook's stored outputs must come from its current code, package and pins.
 fingerprints: $(STAMP)
-	$(BIN)/python -m lectures_lib.fingerprint check $(NOTEBOOKS)
+	$(BIN)/python -m lectures_lib.course.fingerprint check $(NOTEBOOKS)
 
 # Every notebook re-executed and compared with its stored outputs. Cells tagged
 # nbval-ignore-output (float32 training runs, Monte Carlo, timings) are run and their claims
@@ -218,7 +218,7 @@ execute: $(STAMP)
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	  --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.store_widget_state=True \
 	  $(or $(NB),$(NOTEBOOKS))
-	$(BIN)/python -m lectures_lib.fingerprint stamp $(or $(NB),$(NOTEBOOKS))
+	$(BIN)/python -m lectures_lib.course.fingerprint stamp $(or $(NB),$(NOTEBOOKS))
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab book/
@@ -232,10 +232,10 @@ bench: $(STAMP)
 # it tags, so this checks rather than sets the version). Run `make test` before tagging.
 release: $(STAMP)
 	@test -n "$(VERSION)" || { echo "usage: make release VERSION=X.Y.Z" >&2; exit 1; }
-	$(BIN)/python -m lectures_lib.release check "$(VERSION)"
+	$(BIN)/python -m lectures_lib.course.release check "$(VERSION)"
 	rm -rf _build/release _build/assignments
 	$(MAKE) book assignments
-	$(BIN)/python -m lectures_lib.release bundle "$(VERSION)" _build/release
+	$(BIN)/python -m lectures_lib.course.release bundle "$(VERSION)" _build/release
 
 clean:
 	rm -rf _build build book/_generated .pytest_cache .hypothesis

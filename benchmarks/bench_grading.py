@@ -3,7 +3,7 @@
 Run with ``make bench`` (or ``.venv/bin/python benchmarks/bench_grading.py``). It generates
 the chapter's assignment in a temporary folder, writes a class of N submissions (a third
 each: the reference solution, the stub, and dropout without the inverted scaling), grades
-them with ``python -m lectures_lib.grade FOLDER --jobs J`` as an instructor would, checks
+them with ``python -m lectures_lib.course.grade FOLDER --jobs J`` as an instructor would, checks
 the gradebook, and prints submissions per minute of wall-clock time, and the CPU time per
 submission (the rate an idle machine would reach; a shared one gets less). The target is at
 least 20 per minute with 2 jobs on 2 cores. A report, not a test: it always exits 0.
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import nbformat
 
-from lectures_lib import assign, grade
+from lectures_lib.course import assign, grade
 
 BOOK = Path(__file__).resolve().parent.parent / "book"
 CHAPTER, TARGET = "06_dropout", 20.0

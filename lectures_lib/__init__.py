@@ -1,49 +1,23 @@
 """lectures_lib: reference implementations for the course "Training deep networks".
 
-``import lectures_lib as L`` gives every public function and module class. One idea
-per module:
+``import lectures_lib as L`` gives every public function and module class, flat
+(``L.relu``, ``L.train``, ``L.claim``). The folders show the course:
 
-- ``activations``     sigmoid ... gelu, each with ``*_grad``; softmax (Chapters 1-3)
-- ``initialization``  Glorot, He, LeCun initializers (Chapter 4)
-- ``noise``           Gaussian input noise and its L2 penalty (Chapter 5)
-- ``dropout``         standard and inverted dropout (Chapter 6)
-- ``maxout``          maxout units (Chapter 7)
-- ``batchnorm``       batch normalization, forward and hand-written backward (Chapter 8)
-- ``optimizers``      SGD, momentum, AdaGrad, RMSProp, Adam, AdamW, clipping (Chapter 9)
-- ``gradcheck``       numerical gradients, relative error
-- ``diagnostics``     dead units, gradient norms, saturation, update ratios (via hooks)
-- ``runtime``         the one thread setting, applied on import
-- ``data``, ``models``, ``training``, ``plotting``, ``book``: the chapters' shared tools
+- ``reference/``  the implementations a student reads and re-implements: activations,
+  initialization, noise, dropout, maxout, batchnorm, optimizers, gradcheck
+- ``lab/``        the experiment tools the chapters are built from (data, models,
+  training, diagnostics, then one module or two per chapter)
+- ``page/``       what the pages use: checked claims, glue, ``show_source``, figure
+  style, explorers
+- ``course/``     commands for maintainers and instructors (set-up cell, fingerprints,
+  reader editions, assignments, the grader, releases); not imported here
+- ``runtime``     the one thread setting, applied on import; ``_checks`` the argument
+  checks every public function uses
 """
-from .ablation import *  # noqa: F401,F403
-from .activations import *  # noqa: F401,F403
-from .approximation import *  # noqa: F401,F403
-from .batchnorm import *  # noqa: F401,F403
-from .bn_analysis import *  # noqa: F401,F403
-from .bn_placement import *  # noqa: F401,F403
-from .book import *  # noqa: F401,F403
-from .data import *  # noqa: F401,F403
-from .diagnostics import *  # noqa: F401,F403
-from .dropout import *  # noqa: F401,F403
-from .family import *  # noqa: F401,F403
-from .ensembles import *  # noqa: F401,F403
-from .gradcheck import *  # noqa: F401,F403
-from .initialization import *  # noqa: F401,F403
-from .init_analysis import *  # noqa: F401,F403
-from .linear_models import *  # noqa: F401,F403
-from .maxout import *  # noqa: F401,F403
-from .models import *  # noqa: F401,F403
-from .noise import *  # noqa: F401,F403
-from .optim_analysis import *  # noqa: F401,F403
-from .optimizers import *  # noqa: F401,F403
-from .piecewise import *  # noqa: F401,F403
-from .plotting import *  # noqa: F401,F403
-from .prose import *  # noqa: F401,F403
-from .propagation import *  # noqa: F401,F403
+from .lab import *  # noqa: F401,F403
+from .page import *  # noqa: F401,F403
+from .reference import *  # noqa: F401,F403
 from .runtime import *  # noqa: F401,F403
-from .training import *  # noqa: F401,F403
-from .widgets import *  # noqa: F401,F403
-from .saturation import *  # noqa: F401,F403
 
 __version__ = "0.1.0"
 

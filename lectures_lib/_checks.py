@@ -341,7 +341,7 @@ def check_module_input(
 
 def check_split(value, name: str = "data"):
     """A ``lectures_lib.Split`` (train / validation / test tensors)."""
-    from .data import Split
+    from .lab.data import Split
 
     if not isinstance(value, Split):
         raise TypeError(

@@ -2,12 +2,18 @@
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
+from pathlib import Path
 
 import matplotlib
 import pytest
 import torch
 from hypothesis import HealthCheck, settings
+
+# The tests sit in folders that mirror the package (reference/, lab/, page/, course/); their
+# shared helpers (_inputs, fuzz_api, fuzz_registry, by_cost) sit here, importable from any.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 matplotlib.use("Agg")  # no display in CI; figures are only built, never shown
 

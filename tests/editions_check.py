@@ -28,8 +28,7 @@ from bs4 import BeautifulSoup
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from lectures_lib import reader
-
+from lectures_lib.course import reader
 
 def _chapters(html: Path) -> list[Path]:
     return sorted((html / "_sources" / "book").glob("[0-9]*.ipynb"))

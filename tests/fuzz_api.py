@@ -77,19 +77,22 @@ def public_callables() -> dict[str, object]:
     import lectures_lib
 
     found = {}
-    for info in pkgutil.iter_modules(lectures_lib.__path__):
-        if info.name.startswith("_"):
+    # Every module of every subpackage (reference/, lab/, page/, course/), named by its
+    # own name: module names are unique across the package.
+    for info in pkgutil.walk_packages(lectures_lib.__path__, "lectures_lib."):
+        short = info.name.rsplit(".", 1)[-1]
+        if info.ispkg or short.startswith("_"):
             continue
-        module = importlib.import_module(f"lectures_lib.{info.name}")
+        module = importlib.import_module(info.name)
         for name in getattr(module, "__all__", ()):
             obj = getattr(module, name)
             if not callable(obj):
                 continue
-            found[f"{info.name}.{name}"] = obj
+            found[f"{short}.{name}"] = obj
             if inspect.isclass(obj):
                 for attr, member in vars(obj).items():
                     if _is_public_method(attr, member):
-                        found[f"{info.name}.{name}.{attr}"] = member
+                        found[f"{short}.{name}.{attr}"] = member
     return found
 
 

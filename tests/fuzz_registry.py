@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 import lectures_lib as L
-from lectures_lib import assign, launch, reader, release, wire
+from lectures_lib.course import assign, launch, reader, release, wire
 
 # --------------------------------------------------------------------------------------
 # Small fixtures (a few rows, a few units: every valid call takes milliseconds)
@@ -121,11 +121,11 @@ _TMP = Path(tempfile.mkdtemp(prefix="lectures_lib-fuzz-"))
 
 
 def _chapter_notebook_path() -> Path:
-    """A small chapter notebook with one exercise (tests/test_assign.py), on disk."""
+    """A small chapter notebook with one exercise (tests/course/test_assign.py), on disk."""
     path = _TMP / "book" / "99_demo.ipynb"
     if not path.exists():
         import nbformat
-        from test_assign import chapter_notebook
+        from _demo_chapter import chapter_notebook
 
         path.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(chapter_notebook(), path)
@@ -1024,7 +1024,7 @@ VALID["release.changelog_section"] = lambda: dict(
 VALID["release.main"] = lambda: dict(argv=["wheel-url"])
 VALID["runtime.course_threads"] = lambda: dict()
 
-# The set-up cell (lectures_lib/launch.py): a local address, so nothing is fetched.
+# The set-up cell (lectures_lib/course/launch.py): a local address, so nothing is fetched.
 _LAUNCH_URL = "http://127.0.0.1:9/_static/wheels/lectures_lib-0.1.0-py3-none-any.whl"
 
 
@@ -1052,7 +1052,7 @@ VALID["assign.secret_lines"] = lambda: dict(nb=_chapter_notebook())
 
 # Grading. Valid calls that would spawn a sandboxed child use a spec without exercises
 # (nothing to run) or one shared child (method calls), so the battery stays fast; the
-# grading itself is tested in tests/test_grade_adversarial.py.
+# grading itself is tested in tests/course/test_grade_adversarial.py.
 
 
 def _empty_spec() -> assign.AssignmentSpec:
@@ -1098,7 +1098,7 @@ def _sandbox(start: bool = False):
     """A sandbox for method calls (its child, if started, is closed when tests end)."""
     import atexit
 
-    from lectures_lib.sandbox import Sandbox
+    from lectures_lib.course.sandbox import Sandbox
 
     box = Sandbox("SETUP_DONE = True", ["def answer():\n    return 42"])
     if not _SANDBOXES:
@@ -1115,7 +1115,7 @@ def _running_sandbox():
 
 
 def _result():
-    from lectures_lib.grade import Result
+    from lectures_lib.course.grade import Result
 
     return Result("ex-double", 3.0, 3.0, "passed")
 

@@ -173,7 +173,7 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     see_course_packages(args.course_python)
     global assign
-    from lectures_lib import assign
+    from lectures_lib.course import assign
 
     shutil.rmtree(WORK, ignore_errors=True)
     WORK.mkdir(parents=True)

@@ -6,7 +6,7 @@ Fails (exit 1) if, on any page: math is left unrendered (raw $$, \\( or \\[ visi
 text), an image fails to load, a request leaves the local host, the page logs a JavaScript
 error, or an internal link (or its #anchor) is broken, or a page weighs more than 2 MB
 (HTML + its images; each chapter page's weight is reported), or axe-core finds a serious
-or critical accessibility violation. Every frame explorer (lectures_lib.widgets.
+or critical accessibility violation. Every frame explorer (lectures_lib.page.widgets.
 explore_frames) is driven like a reader would: each slider and dropdown is moved through
 all its positions, and the picture shown must change and be the frame precomputed for
 that position (as stored in the page's widget state). Uses Debian's chromium via

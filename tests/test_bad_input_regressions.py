@@ -10,8 +10,7 @@ import pytest
 import torch
 
 import lectures_lib as L
-from lectures_lib import assign, buildinfo
-
+from lectures_lib.course import assign, buildinfo
 
 @pytest.fixture
 def net():

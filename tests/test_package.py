@@ -60,10 +60,12 @@ def test_other_signatures():
     assert list(inspect.signature(L.dead_unit_fraction).parameters)[:2] == ["model", "x"]
 
 
-# (import_module: ``lectures_lib.dropout`` the attribute is the function, not the module)
+# (import_module: ``lectures_lib.reference.dropout`` the attribute is the function, not the module)
 REFERENCE_MODULES = [importlib.import_module(f"lectures_lib.{name}") for name in
-                     ["activations", "batchnorm", "diagnostics", "dropout", "gradcheck",
-                      "initialization", "maxout", "noise", "optimizers", "optim_analysis"]]
+                     ["reference.activations", "reference.batchnorm", "lab.diagnostics",
+                      "reference.dropout", "reference.gradcheck", "reference.initialization",
+                      "reference.maxout", "reference.noise", "reference.optimizers",
+                      "lab.optim_analysis"]]
 
 
 @pytest.mark.parametrize("module", REFERENCE_MODULES, ids=lambda m: m.__name__.split(".")[-1])
@@ -76,3 +78,60 @@ def test_every_public_name_is_exported_and_documented_with_its_chapter(module):
             assert doc, f"{name} has no docstring"
             assert "Chapter" in doc, f"{name}'s docstring does not name its chapter"
     assert "Chapter" in (module.__doc__ or "")
+
+
+# The layout (README, "Layout"): four subpackages; the first three are imported flat by
+# ``import lectures_lib``, the course tooling is not; tests/ mirrors the folders.
+SUBPACKAGES = ["reference", "lab", "page", "course"]
+
+
+@pytest.mark.parametrize("subpackage", ["reference", "lab", "page"])
+def test_every_name_of_the_imported_subpackages_is_flat_at_the_top(subpackage):
+    import pkgutil
+
+    package = importlib.import_module(f"lectures_lib.{subpackage}")
+    modules = [info.name for info in pkgutil.iter_modules(package.__path__)]
+    assert modules, subpackage
+    for name in modules:
+        module = importlib.import_module(f"lectures_lib.{subpackage}.{name}")
+        assert module.__all__, module.__name__
+        for public in module.__all__:
+            assert getattr(L, public) is getattr(module, public), (module.__name__, public)
+
+
+def test_import_lectures_lib_loads_no_course_tooling():
+    import subprocess
+    import sys
+
+    script = ("import sys, lectures_lib\n"
+              "print(sorted(m for m in sys.modules if m.startswith('lectures_lib.course')))")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "[]", out
+
+
+def test_the_tests_mirror_the_package_layout():
+    from pathlib import Path
+
+    tests = Path(__file__).resolve().parent
+    package = Path(L.__file__).resolve().parent
+    folders = sorted(p.name for p in tests.iterdir()
+                     if p.is_dir() and not p.name.startswith(("_", ".")))
+    assert folders == sorted(SUBPACKAGES)
+    for folder in folders:
+        modules = {p.stem for p in (package / folder).glob("*.py")}
+        assert modules, folder
+        for test in (tests / folder).glob("test_*.py"):
+            # a test file that names a module must find it in the same folder
+            stem = test.stem.removeprefix("test_")
+            assert stem in modules or stem in EXTRA_TESTS.get(folder, ()), test
+
+
+# Test files that cover several modules of their folder, or the book's pages.
+EXTRA_TESTS = {
+    "reference": ("conventions",),            # book/conventions.md against PyTorch
+    "lab": ("training_tools",),                # data, models, training, propagation
+    "page": ("widgets_frames",),               # widgets.explore_frames
+    "course": ("assignments_book", "grade_adversarial", "binder", "launch_bounds",
+               "sandbox_forkserver"),
+}

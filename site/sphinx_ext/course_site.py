@@ -6,9 +6,9 @@
 - pydata-sphinx-theme logs "Got invalid theme mode" on a reader's first visit unless a
   default mode is set; we set it (the reader can still switch).
 - The footer names the version of `lectures_lib` and the commit the site was built from
-  (lectures_lib.release.version_line: the version has one source, `__version__`).
+  (lectures_lib.course.release.version_line: the version has one source, `__version__`).
 - The launch buttons (Binder, Colab) open the chapters' reader editions, which live on the
-  branch `course_launch_branch` (`editions`, published by pages.yml; lectures_lib/reader.py),
+  branch `course_launch_branch` (`editions`, published by pages.yml; lectures_lib/course/reader.py),
   while the "view source", "edit" and "open issue" links stay on `repository.branch` (main).
   The theme reads the branch for those links once, when the builder starts, and for the
   launch buttons on every page; so once it has read it, we switch the option the launch
@@ -33,7 +33,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from lectures_lib.release import version_line
+from lectures_lib.course.release import version_line
 
 NOT_FOUND = """<!DOCTYPE html>
 <html lang="en">
