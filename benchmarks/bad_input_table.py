@@ -29,10 +29,10 @@ import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")
 
+import torch  # noqa: E402
+
 import fuzz_api as F  # noqa: E402
 import fuzz_registry as R  # noqa: E402
-
-import torch  # noqa: E402
 
 torch.set_num_threads(1)
 

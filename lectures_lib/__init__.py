@@ -14,10 +14,12 @@
 - ``runtime``     the one thread setting, applied on import; ``_checks`` the argument
   checks every public function uses
 """
+
 from .lab import *  # noqa: F401,F403
 from .page import *  # noqa: F401,F403
 from .reference import *  # noqa: F401,F403
 from .runtime import *  # noqa: F401,F403
+from .runtime import use_course_threads
 
 __version__ = "0.1.0"
 

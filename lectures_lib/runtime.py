@@ -7,6 +7,7 @@ sets PyTorch's intra-op threads and the BLAS/OpenMP pools that numpy uses to
 ``course_threads()``: 1, unless the environment variable ``LECTURES_LIB_THREADS`` asks for
 more. Chapters therefore never call ``torch.set_num_threads`` themselves.
 """
+
 from __future__ import annotations
 
 import os
@@ -23,7 +24,9 @@ def course_threads() -> int:
     """The number of threads the course computes on: ``$LECTURES_LIB_THREADS`` or 1."""
     text = os.environ.get(THREADS_VARIABLE, "1").strip()
     if not text.isdigit() or int(text) < 1:
-        raise ValueError(f"{THREADS_VARIABLE} must be a whole number >= 1, got {text!r}")
+        raise ValueError(
+            f"{THREADS_VARIABLE} must be a whole number >= 1, got {text!r}"
+        )
     return int(text)
 
 

@@ -24,7 +24,10 @@ def stored_seconds(path: Path) -> float:
     total = 0.0
     for cell in json.loads(Path(path).read_text()).get("cells", []):
         timing = cell.get("metadata", {}).get("execution", {})
-        start, end = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
+        start, end = (
+            timing.get("iopub.execute_input"),
+            timing.get("shell.execute_reply"),
+        )
         if cell.get("cell_type") == "code" and start and end:
             total += max(0.0, (_stamp(end) - _stamp(start)).total_seconds())
     return total

@@ -1,4 +1,5 @@
 """Shared test settings: a fast, deterministic hypothesis profile; the course's threads; Agg."""
+
 from __future__ import annotations
 
 import os
@@ -19,8 +20,10 @@ matplotlib.use("Agg")  # no display in CI; figures are only built, never shown
 
 # Hypothesis keeps a cache directory; keep it out of the repository (pytest would otherwise
 # find a .hypothesis/ folder on the next run and warn about it).
-os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY",
-                      os.path.join(tempfile.gettempdir(), "lectures_lib-hypothesis"))
+os.environ.setdefault(
+    "HYPOTHESIS_STORAGE_DIRECTORY",
+    os.path.join(tempfile.gettempdir(), "lectures_lib-hypothesis"),
+)
 
 # Deterministic (derandomize: the same examples on every run and every machine) and fast.
 settings.register_profile(

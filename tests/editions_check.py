@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from lectures_lib.course import reader
 
+
 def _chapters(html: Path) -> list[Path]:
     return sorted((html / "_sources" / "book").glob("[0-9]*.ipynb"))
 

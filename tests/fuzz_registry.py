@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 import lectures_lib as L
-from lectures_lib.course import assign, launch, reader, release, wire
+from lectures_lib.course import assign, reader, release, wire
 
 # --------------------------------------------------------------------------------------
 # Small fixtures (a few rows, a few units: every valid call takes milliseconds)
@@ -125,6 +125,7 @@ def _chapter_notebook_path() -> Path:
     path = _TMP / "book" / "99_demo.ipynb"
     if not path.exists():
         import nbformat
+
         from _demo_chapter import chapter_notebook
 
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -769,6 +770,7 @@ VALID["training.train"] = lambda: dict(
     progress=False,
 )
 
+
 def _param_with_grad(n: int = 3) -> nn.Parameter:
     p = nn.Parameter(torch.linspace(-1.0, 1.0, n))
     p.grad = torch.full((n,), 0.5)
@@ -776,8 +778,12 @@ def _param_with_grad(n: int = 3) -> nn.Parameter:
 
 
 def _update_args(**hyper) -> dict:
-    return dict(param=torch.linspace(-1.0, 1.0, 3), grad=torch.full((3,), 0.5),
-                state={}, **hyper)
+    return dict(
+        param=torch.linspace(-1.0, 1.0, 3),
+        grad=torch.full((3,), 0.5),
+        state={},
+        **hyper,
+    )
 
 
 VALID["optimizers.sgd_update"] = lambda: _update_args(
@@ -913,7 +919,11 @@ VALID["plotting.use_course_style"] = lambda: dict()
 VALID["plotting.color_for"] = lambda: dict(name="relu")
 VALID["widgets.explore"] = lambda: dict(draw=_draw_line, figsize=(2.0, 2.0))
 VALID["widgets.explore_frames"] = lambda: dict(
-    draw=_draw_line, alt="a line", start=dict(slope=2.0), figsize=(2.0, 1.5), dpi=30,
+    draw=_draw_line,
+    alt="a line",
+    start=dict(slope=2.0),
+    figsize=(2.0, 1.5),
+    dpi=30,
     slope=[1.0, 2.0],
 )
 VALID["widgets.render_frame"] = lambda: dict(
@@ -950,32 +960,57 @@ VALID["assign.main"] = lambda: dict(
 
 def _site() -> reader.Site:
     """A site with one bibliography entry (reader editions' links and citations)."""
-    return reader.Site("https://example.org/course/",
-                       {"glorot2010understanding": reader.Reference("Glorot and Bengio", "2010")})
+    return reader.Site(
+        "https://example.org/course/",
+        {"glorot2010understanding": reader.Reference("Glorot and Bengio", "2010")},
+    )
 
 
 VALID["reader.course_site"] = lambda: dict(root=release.ROOT)
-VALID["reader.load_bibliography"] = lambda: dict(path=release.ROOT / "book" / "references.bib")
+VALID["reader.load_bibliography"] = lambda: dict(
+    path=release.ROOT / "book" / "references.bib"
+)
 VALID["reader.glue_values"] = lambda: dict(nb=_chapter_notebook())
 VALID["reader.glue_text"] = lambda: dict(values={"x": "0.25"}, content="x:.1f")
-VALID["reader.cite_markdown"] = lambda: dict(keys="glorot2010understanding", kind="cite:p",
-                                             site=_site())
-VALID["reader.site_link"] = lambda: dict(href="04_initialization.ipynb",
-                                         page="book/01_sigmoid_tanh.ipynb", site=_site())
+VALID["reader.cite_markdown"] = lambda: dict(
+    keys="glorot2010understanding", kind="cite:p", site=_site()
+)
+VALID["reader.site_link"] = lambda: dict(
+    href="04_initialization.ipynb", page="book/01_sigmoid_tanh.ipynb", site=_site()
+)
 VALID["reader.convert_markdown"] = lambda: dict(
-    source="See {glue:text}`x` and {cite:p}`glorot2010understanding`.", values={"x": "1"},
-    site=_site(), page="book/01_sigmoid_tanh.ipynb", counts=reader.Conversions())
-VALID["reader.markup_tokens"] = lambda: dict(source="{glue:text}`x` and :::{note}\nx\n:::")
-VALID["reader.reader_notebook"] = lambda: dict(nb=_chapter_notebook(), site=_site(),
-                                               page="book/99_demo.ipynb", values={"x": "1"})
-VALID["reader.write_editions"] = lambda: dict(book=_chapter_notebook_path().parent,
-                                              out=_TMP / "editions", site=_site(),
-                                              chapters=["99_demo"])
+    source="See {glue:text}`x` and {cite:p}`glorot2010understanding`.",
+    values={"x": "1"},
+    site=_site(),
+    page="book/01_sigmoid_tanh.ipynb",
+    counts=reader.Conversions(),
+)
+VALID["reader.markup_tokens"] = lambda: dict(
+    source="{glue:text}`x` and :::{note}\nx\n:::"
+)
+VALID["reader.reader_notebook"] = lambda: dict(
+    nb=_chapter_notebook(), site=_site(), page="book/99_demo.ipynb", values={"x": "1"}
+)
+VALID["reader.write_editions"] = lambda: dict(
+    book=_chapter_notebook_path().parent,
+    out=_TMP / "editions",
+    site=_site(),
+    chapters=["99_demo"],
+)
 VALID["reader.main"] = lambda: dict(
-    argv=["--book", str(_chapter_notebook_path().parent), "--out", str(_TMP / "editions")])
-VALID["reader.Site.page"] = lambda: dict(self=_site(), path="book/01_sigmoid_tanh.ipynb")
-VALID["reader.Conversions.add"] = lambda: dict(self=reader.Conversions(),
-                                               other=reader.Conversions(glue=1))
+    argv=[
+        "--book",
+        str(_chapter_notebook_path().parent),
+        "--out",
+        str(_TMP / "editions"),
+    ]
+)
+VALID["reader.Site.page"] = lambda: dict(
+    self=_site(), path="book/01_sigmoid_tanh.ipynb"
+)
+VALID["reader.Conversions.add"] = lambda: dict(
+    self=reader.Conversions(), other=reader.Conversions(glue=1)
+)
 VALID["buildinfo.notebook_timing"] = lambda: dict(path=_chapter_notebook_path())
 VALID["buildinfo.render"] = lambda: dict(book=_chapter_notebook_path().parent)
 VALID["buildinfo.main"] = lambda: dict(
@@ -1006,9 +1041,7 @@ VALID["fingerprint.fingerprint"] = lambda: dict(
 VALID["fingerprint.cpu_description"] = lambda: dict()
 VALID["fingerprint.stamp"] = lambda: dict(paths=[_stamped_notebook_path()])
 VALID["fingerprint.check"] = lambda: dict(paths=[_stamped_notebook_path()])
-VALID["fingerprint.main"] = lambda: dict(
-    argv=["check", str(_stamped_notebook_path())]
-)
+VALID["fingerprint.main"] = lambda: dict(argv=["check", str(_stamped_notebook_path())])
 VALID["release.check_version"] = lambda: dict(version="0.1.0")
 VALID["release.wheel_name"] = lambda: dict(version="0.1.0")
 VALID["release.release_names"] = lambda: dict(version="0.1.0")
@@ -1040,8 +1073,12 @@ def _launch_notebook_path() -> Path:
 
 VALID["launch.setup_cell_source"] = lambda: dict(wheel_url=_LAUNCH_URL)
 VALID["launch.is_setup_cell"] = lambda: dict(cell=_chapter_notebook().cells[0])
-VALID["launch.insert"] = lambda: dict(paths=[_launch_notebook_path()], wheel_url=_LAUNCH_URL)
-VALID["launch.check"] = lambda: dict(paths=[_launch_notebook_path()], wheel_url=_LAUNCH_URL)
+VALID["launch.insert"] = lambda: dict(
+    paths=[_launch_notebook_path()], wheel_url=_LAUNCH_URL
+)
+VALID["launch.check"] = lambda: dict(
+    paths=[_launch_notebook_path()], wheel_url=_LAUNCH_URL
+)
 VALID["launch.main"] = lambda: dict(
     argv=["check", str(_launch_notebook_path()), "--wheel-url", _LAUNCH_URL]
 )
@@ -1294,8 +1331,14 @@ ACCEPTED = [
     (
         "The wire carries data: None, a str and a list are values it encodes like any "
         "other; what may not cross raises WireError naming where it sits.",
-        [("wire.encode", "value", {"None", "str", "list"}),
-         ("wire.Encoder.value", "value", {"None", "str", "a string", "None element"})],
+        [
+            ("wire.encode", "value", {"None", "str", "list"}),
+            (
+                "wire.Encoder.value",
+                "value",
+                {"None", "str", "a string", "None element"},
+            ),
+        ],
     ),
     (
         "Free text (names, statements, titles, labels, a digest computed by the "

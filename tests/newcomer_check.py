@@ -18,6 +18,7 @@ Afterwards lectures_lib is uninstalled again, so the next run starts as a newcom
     python tests/newcomer_check.py --python .venv/newcomer/bin/python \\
         --site _build/html --chapter book/01_sigmoid_tanh.ipynb
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,8 +56,9 @@ class _Site(http.server.ThreadingHTTPServer):
             def log_request(self, code="-", size="-"):
                 site.served.append((self.path, int(code) if str(code).isdigit() else 0))
 
-        super().__init__(("127.0.0.1", 0),
-                         functools.partial(Handler, directory=str(folder)))
+        super().__init__(
+            ("127.0.0.1", 0), functools.partial(Handler, directory=str(folder))
+        )
 
     @property
     def url(self) -> str:
@@ -66,20 +68,39 @@ class _Site(http.server.ThreadingHTTPServer):
 def _newcomer_env(wheel_url: str) -> dict[str, str]:
     """The kernel's environment: nothing that points at the repository, the site's wheel
     for the set-up cell, and no package index (pip may only fetch the wheel)."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME"}}
-    env.update({"LECTURES_LIB_WHEEL_URL": wheel_url, "PIP_NO_INDEX": "1",
-                "PYTHONNOUSERSITE": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"})
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME"}
+    }
+    env.update(
+        {
+            "LECTURES_LIB_WHEEL_URL": wheel_url,
+            "PIP_NO_INDEX": "1",
+            "PYTHONNOUSERSITE": "1",
+            "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        }
+    )
     return env
 
 
-def _run(python: Path, args: list[str], env: dict, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([str(python), *args], capture_output=True, text=True, env=env,
-                          cwd=cwd, timeout=300)
+def _run(
+    python: Path, args: list[str], env: dict, cwd: Path
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(python), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=300,
+    )
 
 
 def _uninstall(python: Path, env: dict, cwd: Path) -> None:
-    _run(python, ["-m", "pip", "uninstall", "--yes", "--quiet", "lectures_lib"], env, cwd)
+    _run(
+        python, ["-m", "pip", "uninstall", "--yes", "--quiet", "lectures_lib"], env, cwd
+    )
     probe = _run(python, ["-c", "import lectures_lib"], env, cwd)
     if probe.returncode == 0:
         raise SystemExit(f"FAIL: {python} still imports lectures_lib: not a newcomer")
@@ -106,14 +127,33 @@ def _execute(chapter: Path, python: Path, env: dict, workdir: Path):
     """Run the copied chapter top to bottom in a kernel of ``python``."""
     specs = workdir.parent / "kernels"
     (specs / "newcomer").mkdir(parents=True)
-    (specs / "newcomer" / "kernel.json").write_text(json.dumps({
-        "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "Python 3 (newcomer)", "language": "python"}))
-    manager = KernelManager(kernel_name="newcomer",
-                            kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(specs)]))
+    (specs / "newcomer" / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [
+                    str(python),
+                    "-m",
+                    "ipykernel_launcher",
+                    "-f",
+                    "{connection_file}",
+                ],
+                "display_name": "Python 3 (newcomer)",
+                "language": "python",
+            }
+        )
+    )
+    manager = KernelManager(
+        kernel_name="newcomer",
+        kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(specs)]),
+    )
     nb = nbformat.read(chapter, as_version=4)
-    client = NotebookClient(nb, km=manager, timeout=600, allow_errors=False,
-                            resources={"metadata": {"path": str(workdir)}})
+    client = NotebookClient(
+        nb,
+        km=manager,
+        timeout=600,
+        allow_errors=False,
+        resources={"metadata": {"path": str(workdir)}},
+    )
     client.execute(env=env, cwd=str(workdir))
     return nb
 
@@ -134,27 +174,43 @@ def check(python: Path, site_dir: Path, chapter: Path) -> list[str]:
         _uninstall(python, env, workdir)
         started = time.perf_counter()
         nb = _execute(copy, python, env, workdir)
-        print(f"{chapter.name} ran top to bottom in {time.perf_counter() - started:.1f} s "
-              f"(set-up cell included)")
+        print(
+            f"{chapter.name} ran top to bottom in {time.perf_counter() - started:.1f} s "
+            f"(set-up cell included)"
+        )
         wheel_path = wheel_url.removeprefix(site.url.rstrip("/"))
         if (wheel_path, 200) not in site.served:
-            problems.append(f"the set-up cell did not fetch {wheel_url} from the site "
-                            f"(served: {site.served})")
+            problems.append(
+                f"the set-up cell did not fetch {wheel_url} from the site "
+                f"(served: {site.served})"
+            )
         served_wheel = site_dir / wheel_path.lstrip("/")
         if hashlib.sha256(served_wheel.read_bytes()).hexdigest() != sha256:
             problems.append(f"{served_wheel} differs from its SHA-256 in index.json")
-        origin = _run(python, ["-c", "import importlib.metadata as m; "
-                               "print(m.distribution('lectures_lib').read_text("
-                               "'direct_url.json'))"], env, workdir)
+        origin = _run(
+            python,
+            [
+                "-c",
+                "import importlib.metadata as m; "
+                "print(m.distribution('lectures_lib').read_text("
+                "'direct_url.json'))",
+            ],
+            env,
+            workdir,
+        )
         if origin.returncode != 0 or wheel_url not in origin.stdout:
-            problems.append(f"lectures_lib was not installed from {wheel_url}: "
-                            f"{origin.stdout}{origin.stderr}")
+            problems.append(
+                f"lectures_lib was not installed from {wheel_url}: "
+                f"{origin.stdout}{origin.stderr}"
+            )
         expected = _claims(nbformat.read(chapter, as_version=4))
         printed = _claims(nb)
         if not expected or printed != expected:
-            problems.append(f"claims: the stored chapter prints {len(expected)} ✓ lines, "
-                            f"the newcomer's run printed {len(printed)}: "
-                            f"{sorted(set(expected) ^ set(printed))[:5]}")
+            problems.append(
+                f"claims: the stored chapter prints {len(expected)} ✓ lines, "
+                f"the newcomer's run printed {len(printed)}: "
+                f"{sorted(set(expected) ^ set(printed))[:5]}"
+            )
         else:
             print(f"all {len(printed)} claims hold; lectures_lib came from {wheel_url}")
     finally:
@@ -166,17 +222,30 @@ def check(python: Path, site_dir: Path, chapter: Path) -> list[str]:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python tests/newcomer_check.py")
-    parser.add_argument("--python", type=Path, required=True,
-                        help="an interpreter with what Colab preinstalls, not lectures_lib")
-    parser.add_argument("--site", type=Path, required=True, help="the built site (_build/html)")
-    parser.add_argument("--chapter", type=Path, required=True, help="one chapter notebook")
+    parser.add_argument(
+        "--python",
+        type=Path,
+        required=True,
+        help="an interpreter with what Colab preinstalls, not lectures_lib",
+    )
+    parser.add_argument(
+        "--site", type=Path, required=True, help="the built site (_build/html)"
+    )
+    parser.add_argument(
+        "--chapter", type=Path, required=True, help="one chapter notebook"
+    )
     args = parser.parse_args(argv)
-    for path, what in ((args.python, "file"), (args.site / WHEELS / "index.json", "file"),
-                       (args.chapter, "file")):
+    for path, what in (
+        (args.python, "file"),
+        (args.site / WHEELS / "index.json", "file"),
+        (args.chapter, "file"),
+    ):
         if not path.is_file():
             print(f"ERROR: {path} is missing (make setup; make site)", file=sys.stderr)
             return 2
-    problems = check(args.python.absolute(), args.site.resolve(), args.chapter.resolve())
+    problems = check(
+        args.python.absolute(), args.site.resolve(), args.chapter.resolve()
+    )
     for line in problems:
         print(f"FAIL: {line}", file=sys.stderr)
     return 1 if problems else 0

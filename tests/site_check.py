@@ -12,6 +12,7 @@ all its positions, and the picture shown must change and be the frame precompute
 that position (as stored in the page's widget state). Uses Debian's chromium via
 Playwright (no browser download); axe-core comes from site/node_modules (npm ci in site/).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,10 +27,23 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlparse
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 PAGE_LIMIT_BYTES = 2 * 1024 * 1024
-AXE_JS = Path(__file__).resolve().parent.parent / "site" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_JS = (
+    Path(__file__).resolve().parent.parent
+    / "site"
+    / "node_modules"
+    / "axe-core"
+    / "axe.min.js"
+)
 AXE_BLOCKING = ("serious", "critical")
 RAW_MATH = re.compile(r"\$\$|\\\(|\\\)|\\\[|\\\]|\\begin\{")
 
@@ -73,12 +87,17 @@ FRAME_IMG = re.compile(r'<img class="course-frame" src="([^"]+)" alt="([^"]*)">'
 def stored_frames(page_html: str) -> dict[str, str]:
     """alt text -> image source of every precomputed frame in the page's widget state."""
     frames: dict[str, str] = {}
-    for block in re.findall(r'<script type="application/vnd\.jupyter\.widget-state\+json">(.*?)</script>',
-                            page_html, re.S):
+    for block in re.findall(
+        r'<script type="application/vnd\.jupyter\.widget-state\+json">(.*?)</script>',
+        page_html,
+        re.S,
+    ):
         for model in json.loads(block)["state"].values():
             value = model.get("state", {}).get("value")
             if model.get("model_name") == "HTMLModel" and isinstance(value, str):
-                frames.update({html.unescape(alt): src for src, alt in FRAME_IMG.findall(value)})
+                frames.update(
+                    {html.unescape(alt): src for src, alt in FRAME_IMG.findall(value)}
+                )
     return frames
 
 
@@ -86,7 +105,9 @@ def _position(controls: list[dict]) -> str:
     return "(" + ", ".join(f"{c['label']} = {c['value']}" for c in controls) + ")"
 
 
-def _shown_frame(page, index: int, frames: dict[str, str], seen: str | None) -> tuple[str | None, list[str]]:
+def _shown_frame(
+    page, index: int, frames: dict[str, str], seen: str | None
+) -> tuple[str | None, list[str]]:
     """The source of explorer ``index``'s picture, and what is wrong with it."""
     explorer = page.evaluate(EXPLORERS_JS)[index]
     where = f"explorer {index + 1} at {_position(explorer['controls'])}"
@@ -112,15 +133,21 @@ def drive_explorers(page, page_html: str) -> tuple[list[str], list[str]]:
         problems += found
         sizes = []
         for number, control in enumerate(explorer["controls"]):
-            box = page.locator(".course-frame-explorer").nth(index).locator(
-                ".widget-slider, .widget-dropdown").nth(number)
+            box = (
+                page.locator(".course-frame-explorer")
+                .nth(index)
+                .locator(".widget-slider, .widget-dropdown")
+                .nth(number)
+            )
             if control["kind"] == "dropdown":
                 positions = control["options"]
                 for option in [o for o in positions if o != control["value"]]:
                     box.locator("select").select_option(option)
                     seen, found = _shown_frame(page, index, frames, seen)
                     problems += found
-                box.locator("select").select_option(control["value"])  # back where it was
+                box.locator("select").select_option(
+                    control["value"]
+                )  # back where it was
             else:
                 handle = box.locator(".noUi-handle")
                 handle.focus()
@@ -129,9 +156,14 @@ def drive_explorers(page, page_html: str) -> tuple[list[str], list[str]]:
                 problems += found
                 positions = [seen]
                 while True:
-                    before = page.evaluate(EXPLORERS_JS)[index]["controls"][number]["value"]
+                    before = page.evaluate(EXPLORERS_JS)[index]["controls"][number][
+                        "value"
+                    ]
                     page.keyboard.press("ArrowRight")
-                    if page.evaluate(EXPLORERS_JS)[index]["controls"][number]["value"] == before:
+                    if (
+                        page.evaluate(EXPLORERS_JS)[index]["controls"][number]["value"]
+                        == before
+                    ):
                         break  # the last position
                     seen, found = _shown_frame(page, index, frames, seen)
                     problems += found
@@ -146,8 +178,12 @@ def drive_explorers(page, page_html: str) -> tuple[list[str], list[str]]:
 def accessibility(page) -> list[str]:
     """axe-core's serious and critical violations on the page, one line each."""
     page.add_script_tag(path=str(AXE_JS))
-    return [f"accessibility ({v['impact']}) {v['id']}: {v['help']} - {len(v['targets'])} element(s), "
-            f"e.g. {v['targets'][0]}" for v in page.evaluate(AXE_RUN_JS) if v["impact"] in AXE_BLOCKING]
+    return [
+        f"accessibility ({v['impact']}) {v['id']}: {v['help']} - {len(v['targets'])} element(s), "
+        f"e.g. {v['targets'][0]}"
+        for v in page.evaluate(AXE_RUN_JS)
+        if v["impact"] in AXE_BLOCKING
+    ]
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -165,15 +201,19 @@ def serve(root: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
 @functools.lru_cache(maxsize=None)
 def _ids(path: Path) -> frozenset[str]:
     text = path.read_text(errors="replace")
-    return frozenset(re.findall(r'\sid="([^"]+)"', text)) | frozenset(re.findall(r'\sname="([^"]+)"', text))
+    return frozenset(re.findall(r'\sid="([^"]+)"', text)) | frozenset(
+        re.findall(r'\sname="([^"]+)"', text)
+    )
 
 
 def check_link(root: Path, base: str, href: str) -> str | None:
     """None if an internal link resolves to an existing file (and anchor); else the problem."""
     url = urlparse(href)
     if not href.startswith(base):
-        return None  # external links are not loaded by the page; they are not checked here
-    rel = unquote(url.path[len(urlparse(base).path):])
+        return (
+            None  # external links are not loaded by the page; they are not checked here
+        )
+    rel = unquote(url.path[len(urlparse(base).path) :])
     target = root / rel
     if target.is_dir():
         target = target / "index.html"
@@ -188,7 +228,7 @@ def page_weight(root: Path, page: Path, images: list[dict], base: str) -> int:
     total = page.stat().st_size
     for img in {i["src"] for i in images}:
         if img.startswith(base):
-            f = root / unquote(urlparse(img).path[len(urlparse(base).path):])
+            f = root / unquote(urlparse(img).path[len(urlparse(base).path) :])
             if f.exists():
                 total += f.stat().st_size
     return total
@@ -197,17 +237,28 @@ def page_weight(root: Path, page: Path, images: list[dict], base: str) -> int:
 def check_site(root: Path, screenshot: Path | None) -> list[str]:
     from playwright.sync_api import sync_playwright
 
-    pages = sorted(p for p in root.rglob("*.html") if "_vendor" not in p.parts and "_static" not in p.parts)
+    pages = sorted(
+        p
+        for p in root.rglob("*.html")
+        if "_vendor" not in p.parts and "_static" not in p.parts
+    )
     problems: list[str] = []
     server, base = serve(root)
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            browser = pw.chromium.launch(
+                executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+            )
             context = browser.new_context(viewport={"width": 1280, "height": 900})
             off_host: list[str] = []
 
-            def route(r):  # answer local requests; refuse (and record) anything else at once
-                if r.request.url.startswith(base) or urlparse(r.request.url).scheme in ("data", "blob"):
+            def route(
+                r,
+            ):  # answer local requests; refuse (and record) anything else at once
+                if r.request.url.startswith(base) or urlparse(r.request.url).scheme in (
+                    "data",
+                    "blob",
+                ):
                     r.continue_()
                 else:
                     off_host.append(r.request.url)
@@ -216,20 +267,47 @@ def check_site(root: Path, screenshot: Path | None) -> list[str]:
             context.route("**/*", route)
             for path in pages:
                 rel = path.relative_to(root).as_posix()
-                refresh = re.search(r'http-equiv="refresh"[^>]*url=([^"]+)"', path.read_text(), re.I)
-                if refresh:  # a redirect stub (the site's index.html): check where it points
-                    problem = check_link(root, base, urljoin(base + rel, refresh.group(1)))
+                refresh = re.search(
+                    r'http-equiv="refresh"[^>]*url=([^"]+)"', path.read_text(), re.I
+                )
+                if (
+                    refresh
+                ):  # a redirect stub (the site's index.html): check where it points
+                    problem = check_link(
+                        root, base, urljoin(base + rel, refresh.group(1))
+                    )
                     problems += [f"{rel}: {problem}"] if problem else []
                     continue
                 page = context.new_page()
                 errors: list[str] = []
-                page.on("pageerror", lambda exc: errors.append(f"JavaScript error: {exc}"))
-                page.on("console", lambda msg: errors.append(f"console error: {msg.text}") if msg.type == "error" else None)
+                page.on(
+                    "pageerror", lambda exc: errors.append(f"JavaScript error: {exc}")
+                )
+                page.on(
+                    "console",
+                    lambda msg: (
+                        errors.append(f"console error: {msg.text}")
+                        if msg.type == "error"
+                        else None
+                    ),
+                )
                 off_host.clear()
-                page.on("requestfailed", lambda req: errors.append(f"failed request: {req.url}")
-                        if req.url.startswith(base) else None)
-                page.on("response", lambda resp: errors.append(f"HTTP {resp.status}: {resp.url}")
-                        if resp.status >= 400 else None)
+                page.on(
+                    "requestfailed",
+                    lambda req: (
+                        errors.append(f"failed request: {req.url}")
+                        if req.url.startswith(base)
+                        else None
+                    ),
+                )
+                page.on(
+                    "response",
+                    lambda resp: (
+                        errors.append(f"HTTP {resp.status}: {resp.url}")
+                        if resp.status >= 400
+                        else None
+                    ),
+                )
                 page.goto(base + rel, wait_until="load", timeout=120_000)
                 math = page.evaluate(MATH_JS)
                 page.wait_for_timeout(200)
@@ -238,19 +316,36 @@ def check_site(root: Path, screenshot: Path | None) -> list[str]:
                 raw = RAW_MATH.search(text)
                 if raw:
                     start = max(0, raw.start() - 40)
-                    errors.append(f"unrendered math near: {text[start:raw.end() + 40]!r}")
+                    errors.append(
+                        f"unrendered math near: {text[start : raw.end() + 40]!r}"
+                    )
                 if math["spans"] and math["typeset"] == 0:
-                    errors.append(f"{math['spans']} math elements but nothing typeset by MathJax")
+                    errors.append(
+                        f"{math['spans']} math elements but nothing typeset by MathJax"
+                    )
                 images = page.evaluate(IMAGES_JS)
-                errors += [f"image failed to load: {i['src']}" for i in images if not i["ok"]]
-                errors += [f"image without alt text: {i['src']}" for i in images
-                           if i["ok"] and not (i["alt"] or "").strip() and "/_images/" in i["src"]]
-                errors += [p for href in page.evaluate(LINKS_JS) if (p := check_link(root, base, href))]
+                errors += [
+                    f"image failed to load: {i['src']}" for i in images if not i["ok"]
+                ]
+                errors += [
+                    f"image without alt text: {i['src']}"
+                    for i in images
+                    if i["ok"]
+                    and not (i["alt"] or "").strip()
+                    and "/_images/" in i["src"]
+                ]
+                errors += [
+                    p
+                    for href in page.evaluate(LINKS_JS)
+                    if (p := check_link(root, base, href))
+                ]
                 weight = page_weight(root, path, images, base)
                 if weight > PAGE_LIMIT_BYTES:
                     errors.append(f"page weight {weight / 1e6:.2f} MB exceeds 2 MB")
                 if rel.startswith("book/") and re.match(r"book/\d\d_", rel):
-                    print(f"  {rel}: {weight / 1e6:.2f} MB with images, {math['typeset']} formulas typeset")
+                    print(
+                        f"  {rel}: {weight / 1e6:.2f} MB with images, {math['typeset']} formulas typeset"
+                    )
                 report, found = drive_explorers(page, path.read_text())
                 errors += found
                 for line in report:
@@ -277,7 +372,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ERROR: no built site at {args.root} (run make book)", file=sys.stderr)
         return 1
     if not AXE_JS.exists():
-        print(f"ERROR: no axe-core at {AXE_JS} (run `make vendor`, which runs npm ci in site/)", file=sys.stderr)
+        print(
+            f"ERROR: no axe-core at {AXE_JS} (run `make vendor`, which runs npm ci in site/)",
+            file=sys.stderr,
+        )
         return 1
     problems = check_site(args.root.resolve(), args.screenshot)
     for p in problems:

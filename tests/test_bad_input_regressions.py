@@ -1,6 +1,7 @@
 """The silent wrong results and crashes listed in issue 18, one test each: each now
 raises a ValueError or TypeError naming the argument (the fuzz test covers the
 kinds)."""
+
 from __future__ import annotations
 
 import math
@@ -11,6 +12,7 @@ import torch
 
 import lectures_lib as L
 from lectures_lib.course import assign, buildinfo
+
 
 @pytest.fixture
 def net():
@@ -55,14 +57,19 @@ def test_geometry_arguments_are_checked():
         L.pwl_interpolate(torch.zeros(3, 1), torch.tensor([1.0, 0.0]), torch.zeros(2))
 
 
-@pytest.mark.parametrize("call", [
-    lambda: L.mlp([4, 3], bias_init=math.nan),
-    lambda: L.mlp([4, 3], init_scheme=math.inf),
-    lambda: L.make_regression_1d(torch.sin, noise=math.nan),
-    lambda: L.running_average(torch.ones(3, 2), 0.1, initial=math.nan),
-    lambda: L.ridge_fit(torch.eye(3), torch.ones(3), torch.tensor([0.1, math.nan, 0])),
-    lambda: L.History(steps=[0], train_acc=[0.5]).steps_to("train_acc", math.nan),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: L.mlp([4, 3], bias_init=math.nan),
+        lambda: L.mlp([4, 3], init_scheme=math.inf),
+        lambda: L.make_regression_1d(torch.sin, noise=math.nan),
+        lambda: L.running_average(torch.ones(3, 2), 0.1, initial=math.nan),
+        lambda: L.ridge_fit(
+            torch.eye(3), torch.ones(3), torch.tensor([0.1, math.nan, 0])
+        ),
+        lambda: L.History(steps=[0], train_acc=[0.5]).steps_to("train_acc", math.nan),
+    ],
+)
 def test_non_finite_hyperparameters_are_refused(call):
     with pytest.raises(ValueError, match="must be finite"):
         call()

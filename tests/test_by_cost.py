@@ -13,15 +13,32 @@ from by_cost import by_cost, stored_seconds  # noqa: E402
 def _notebook(path: Path, seconds: list[float]) -> str:
     cells = [
         {"cell_type": "markdown", "metadata": {}, "source": "text"},
-        *({"cell_type": "code", "metadata": {"execution": {
-            "iopub.execute_input": "2026-12-06T05:08:45.000000Z",
-            "shell.execute_reply": f"2026-12-06T05:08:{45 + s:09.6f}Z"}},
-           "source": "", "outputs": [], "execution_count": 1} for s in seconds),
-        {"cell_type": "code", "metadata": {}, "source": "", "outputs": [],
-         "execution_count": None},
+        *(
+            {
+                "cell_type": "code",
+                "metadata": {
+                    "execution": {
+                        "iopub.execute_input": "2026-12-06T05:08:45.000000Z",
+                        "shell.execute_reply": f"2026-12-06T05:08:{45 + s:09.6f}Z",
+                    }
+                },
+                "source": "",
+                "outputs": [],
+                "execution_count": 1,
+            }
+            for s in seconds
+        ),
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "source": "",
+            "outputs": [],
+            "execution_count": None,
+        },
     ]
-    path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4,
-                                "nbformat_minor": 5}))
+    path.write_text(
+        json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    )
     return str(path)
 
 
@@ -35,7 +52,9 @@ def test_notebooks_come_longest_first(tmp_path):
 
 
 def test_the_book_is_ordered_by_its_stored_timings():
-    book = sorted(str(p) for p in Path(__file__).resolve().parent.parent.glob("book/*.ipynb"))
+    book = sorted(
+        str(p) for p in Path(__file__).resolve().parent.parent.glob("book/*.ipynb")
+    )
     ordered = by_cost(book)
     assert sorted(ordered) == book
     costs = [stored_seconds(Path(p)) for p in ordered]

@@ -3,6 +3,7 @@
 A file of its own so that ``make unit`` (pytest-xdist, ``--dist loadfile``) runs the two
 halves of the battery on two workers.
 """
+
 from __future__ import annotations
 
 import pytest

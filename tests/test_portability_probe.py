@@ -6,6 +6,7 @@ family would. A notebook that prints a float32 training trajectory digit for dig
 nbval on the machine that stored it and fails under the probe: this is the failure the
 probe exists to catch before a reader on another CPU does.
 """
+
 from __future__ import annotations
 
 import os
@@ -18,8 +19,10 @@ import pytest
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_notebook
 
-PROBE_ENV = dict(item.split("=", 1)
-                 for item in (Path(__file__).parent / "probe.env").read_text().split())
+PROBE_ENV = dict(
+    item.split("=", 1)
+    for item in (Path(__file__).parent / "probe.env").read_text().split()
+)
 
 RAW_LOSS = """\
 import torch
@@ -38,9 +41,25 @@ for step in range(30):
 
 def _nbval(path: Path, extra_env: dict[str, str]) -> subprocess.CompletedProcess:
     env = {**os.environ, **extra_env}
-    return subprocess.run([sys.executable, "-m", "pytest", "--nbval", "--nbval-current-env",
-                           "-q", "-p", "no:cacheprovider", "-p", "no:xdist", str(path)],
-                          capture_output=True, text=True, env=env, cwd=path.parent)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--nbval",
+            "--nbval-current-env",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:xdist",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=path.parent,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -48,9 +67,14 @@ def raw_loss_notebook(tmp_path_factory) -> Path:
     """A throwaway notebook executed here, on this machine's native kernels, outputs stored."""
     path = tmp_path_factory.mktemp("probe") / "raw_float32_loss.ipynb"
     nb = new_notebook(cells=[new_code_cell(RAW_LOSS)])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
-    with pytest.MonkeyPatch.context() as env:  # the kernel inherits this process's environment
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    with (
+        pytest.MonkeyPatch.context() as env
+    ):  # the kernel inherits this process's environment
         for name in PROBE_ENV:
             env.delenv(name, raising=False)
         NotebookClient(nb, timeout=120, kernel_name="python3").execute()
@@ -66,11 +90,17 @@ def test_the_probe_changes_the_kernel_path():
 def test_a_raw_float32_training_loss_fails_under_the_probe(raw_loss_notebook):
     import torch
 
-    if (torch.backends.cpu.get_cpu_capability() == "DEFAULT"
-            and not torch.backends.mkl.is_available()):
-        pytest.skip("this CPU runs PyTorch's generic kernels already: no other path to probe")
+    if (
+        torch.backends.cpu.get_cpu_capability() == "DEFAULT"
+        and not torch.backends.mkl.is_available()
+    ):
+        pytest.skip(
+            "this CPU runs PyTorch's generic kernels already: no other path to probe"
+        )
     native = _nbval(raw_loss_notebook, {})
-    assert native.returncode == 0, native.stdout[-2000:]  # the machine agrees with itself
+    assert native.returncode == 0, native.stdout[
+        -2000:
+    ]  # the machine agrees with itself
     probed = _nbval(raw_loss_notebook, PROBE_ENV)
     assert probed.returncode == 1, probed.stdout[-2000:]
     assert "1 failed" in probed.stdout and "mismatch" in probed.stdout.lower()

@@ -1,4 +1,5 @@
 """lectures_lib.runtime: the one thread setting every notebook, test and grader gets on import."""
+
 from __future__ import annotations
 
 import os
@@ -9,16 +10,26 @@ import pytest
 
 import lectures_lib as L
 
-_PROBE = ("import torch, lectures_lib; from threadpoolctl import threadpool_info; "
-          "print(torch.get_num_threads(), max(p['num_threads'] for p in threadpool_info()))")
+_PROBE = (
+    "import torch, lectures_lib; from threadpoolctl import threadpool_info; "
+    "print(torch.get_num_threads(), max(p['num_threads'] for p in threadpool_info()))"
+)
 
 
 def _threads_after_import(**env) -> list[int]:
     """(torch threads, largest BLAS/OpenMP pool) in a fresh interpreter that imports the package."""
-    clean = {k: v for k, v in os.environ.items()
-             if k not in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", L.THREADS_VARIABLE)}
-    out = subprocess.run([sys.executable, "-c", _PROBE], env={**clean, **env},
-                         capture_output=True, text=True, check=True).stdout
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", L.THREADS_VARIABLE)
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", _PROBE],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return [int(v) for v in out.split()]
 
 

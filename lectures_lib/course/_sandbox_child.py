@@ -251,8 +251,12 @@ class Server:
                     }
                 }
             )
-        reply, enc = {}, wire.Encoder(
-            refs={id(t): (t, i) for i, t in enumerate(leaves)}, allow_parameters=True
+        reply, enc = (
+            {},
+            wire.Encoder(
+                refs={id(t): (t, i) for i, t in enumerate(leaves)},
+                allow_parameters=True,
+            ),
         )
         try:
             if torch is not None:
@@ -431,7 +435,9 @@ def zygote(sock_fd: int, modules: list) -> None:
             if pid == 0:
                 break
             cpu = usage.ru_utime + usage.ru_stime
-            conn.send(json.dumps({"exited": pid, "status": status, "cpu": cpu}).encode())
+            conn.send(
+                json.dumps({"exited": pid, "status": status, "cpu": cpu}).encode()
+            )
         if conn not in ready:
             continue
         message, fds, _, _ = socket.recv_fds(conn, 1 << 20, 3)

@@ -21,6 +21,7 @@ edition, ``reader.py``: no MyST markup), ``<out>/<chapter>/autograder/``
 and ``gradescope.zip`` (a Gradescope autograder bundle, see ``gradescope.py``) and an
 instructor ``README.md``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,15 +38,26 @@ import nbformat
 from .._checks import check_argv, check_notebook, check_path, check_str
 from .launch import is_setup_cell
 
-__all__ = ["Exercise", "AssignmentSpec", "exercise_spec", "make_student_notebook",
-           "solution_lines", "hidden_test_lines", "secret_lines", "generate", "main"]
+__all__ = [
+    "Exercise",
+    "AssignmentSpec",
+    "exercise_spec",
+    "make_student_notebook",
+    "solution_lines",
+    "hidden_test_lines",
+    "secret_lines",
+    "generate",
+    "main",
+]
 
 BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 # Written solutions: MyST comment lines (invisible on the site) that nbgrader's
 # "BEGIN SOLUTION" / "END SOLUTION" substring match also finds.
 MD_BEGIN_SOLUTION, MD_END_SOLUTION = "% " + BEGIN_SOLUTION, "% " + END_SOLUTION
-_WRITTEN_SOLUTION = re.compile(r"^(:{3,})\{admonition\}\s*Solution.*?^\1\s*$", re.M | re.S)
+_WRITTEN_SOLUTION = re.compile(
+    r"^(:{3,})\{admonition\}\s*Solution.*?^\1\s*$", re.M | re.S
+)
 _DEF = re.compile(r"^\s*def\s+(\w+)\s*\(")
 
 
@@ -59,7 +71,9 @@ class Exercise:
     test_id: str
     visible: str
     hidden: str
-    names: list[str] = field(default_factory=list)  # what the solution defines (functions, values)
+    names: list[str] = field(
+        default_factory=list
+    )  # what the solution defines (functions, values)
 
 
 @dataclass
@@ -75,13 +89,21 @@ class AssignmentSpec:
         return sum(e.points for e in self.exercises)
 
     def to_json(self) -> str:
-        return json.dumps({"chapter": self.chapter, "setup": self.setup,
-                           "exercises": [asdict(e) for e in self.exercises]}, indent=1)
+        return json.dumps(
+            {
+                "chapter": self.chapter,
+                "setup": self.setup,
+                "exercises": [asdict(e) for e in self.exercises],
+            },
+            indent=1,
+        )
 
     @classmethod
     def from_json(cls, text: str) -> "AssignmentSpec":
         data = json.loads(text)
-        return cls(data["chapter"], data["setup"], [Exercise(**e) for e in data["exercises"]])
+        return cls(
+            data["chapter"], data["setup"], [Exercise(**e) for e in data["exercises"]]
+        )
 
 
 def _nbgrader(cell) -> dict:
@@ -92,7 +114,9 @@ def _exercise_name(grade_id: str) -> str:
     return re.sub(r"-(solution|tests?)$", "", grade_id)
 
 
-def _split_block(source: str, begin: str, end: str) -> tuple[list[str], list[tuple[int, int]]]:
+def _split_block(
+    source: str, begin: str, end: str
+) -> tuple[list[str], list[tuple[int, int]]]:
     """Lines of ``source`` and the (start, stop) line ranges of each begin..end block (inclusive)."""
     lines = source.splitlines()
     blocks, start = [], None
@@ -114,7 +138,9 @@ def _split_block(source: str, begin: str, end: str) -> tuple[list[str], list[tup
 def _strip_blocks(source: str, begin: str, end: str) -> str:
     lines, blocks = _split_block(source, begin, end)
     drop = {i for a, b in blocks for i in range(a, b + 1)}
-    return "\n".join(line for i, line in enumerate(lines) if i not in drop).rstrip() + "\n"
+    return (
+        "\n".join(line for i, line in enumerate(lines) if i not in drop).rstrip() + "\n"
+    )
 
 
 def _block_lines(source: str, begin: str, end: str) -> list[str]:
@@ -129,10 +155,17 @@ def _stub(source: str) -> str:
     for a, b in blocks:
         out.extend(lines[last:a])
         indent = lines[a][: len(lines[a]) - len(lines[a].lstrip())]
-        func = next((m.group(1) for line in reversed(lines[:a]) if (m := _DEF.match(line))), None)
+        func = next(
+            (m.group(1) for line in reversed(lines[:a]) if (m := _DEF.match(line))),
+            None,
+        )
         what = f"the body of {func}" if func else "this part"
-        out.append(f"{indent}# YOUR CODE HERE: write {what} (the docstring says what it must do).")
-        out.append(f"{indent}raise NotImplementedError({(func or 'exercise') + ' is not written yet'!r})")
+        out.append(
+            f"{indent}# YOUR CODE HERE: write {what} (the docstring says what it must do)."
+        )
+        out.append(
+            f"{indent}raise NotImplementedError({(func or 'exercise') + ' is not written yet'!r})"
+        )
         last = b + 1
     out.extend(lines[last:])
     return "\n".join(out).rstrip() + "\n"
@@ -150,7 +183,9 @@ def defined_names(source: str) -> list[str]:
             names.append(node.name)
         elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            names += [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+            names += [
+                n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)
+            ]
     return list(dict.fromkeys(names))
 
 
@@ -168,16 +203,26 @@ def exercise_spec(nb, chapter: str) -> AssignmentSpec:
             defined[_exercise_name(meta["grade_id"])] = defined_names(cell.source)
         if meta.get("grade"):
             name = _exercise_name(meta["grade_id"])
-            exercises.append(Exercise(
-                name=name, points=float(meta.get("points", 0)), solution_id=solutions.get(name),
-                test_id=meta["grade_id"],
-                visible=_strip_blocks(cell.source, BEGIN_HIDDEN, END_HIDDEN),
-                hidden="\n".join(_block_lines(cell.source, BEGIN_HIDDEN, END_HIDDEN)) + "\n",
-                names=defined.get(name, [])))
+            exercises.append(
+                Exercise(
+                    name=name,
+                    points=float(meta.get("points", 0)),
+                    solution_id=solutions.get(name),
+                    test_id=meta["grade_id"],
+                    visible=_strip_blocks(cell.source, BEGIN_HIDDEN, END_HIDDEN),
+                    hidden="\n".join(
+                        _block_lines(cell.source, BEGIN_HIDDEN, END_HIDDEN)
+                    )
+                    + "\n",
+                    names=defined.get(name, []),
+                )
+            )
     # the chapter's own set-up (imports, data), not the course set-up cell, which would
     # pip-install the package where it is missing: the grader has it already
-    setup = next((c.source for c in nb.cells
-                  if c.cell_type == "code" and not is_setup_cell(c)), "")
+    setup = next(
+        (c.source for c in nb.cells if c.cell_type == "code" and not is_setup_cell(c)),
+        "",
+    )
     return AssignmentSpec(chapter, setup, exercises)
 
 
@@ -193,12 +238,16 @@ def make_student_notebook(nb):
                 cell.metadata["tags"] = tags
                 if not tags:
                     del cell.metadata["tags"]
-            cell.source = _strip_blocks(cell.source, BEGIN_HIDDEN, END_HIDDEN).rstrip("\n")
+            cell.source = _strip_blocks(cell.source, BEGIN_HIDDEN, END_HIDDEN).rstrip(
+                "\n"
+            )
             cell.outputs = []
             cell.execution_count = None
             cell.metadata.pop("execution", None)
         elif cell.cell_type == "markdown":
-            cell.source = _WRITTEN_SOLUTION.sub("*Your answer:*", _answer_stubs(cell.source))
+            cell.source = _WRITTEN_SOLUTION.sub(
+                "*Your answer:*", _answer_stubs(cell.source)
+            )
     student.metadata.pop("widgets", None)
     return student
 
@@ -239,18 +288,29 @@ def secret_lines(nb) -> set[str]:
         else:
             src = _WRITTEN_SOLUTION.sub("", _answer_stubs(c.source))
         outside |= {line.strip() for line in src.splitlines()}
-    return {line.strip() for line in solution_lines(nb) + hidden_test_lines(nb)} - outside - {""}
+    return (
+        {line.strip() for line in solution_lines(nb) + hidden_test_lines(nb)}
+        - outside
+        - {""}
+    )
 
 
 def hidden_test_lines(nb) -> list[str]:
     """Every line of every hidden-test block (for leak checks)."""
     check_notebook(nb)
-    return [line for c in nb.cells if c.cell_type == "code"
-            for line in _block_lines(c.source, BEGIN_HIDDEN, END_HIDDEN)]
+    return [
+        line
+        for c in nb.cells
+        if c.cell_type == "code"
+        for line in _block_lines(c.source, BEGIN_HIDDEN, END_HIDDEN)
+    ]
 
 
 def _instructor_readme(spec: AssignmentSpec) -> str:
-    rows = "\n".join(f"| `{e.name}` | {e.points:g} | `{e.solution_id}` | `{e.test_id}` |" for e in spec.exercises)
+    rows = "\n".join(
+        f"| `{e.name}` | {e.points:g} | `{e.solution_id}` | `{e.test_id}` |"
+        for e in spec.exercises
+    )
     return f"""# Assignment: {spec.chapter}
 
 Generated from `book/{spec.chapter}.ipynb` by `python -m lectures_lib.course.assign`; do not edit by hand.
@@ -289,8 +349,12 @@ def _student_reader_edition(nb, name: str):
     glued values come from the instructor notebook, whose outputs the copy no longer has."""
     from . import reader
 
-    edition, _ = reader.reader_notebook(make_student_notebook(nb), reader.course_site(),
-                                        f"book/{name}", values=reader.glue_values(nb))
+    edition, _ = reader.reader_notebook(
+        make_student_notebook(nb),
+        reader.course_site(),
+        f"book/{name}",
+        values=reader.glue_values(nb),
+    )
     return edition
 
 
@@ -306,11 +370,15 @@ def generate(chapter_nb: Path, out_dir: Path) -> AssignmentSpec | None:
     root = out_dir / chapter
     (root / "student").mkdir(parents=True, exist_ok=True)
     (root / "autograder").mkdir(parents=True, exist_ok=True)
-    nbformat.write(_student_reader_edition(nb, chapter_nb.name), root / "student" / f"{chapter}.ipynb")
+    nbformat.write(
+        _student_reader_edition(nb, chapter_nb.name),
+        root / "student" / f"{chapter}.ipynb",
+    )
     (root / "autograder" / "tests.json").write_text(spec.to_json())
     (root / "autograder" / "run.sh").write_text(
         "#!/usr/bin/env bash\n# Grade one submission: run.sh SUBMISSION.ipynb\n"
-        f'exec python -m lectures_lib.course.grade "$1" --chapter {chapter} --autograder "$(dirname "$0")"\n')
+        f'exec python -m lectures_lib.course.grade "$1" --chapter {chapter} --autograder "$(dirname "$0")"\n'
+    )
     (root / "README.md").write_text(_instructor_readme(spec))
     from .gradescope import write_bundle  # imports the grader: only when writing
 
@@ -321,8 +389,12 @@ def generate(chapter_nb: Path, out_dir: Path) -> AssignmentSpec | None:
 def main(argv: list[str] | None = None) -> int:
     """The command line. ``argv``: its arguments as a list of str; None means none (the
     defaults), never this process's own ``sys.argv``."""
-    parser = argparse.ArgumentParser(prog="python -m lectures_lib.course.assign", description=__doc__.split("\n")[0])
-    parser.add_argument("chapters", nargs="*", help="chapter names (notebook stems); default: all")
+    parser = argparse.ArgumentParser(
+        prog="python -m lectures_lib.course.assign", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument(
+        "chapters", nargs="*", help="chapter names (notebook stems); default: all"
+    )
     parser.add_argument("--book", type=Path, default=Path("book"))
     parser.add_argument("--out", type=Path, default=Path("_build/assignments"))
     args = parser.parse_args(check_argv(argv))
@@ -336,7 +408,9 @@ def main(argv: list[str] | None = None) -> int:
     for path in notebooks:
         spec = generate(path, args.out)
         if spec is not None:
-            print(f"{path.stem}: {len(spec.exercises)} exercise(s), {spec.total:g} points -> {args.out / path.stem}")
+            print(
+                f"{path.stem}: {len(spec.exercises)} exercise(s), {spec.total:g} points -> {args.out / path.stem}"
+            )
     return 0
 
 

@@ -16,12 +16,12 @@ and fails, naming the notebook and the command that fixes it, when a fingerprint
 matches. This does not depend on the CPU, so an output that nbval does not compare digit for
 digit (a cell tagged ``nbval-ignore-output``) can still never go stale unnoticed.
 """
+
 from __future__ import annotations
 
 import argparse
 import functools
 import hashlib
-import json
 import platform
 import re
 import subprocess
@@ -33,16 +33,36 @@ import nbformat
 from .._checks import check_argv, check_notebook, check_path, check_str
 from .launch import is_setup_cell
 
-__all__ = ["RUNTIME_PACKAGES", "fingerprint", "cpu_description", "stamp", "check", "main"]
+__all__ = [
+    "RUNTIME_PACKAGES",
+    "fingerprint",
+    "cpu_description",
+    "stamp",
+    "check",
+    "main",
+]
 
 #: Distributions whose version can change a stored output (they compute, draw or format it).
 #: Tools that only build, lint or test (jupyter-book, pytest, ruff ...) are left out, so
 #: pinning a new linter does not make every chapter stale.
-RUNTIME_PACKAGES = ("torch", "numpy", "scipy", "matplotlib", "scikit-learn", "threadpoolctl",
-                    "ipywidgets", "ipykernel", "ipython", "pillow", "nbformat")
+RUNTIME_PACKAGES = (
+    "torch",
+    "numpy",
+    "scipy",
+    "matplotlib",
+    "scikit-learn",
+    "threadpoolctl",
+    "ipywidgets",
+    "ipykernel",
+    "ipython",
+    "pillow",
+    "nbformat",
+)
 
 METADATA_KEY = "lectures_lib"
-_ROOT = Path(__file__).resolve().parents[2]  # the repository: lectures_lib/course/ is two below
+_ROOT = (
+    Path(__file__).resolve().parents[2]
+)  # the repository: lectures_lib/course/ is two below
 _PIN = re.compile(r"^\s*([A-Za-z0-9_.\-]+)\s*==\s*([^\s;#]+)")
 
 
@@ -57,8 +77,11 @@ def _sha(parts) -> str:
 def _code_hash(nb) -> str:
     """Digest of the code cells, except the set-up cell: its source holds the version and
     the site's address (``launch.py``), which change no output (it prints nothing)."""
-    return _sha(cell.source for cell in nb.cells
-                if cell.cell_type == "code" and not is_setup_cell(cell))
+    return _sha(
+        cell.source
+        for cell in nb.cells
+        if cell.cell_type == "code" and not is_setup_cell(cell)
+    )
 
 
 @functools.lru_cache(maxsize=1)
@@ -67,19 +90,28 @@ def _package_files() -> tuple[Path, ...]:
 
     Cached: one interpreter start per process is enough, the package does not change under it.
     """
-    script = ("import sys, lectures_lib\n"
-              "for name, mod in sorted(sys.modules.items()):\n"
-              "    if name == 'lectures_lib' or name.startswith('lectures_lib.'):\n"
-              "        print(getattr(mod, '__file__', None) or '')\n")
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                         check=True, cwd=_ROOT, env={"PYTHONPATH": str(_ROOT),
-                                                     "PATH": "/usr/bin:/bin"}).stdout
+    script = (
+        "import sys, lectures_lib\n"
+        "for name, mod in sorted(sys.modules.items()):\n"
+        "    if name == 'lectures_lib' or name.startswith('lectures_lib.'):\n"
+        "        print(getattr(mod, '__file__', None) or '')\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=_ROOT,
+        env={"PYTHONPATH": str(_ROOT), "PATH": "/usr/bin:/bin"},
+    ).stdout
     return tuple(sorted(Path(line) for line in out.splitlines() if line.strip()))
 
 
 def _package_hash() -> str:
     files = _package_files()
-    return _sha(x for f in files for x in (f.relative_to(_ROOT).as_posix(), f.read_bytes()))
+    return _sha(
+        x for f in files for x in (f.relative_to(_ROOT).as_posix(), f.read_bytes())
+    )
 
 
 def _pins(root: Path) -> dict[str, str]:
@@ -98,7 +130,9 @@ def _requirements_hash(root: Path) -> str:
     return _sha(f"{name}=={pins.get(name, 'unpinned')}" for name in RUNTIME_PACKAGES)
 
 
-def fingerprint(nb, *, root: Path = _ROOT, package: str | None = None) -> dict[str, str]:
+def fingerprint(
+    nb, *, root: Path = _ROOT, package: str | None = None
+) -> dict[str, str]:
     """{"code", "package", "requirements"}: short SHA-256 digests of what the outputs depend on.
 
     ``nb`` is a notebook node (nbformat v4). ``package`` lets a caller that fingerprints many
@@ -108,8 +142,11 @@ def fingerprint(nb, *, root: Path = _ROOT, package: str | None = None) -> dict[s
     root = check_path(root, "root", kind="dir")
     if package is not None and not check_str(package, "package"):
         raise ValueError(f"package must be a digest (a non-empty str), got {package!r}")
-    return {"code": _code_hash(nb), "package": package or _package_hash(),
-            "requirements": _requirements_hash(root)}
+    return {
+        "code": _code_hash(nb),
+        "package": package or _package_hash(),
+        "requirements": _requirements_hash(root),
+    }
 
 
 def cpu_description() -> dict[str, str]:
@@ -124,15 +161,20 @@ def cpu_description() -> dict[str, str]:
                 break
     except OSError:
         pass
-    return {"cpu": model, "machine": platform.machine(),
-            "torch_cpu_capability": torch.backends.cpu.get_cpu_capability()}
+    return {
+        "cpu": model,
+        "machine": platform.machine(),
+        "torch_cpu_capability": torch.backends.cpu.get_cpu_capability(),
+    }
 
 
 def _notebook_paths(paths) -> list[Path]:
     if isinstance(paths, (str, Path)):
         return [_notebook_path(paths, "paths")]
     if not isinstance(paths, (list, tuple)):
-        raise TypeError(f"paths must be a notebook path or a list of them, got {paths!r}")
+        raise TypeError(
+            f"paths must be a notebook path or a list of them, got {paths!r}"
+        )
     return [_notebook_path(p, f"paths[{i}]") for i, p in enumerate(paths)]
 
 
@@ -140,8 +182,10 @@ def _notebook_path(value, name: str) -> Path:
     """An existing ``.ipynb`` file, as a Path; the error names the argument."""
     path = check_path(value, f"{name} (a notebook path)")
     if path.suffix != ".ipynb" or not path.is_file():
-        raise ValueError(f"{name} must be an existing notebook path (.ipynb file), "
-                         f"got {str(value)!r}")
+        raise ValueError(
+            f"{name} must be an existing notebook path (.ipynb file), "
+            f"got {str(value)!r}"
+        )
     return path
 
 
@@ -151,14 +195,19 @@ def stamp(paths) -> list[Path]:
     package, cpu = _package_hash(), cpu_description()
     for path in paths:
         nb = nbformat.read(path, as_version=4)
-        nb.metadata[METADATA_KEY] = {"fingerprint": fingerprint(nb, package=package),
-                                     "executed_on": cpu}
+        nb.metadata[METADATA_KEY] = {
+            "fingerprint": fingerprint(nb, package=package),
+            "executed_on": cpu,
+        }
         nbformat.write(nb, path)
     return paths
 
 
-_WHAT = {"code": "its code cells", "package": "the lectures_lib source",
-         "requirements": "the pinned versions of " + ", ".join(RUNTIME_PACKAGES)}
+_WHAT = {
+    "code": "its code cells",
+    "package": "the lectures_lib source",
+    "requirements": "the pinned versions of " + ", ".join(RUNTIME_PACKAGES),
+}
 
 
 def check(paths) -> list[str]:
@@ -171,13 +220,18 @@ def check(paths) -> list[str]:
         stored = nb.metadata.get(METADATA_KEY, {}).get("fingerprint")
         fix = f"re-run it and store its outputs: make execute NB={path.as_posix()}"
         if not stored:
-            problems.append(f"{path.as_posix()}: no fingerprint of its stored outputs; {fix}")
+            problems.append(
+                f"{path.as_posix()}: no fingerprint of its stored outputs; {fix}"
+            )
             continue
         now = fingerprint(nb, package=package)
         changed = [_WHAT[key] for key in now if stored.get(key) != now[key]]
         if changed:
-            problems.append(f"{path.as_posix()}: stored outputs are stale ("
-                            + " and ".join(changed) + f" changed since they were stored); {fix}")
+            problems.append(
+                f"{path.as_posix()}: stored outputs are stale ("
+                + " and ".join(changed)
+                + f" changed since they were stored); {fix}"
+            )
     return problems
 
 

@@ -119,9 +119,7 @@ def load_spec(chapter: str, *, book=Path("book"), autograder=None) -> Assignment
         folder = _check_path(book, "book")
         path = folder / f"{chapter}.ipynb"
         if not path.is_file():
-            raise ValueError(
-                f"chapter must name a notebook in {book}, got {chapter!r}"
-            )
+            raise ValueError(f"chapter must name a notebook in {book}, got {chapter!r}")
         spec = exercise_spec(nbformat.read(path, as_version=4), chapter)
     spec.origin = folder.resolve()  # the sandbox hides this folder from the submission
     return spec
@@ -164,9 +162,7 @@ def _first_failure(code: str, namespace: dict, filename: str) -> str | None:
         _quiet_exec(code, namespace, filename)
     except (SubmissionFault, KeyboardInterrupt):
         raise
-    except (
-        BaseException
-    ) as exc:  # noqa: BLE001 - any failing check, SystemExit included
+    except BaseException as exc:  # noqa: BLE001 - any failing check, SystemExit included
         lines = str(exc).strip().splitlines()
         return f"{type(exc).__name__}: {lines[0] if lines else ''}".rstrip(": ")
     return None
@@ -367,11 +363,17 @@ def _cpu_seconds() -> float:
 
     from .sandbox import finished_sandboxes_cpu
 
-    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(
-        resource.RUSAGE_CHILDREN
+    own, kids = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
     )
-    return (own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
-            + finished_sandboxes_cpu())
+    return (
+        own.ru_utime
+        + own.ru_stime
+        + kids.ru_utime
+        + kids.ru_stime
+        + finished_sandboxes_cpu()
+    )
 
 
 def _key(path: Path, spec_json: str) -> str:
@@ -507,7 +509,7 @@ def main(argv: list[str]) -> int:
         "--out",
         type=Path,
         default=None,
-        help="batch: output folder " "(default: SUBMISSION-grades next to the folder)",
+        help="batch: output folder (default: SUBMISSION-grades next to the folder)",
     )
     parser.add_argument(
         "--force", action="store_true", help="batch: re-grade everything"

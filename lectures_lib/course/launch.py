@@ -15,6 +15,7 @@ tools look for) and ``remove-cell`` (Jupyter Book leaves it off the page)::
 Its source changes with the version and the site's address; ``fingerprint`` leaves it
 out of a chapter's code digest, so that does not make stored outputs stale.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,8 +27,15 @@ import nbformat
 
 from .._checks import check_argv, check_path
 
-__all__ = ["SETUP_TAG", "WHEEL_URL_VARIABLE", "setup_cell_source", "is_setup_cell",
-           "insert", "check", "main"]
+__all__ = [
+    "SETUP_TAG",
+    "WHEEL_URL_VARIABLE",
+    "setup_cell_source",
+    "is_setup_cell",
+    "insert",
+    "check",
+    "main",
+]
 
 #: The tag that marks the set-up cell (fingerprint and assign recognise it by this tag).
 SETUP_TAG = "course-setup"
@@ -37,13 +45,16 @@ _TAGS = [SETUP_TAG, "remove-cell"]
 _CELL_ID = "course-setup"
 _WHEEL_URL = re.compile(r"https?://[^\s\"'\\]+/lectures_lib-[^\s/\"'\\]+\.whl")
 
-_TEMPLATE = '''\
+_TEMPLATE = """\
 # Course set-up. Where lectures_lib is missing (e.g. on Colab), install it from the
 # wheel the course site publishes; where it is installed, this does nothing.
-import importlib, os, subprocess, sys
+import importlib
+import os
+import subprocess
+import sys
 
 try:
-    import lectures_lib
+    import lectures_lib  # noqa: F401
 except ModuleNotFoundError:
     wheel = os.environ.get(
         "{variable}",
@@ -54,17 +65,21 @@ except ModuleNotFoundError:
     if result.returncode != 0:
         raise RuntimeError(f"could not install {{wheel}}:\\n{{result.stderr}}")
     importlib.invalidate_caches()
-    import lectures_lib'''
+    import lectures_lib  # noqa: F401"""
 
 
 def _check_wheel_url(value, name: str = "wheel_url") -> str:
     """An http(s) address of a lectures_lib wheel (``.../lectures_lib-X.Y.Z-....whl``)."""
     if not isinstance(value, str):
-        raise TypeError(f"{name} must be a str (the wheel's address), got "
-                        f"{type(value).__name__}: {value!r}")
+        raise TypeError(
+            f"{name} must be a str (the wheel's address), got "
+            f"{type(value).__name__}: {value!r}"
+        )
     if not _WHEEL_URL.fullmatch(value):
-        raise ValueError(f"{name} must be the http(s) address of a lectures_lib wheel "
-                         f"(.../lectures_lib-X.Y.Z-py3-none-any.whl), got {value!r}")
+        raise ValueError(
+            f"{name} must be the http(s) address of a lectures_lib wheel "
+            f"(.../lectures_lib-X.Y.Z-py3-none-any.whl), got {value!r}"
+        )
     return value
 
 
@@ -82,8 +97,10 @@ def setup_cell_source(wheel_url: str | None = None) -> str:
 def is_setup_cell(cell) -> bool:
     """Whether ``cell`` (a notebook cell, e.g. ``nb.cells[0]``) is the set-up cell."""
     if not isinstance(cell, dict) or "cell_type" not in cell:
-        raise TypeError(f"cell must be a notebook cell (an item of nb.cells), got "
-                        f"{type(cell).__name__}: {cell!r:.60}")
+        raise TypeError(
+            f"cell must be a notebook cell (an item of nb.cells), got "
+            f"{type(cell).__name__}: {cell!r:.60}"
+        )
     tags = cell.get("metadata", {}).get("tags", [])
     return cell["cell_type"] == "code" and SETUP_TAG in tags
 
@@ -92,27 +109,36 @@ def _notebook_paths(paths) -> list[Path]:
     if isinstance(paths, (str, Path)):
         paths = [paths]
     if not isinstance(paths, (list, tuple)) or not paths:
-        raise TypeError(f"paths must be a notebook path or a non-empty list of them, "
-                        f"got {paths!r:.60}")
+        raise TypeError(
+            f"paths must be a notebook path or a non-empty list of them, "
+            f"got {paths!r:.60}"
+        )
     checked = []
     for i, value in enumerate(paths):
         path = check_path(value, f"paths[{i}]")
         if path.suffix != ".ipynb" or not path.is_file():
-            raise ValueError(f"paths[{i}] must be an existing notebook (.ipynb file), "
-                             f"got {str(value)!r}")
+            raise ValueError(
+                f"paths[{i}] must be an existing notebook (.ipynb file), "
+                f"got {str(value)!r}"
+            )
         checked.append(path)
     return checked
 
 
 def _first_code_index(nb) -> int:
-    return next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"), len(nb.cells))
+    return next(
+        (i for i, c in enumerate(nb.cells) if c.cell_type == "code"), len(nb.cells)
+    )
 
 
 def _with_setup_cell(nb, source: str):
     """``nb`` with exactly one set-up cell, first among its code cells, holding ``source``
     (an existing set-up cell keeps its id and metadata)."""
-    old = [c for c in nb.cells if c.cell_type == "code" and SETUP_TAG in
-           c.metadata.get("tags", [])]
+    old = [
+        c
+        for c in nb.cells
+        if c.cell_type == "code" and SETUP_TAG in c.metadata.get("tags", [])
+    ]
     cell = old[0] if old else nbformat.v4.new_code_cell(id=_CELL_ID)
     nb.cells = [c for c in nb.cells if not any(c is o for o in old)]
     if cell.source != source:  # a stored run of other code is no longer true
@@ -151,8 +177,10 @@ def _problem(path: Path, nb, source: str) -> str | None:
     if "remove-cell" not in setup[0].metadata.get("tags", []):
         return "has a set-up cell without the remove-cell tag"
     if setup[0].source != source:
-        return ("has a set-up cell that differs from setup_cell_source() "
-                "(the version or the site's address changed)")
+        return (
+            "has a set-up cell that differs from setup_cell_source() "
+            "(the version or the site's address changed)"
+        )
     return None
 
 
@@ -164,8 +192,10 @@ def check(paths, wheel_url: str | None = None) -> list[str]:
     for path in paths:
         problem = _problem(path, nbformat.read(path, as_version=4), source)
         if problem:
-            problems.append(f"{path.as_posix()}: {problem}; fix it with: "
-                            f"python -m lectures_lib.course.launch insert {path.as_posix()}")
+            problems.append(
+                f"{path.as_posix()}: {problem}; fix it with: "
+                f"python -m lectures_lib.course.launch insert {path.as_posix()}"
+            )
     return problems
 
 
@@ -175,8 +205,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lectures_lib.course.launch")
     parser.add_argument("command", choices=["insert", "check"])
     parser.add_argument("notebooks", nargs="+", type=Path)
-    parser.add_argument("--wheel-url", default=None,
-                        help="the wheel to install (default: the published one)")
+    parser.add_argument(
+        "--wheel-url",
+        default=None,
+        help="the wheel to install (default: the published one)",
+    )
     args = parser.parse_args(check_argv(argv))
     try:
         if args.command == "insert":

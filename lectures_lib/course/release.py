@@ -14,6 +14,7 @@ is derived from it.
 
 ``make book`` and ``make release`` call these; see the README's "Releases" section.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,8 +30,18 @@ from pathlib import Path
 from .. import __version__
 from .._checks import check_argv, check_path
 
-__all__ = ["WHEEL_DIR", "check_version", "wheel_name", "release_names", "site_baseurl",
-           "wheel_url", "version_info", "version_line", "changelog_section", "main"]
+__all__ = [
+    "WHEEL_DIR",
+    "check_version",
+    "wheel_name",
+    "release_names",
+    "site_baseurl",
+    "wheel_url",
+    "version_info",
+    "version_line",
+    "changelog_section",
+    "main",
+]
 
 ROOT = Path(__file__).resolve().parents[2]  # the repository (lectures_lib/course/..)
 # where the built site publishes the wheel (under _build/html/)
@@ -42,8 +53,10 @@ _VERSION = re.compile(r"\d+\.\d+\.\d+")
 def check_version(version) -> str:
     """Return ``version`` if it is a release version ``X.Y.Z`` (digits), else raise."""
     if not isinstance(version, str):
-        raise TypeError(f"version must be a string 'X.Y.Z', got "
-                        f"{type(version).__name__}: {version!r}")
+        raise TypeError(
+            f"version must be a string 'X.Y.Z', got "
+            f"{type(version).__name__}: {version!r}"
+        )
     if not _VERSION.fullmatch(version):
         raise ValueError(f"version must look like X.Y.Z (e.g. 0.2.0), got {version!r}")
     return version
@@ -57,10 +70,12 @@ def wheel_name(version: str = __version__) -> str:
 def release_names(version: str) -> dict[str, str]:
     """File names of a release's assets, each carrying ``version``."""
     check_version(version)
-    return {"wheel": wheel_name(version),
-            "site": f"{ARCHIVE_PREFIX}-site-{version}.tar.gz",
-            "assignments": f"{ARCHIVE_PREFIX}-assignments-{version}.tar.gz",
-            "notes": f"RELEASE_NOTES-{version}.md"}
+    return {
+        "wheel": wheel_name(version),
+        "site": f"{ARCHIVE_PREFIX}-site-{version}.tar.gz",
+        "assignments": f"{ARCHIVE_PREFIX}-assignments-{version}.tar.gz",
+        "notes": f"RELEASE_NOTES-{version}.md",
+    }
 
 
 def site_baseurl(config: Path = ROOT / "_config.yml") -> str:
@@ -71,9 +86,11 @@ def site_baseurl(config: Path = ROOT / "_config.yml") -> str:
     data = yaml.safe_load(config.read_text()) or {}
     url = (data.get("html") or {}).get("baseurl")
     if not isinstance(url, str) or not re.match(r"https?://[^/\s]+/(\S*/)?$", url):
-        raise ValueError(f"html.baseurl in {config} must be an http(s) address "
-                         f"ending in '/', e.g. https://USER.github.io/REPO/, "
-                         f"got {url!r}")
+        raise ValueError(
+            f"html.baseurl in {config} must be an http(s) address "
+            f"ending in '/', e.g. https://USER.github.io/REPO/, "
+            f"got {url!r}"
+        )
     return url
 
 
@@ -116,11 +133,13 @@ def changelog_section(version: str, changelog: Path = ROOT / "CHANGELOG.md") -> 
     heading = re.compile(rf"^## \[{re.escape(version)}\].*$", re.M)
     found = heading.search(text)
     if not found:
-        raise ValueError(f"{changelog} has no '## [{version}]' section: add one before "
-                         f"releasing {version}")
-    rest = text[found.end():]
+        raise ValueError(
+            f"{changelog} has no '## [{version}]' section: add one before "
+            f"releasing {version}"
+        )
+    rest = text[found.end() :]
     following = re.search(r"^## \[", rest, re.M)
-    body = rest[:following.start() if following else None]
+    body = rest[: following.start() if following else None]
     links = re.compile(r"^\[[^\]]+\]: \S+$", re.M)  # the link definitions at the end
     return links.sub("", body).strip() + "\n"
 
@@ -130,9 +149,11 @@ def check_release(version: str, changelog: Path = ROOT / "CHANGELOG.md") -> None
     changelog must say what the release changed."""
     check_version(version)
     if version != __version__:
-        raise ValueError(f"version {version} differs from lectures_lib.__version__ = "
-                         f"{__version__}: set __version__ to {version} and add its "
-                         f"CHANGELOG.md entry in a commit, then tag it v{version}")
+        raise ValueError(
+            f"version {version} differs from lectures_lib.__version__ = "
+            f"{__version__}: set __version__ to {version} and add its "
+            f"CHANGELOG.md entry in a commit, then tag it v{version}"
+        )
     changelog_section(version, changelog)
 
 
@@ -162,8 +183,11 @@ def _archive(source: Path, out: Path, top: str) -> None:
     with tarfile.open(out, "w:gz") as tar:
         tar.add(source, arcname=top, recursive=False)
         for path in sorted(source.rglob("*")):
-            tar.add(path, arcname=f"{top}/{path.relative_to(source).as_posix()}",
-                    recursive=False)
+            tar.add(
+                path,
+                arcname=f"{top}/{path.relative_to(source).as_posix()}",
+                recursive=False,
+            )
 
 
 def bundle(version: str, out: Path, build: Path = ROOT / "_build") -> list[Path]:
@@ -211,10 +235,12 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "check-baseurl":
             ours = site_baseurl()
             if args.url.rstrip("/") + "/" != ours:
-                raise ValueError(f"the site is published at {args.url}, but "
-                                 f"html.baseurl in _config.yml is {ours}: set "
-                                 f"html.baseurl to the published address (README, "
-                                 f"'Publish your own copy')")
+                raise ValueError(
+                    f"the site is published at {args.url}, but "
+                    f"html.baseurl in _config.yml is {ours}: set "
+                    f"html.baseurl to the published address (README, "
+                    f"'Publish your own copy')"
+                )
             print(f"html.baseurl {ours} is where the site is published")
         else:
             for path in bundle(args.version, args.out):

@@ -208,8 +208,12 @@ class _ForkServer:
     def for_this_process(cls, setup: str) -> "_ForkServer | None":
         with cls._lock:
             server = cls._current
-            if (server is None or server.pid != os.getpid() or server.dead
-                    or server.proc.poll() is not None):
+            if (
+                server is None
+                or server.pid != os.getpid()
+                or server.dead
+                or server.proc.poll() is not None
+            ):
                 try:
                     server = cls._current = cls(_imported_modules(setup))
                 except OSError:
@@ -221,8 +225,15 @@ class _ForkServer:
         self.sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             self.proc = subprocess.Popen(
-                [sys.executable, "-s", "-B", str(_CHILD), "--zygote", str(theirs.fileno()),
-                 *modules],
+                [
+                    sys.executable,
+                    "-s",
+                    "-B",
+                    str(_CHILD),
+                    "--zygote",
+                    str(theirs.fileno()),
+                    *modules,
+                ],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
@@ -665,8 +676,9 @@ class Sandbox:
     def _exception(self, name: str, error) -> BaseException:
         if not isinstance(error, dict):
             self._raise(f"{name} sent a malformed error report")
-        kind, message = _one_line(error.get("type")), _one_line(
-            error.get("message"), 500
+        kind, message = (
+            _one_line(error.get("type")),
+            _one_line(error.get("message"), 500),
         )
         if kind == "MemoryError" or any(s in message for s in _OUT_OF_MEMORY[1:]):
             self._raise(f"{name} ran out of memory (limit: {self.limits.memory} bytes)")

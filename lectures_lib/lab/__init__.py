@@ -6,6 +6,7 @@
   ``init_analysis``; 5 ``linear_models``; 6 ``ensembles``; 7 ``piecewise``;
   8 ``bn_analysis``, ``bn_placement``; 9 ``optim_analysis``; 10 ``ablation``
 """
+
 from .ablation import *  # noqa: F401,F403
 from .approximation import *  # noqa: F401,F403
 from .bn_analysis import *  # noqa: F401,F403

@@ -15,6 +15,7 @@ Two ideas, both built from the rest of the package:
   threshold from ``HEALTH_THRESHOLDS`` and the chapter that motivates it. ``health_table``
   prints several reports side by side.
 """
+
 from __future__ import annotations
 
 import copy
@@ -28,14 +29,31 @@ import numpy as np
 import torch
 from torch import nn
 
-from .._checks import (check_axes, check_bool, check_count, check_dict, check_int,
-                      check_labels, check_model_input, check_positive, check_range,
-                      check_real, check_seed, check_sequence, n_outputs)
-from .data import Split
-from .diagnostics import (activation_stats, dead_unit_fraction, gradient_norms, layer_saturation,
-                          update_to_weight_ratio)
-from .models import ACTIVATION_MODULES, check_init_scheme, mlp
+from .._checks import (
+    check_axes,
+    check_bool,
+    check_count,
+    check_dict,
+    check_int,
+    check_labels,
+    check_model_input,
+    check_positive,
+    check_range,
+    check_real,
+    check_seed,
+    check_sequence,
+    n_outputs,
+)
 from ..page.plotting import color_for
+from .data import Split
+from .diagnostics import (
+    activation_stats,
+    dead_unit_fraction,
+    gradient_norms,
+    layer_saturation,
+    update_to_weight_ratio,
+)
+from .models import ACTIVATION_MODULES, check_init_scheme, mlp
 from .training import _METRICS, History, seed_everything, train
 
 __all__ = [
@@ -59,13 +77,14 @@ _INIT_NAMES = ("default", "glorot", "glorot_normal", "he", "he_uniform", "lecun"
 def _check_config(value, name: str) -> None:
     if not isinstance(value, AblationConfig):
         raise TypeError(
-            f"{name} must be an AblationConfig, got {type(value).__name__}: "
-            f"{value!r}")
+            f"{name} must be an AblationConfig, got {type(value).__name__}: {value!r}"
+        )
 
 
 # --------------------------------------------------------------------------------------
 # Ablation: configurations, the design, the runner
 # --------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class AblationConfig:
@@ -84,25 +103,35 @@ class AblationConfig:
 
     def __post_init__(self):
         if self.activation not in ACTIVATION_MODULES:
-            raise ValueError(f"activation must be one of {sorted(ACTIVATION_MODULES)}, got {self.activation!r}")
+            raise ValueError(
+                f"activation must be one of {sorted(ACTIVATION_MODULES)}, got {self.activation!r}"
+            )
         check_init_scheme(self.init_scheme)
         check_range(self.drop_prob, "drop_prob", 0.0, 1.0, high_open=True)
         if not isinstance(self.batch_norm, bool):
-            raise TypeError(f"batch_norm must be a bool, got {type(self.batch_norm).__name__}: {self.batch_norm!r}")
+            raise TypeError(
+                f"batch_norm must be a bool, got {type(self.batch_norm).__name__}: {self.batch_norm!r}"
+            )
 
     def replace(self, **changes) -> "AblationConfig":
         """A copy with some fields changed, e.g. ``base.replace(activation="tanh")``."""
         names = {f.name for f in dataclasses.fields(self)}
         for key in changes:
             if key not in names:
-                raise ValueError(f"changes must name fields of AblationConfig {sorted(names)}, got {key!r}")
+                raise ValueError(
+                    f"changes must name fields of AblationConfig {sorted(names)}, got {key!r}"
+                )
         return dataclasses.replace(self, **changes)
 
     def build(self, sizes: Sequence[int]) -> nn.Sequential:
         """The network ``L.mlp(sizes, ...)`` for this configuration (seed before calling)."""
-        return mlp(check_sequence(sizes, "sizes"), self.activation,
-                   init_scheme=self.init_scheme,
-                   drop_prob=self.drop_prob, batch_norm=self.batch_norm)
+        return mlp(
+            check_sequence(sizes, "sizes"),
+            self.activation,
+            init_scheme=self.init_scheme,
+            drop_prob=self.drop_prob,
+            batch_norm=self.batch_norm,
+        )
 
     def label(self) -> str:
         """All four choices, e.g. ``"relu, he, dropout 0.2, BN"`` (off-switches omitted)."""
@@ -127,7 +156,9 @@ class AblationConfig:
         if self.init_scheme != baseline.init_scheme:
             parts.append(f"init {_init_name(self.init_scheme)}")
         if self.drop_prob != baseline.drop_prob:
-            parts.append(f"dropout {self.drop_prob:g}" if self.drop_prob > 0 else "no dropout")
+            parts.append(
+                f"dropout {self.drop_prob:g}" if self.drop_prob > 0 else "no dropout"
+            )
         if self.batch_norm != baseline.batch_norm:
             parts.append("BN" if self.batch_norm else "no BN")
         text = " + ".join(parts)
@@ -138,8 +169,11 @@ def _init_name(scheme: str | float) -> str:
     return scheme if isinstance(scheme, str) else f"N(0, {scheme:g}²)"
 
 
-def one_factor_at_a_time(baseline: AblationConfig, factors: Mapping[str, Sequence],
-                         interactions: Sequence[Mapping] = ()) -> list[AblationConfig]:
+def one_factor_at_a_time(
+    baseline: AblationConfig,
+    factors: Mapping[str, Sequence],
+    interactions: Sequence[Mapping] = (),
+) -> list[AblationConfig]:
     """A one-factor-at-a-time design around ``baseline``, plus chosen interactions.
 
     ``factors`` maps a field of ``AblationConfig`` to the values to try, each changed *alone*
@@ -151,20 +185,30 @@ def one_factor_at_a_time(baseline: AblationConfig, factors: Mapping[str, Sequenc
     (Chapter 10.)
     """
     if not isinstance(baseline, AblationConfig):
-        raise TypeError(f"baseline must be an AblationConfig, got {type(baseline).__name__}")
+        raise TypeError(
+            f"baseline must be an AblationConfig, got {type(baseline).__name__}"
+        )
     if not isinstance(factors, Mapping):
-        raise TypeError(f"factors must map field names to lists of values, got {type(factors).__name__}")
+        raise TypeError(
+            f"factors must map field names to lists of values, got {type(factors).__name__}"
+        )
     configs = [baseline]
     for name, values in factors.items():
         if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
-            raise TypeError(f"factors[{name!r}] must be a list of values, got {type(values).__name__}: {values!r}")
+            raise TypeError(
+                f"factors[{name!r}] must be a list of values, got {type(values).__name__}: {values!r}"
+            )
         for value in values:
             configs.append(baseline.replace(**{name: value}))
     for changes in check_sequence(interactions, "interactions", nonempty=False):
         if not isinstance(changes, Mapping) or not changes:
-            raise ValueError(f"interactions must be non-empty dicts of field changes, got {changes!r}")
+            raise ValueError(
+                f"interactions must be non-empty dicts of field changes, got {changes!r}"
+            )
         configs.append(baseline.replace(**changes))
-    return list(dict.fromkeys(configs))  # drops repeats, keeps the first occurrence's order
+    return list(
+        dict.fromkeys(configs)
+    )  # drops repeats, keeps the first occurrence's order
 
 
 def windowed_final(history: History, metric: str, window: int) -> float:
@@ -179,7 +223,9 @@ def windowed_final(history: History, metric: str, window: int) -> float:
     ``nan`` in the window (a diverged loss) gives ``nan``.
     """
     if not isinstance(history, History):
-        raise TypeError(f"history must be a History (from L.train), got {type(history).__name__}")
+        raise TypeError(
+            f"history must be a History (from L.train), got {type(history).__name__}"
+        )
     if metric not in _METRICS:
         raise ValueError(f"metric must be one of {list(_METRICS)}, got {metric!r}")
     window = check_count(window, "window", minimum=1)
@@ -188,8 +234,10 @@ def windowed_final(history: History, metric: str, window: int) -> float:
         raise ValueError(f"metric {metric!r} was not recorded in this history")
     recorded = [v for s, v in zip(history.steps, values) if s > 0]
     if window > len(recorded):
-        raise ValueError(f"window must be at most the number of evaluations after step 0 "
-                         f"({len(recorded)}), got {window}")
+        raise ValueError(
+            f"window must be at most the number of evaluations after step 0 "
+            f"({len(recorded)}), got {window}"
+        )
     return math.fsum(recorded[-window:]) / window
 
 
@@ -201,8 +249,12 @@ def _n_evals(steps: int, eval_every: int) -> int:
 def _cut(history: History, steps: int) -> History:
     """The history of the same run with a budget of ``steps`` (a recorded step)."""
     k = history.steps.index(steps) + 1
-    return History(*(list(getattr(history, f.name)[:k]) if getattr(history, f.name) else []
-                     for f in dataclasses.fields(History)))
+    return History(
+        *(
+            list(getattr(history, f.name)[:k]) if getattr(history, f.name) else []
+            for f in dataclasses.fields(History)
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -278,14 +330,22 @@ class AblationResult:
         """Final validation accuracy, one per seed (in ``seeds`` order): the mean of the last
         ``window`` evaluations of the budget (``windowed_final``)."""
         self._check_config(config)
-        return [windowed_final(self.histories[config, s], "val_acc", self.window) for s in self.seeds]
+        return [
+            windowed_final(self.histories[config, s], "val_acc", self.window)
+            for s in self.seeds
+        ]
 
     def train_acc(self, config: AblationConfig) -> list[float]:
         """Final training accuracy, one per seed (mean of the last ``window`` evaluations)."""
         self._check_config(config)
-        return [windowed_final(self.histories[config, s], "train_acc", self.window) for s in self.seeds]
+        return [
+            windowed_final(self.histories[config, s], "train_acc", self.window)
+            for s in self.seeds
+        ]
 
-    def steps_to_target(self, config: AblationConfig, not_reached: float | None = None) -> list[float | None]:
+    def steps_to_target(
+        self, config: AblationConfig, not_reached: float | None = None
+    ) -> list[float | None]:
         """First evaluated step at which training accuracy >= ``target``, per seed.
 
         A run that never got there within the budget needs *more* than ``steps``: it is
@@ -294,12 +354,23 @@ class AblationResult:
         makes a mean over seeds a lower bound on the mean number of steps needed."""
         self._check_config(config)
         if not_reached is not None:
-            if isinstance(not_reached, bool) or not isinstance(not_reached, (int, float)) or math.isnan(not_reached):
-                raise TypeError(f"not_reached must be None or a number, got {type(not_reached).__name__}: {not_reached!r}")
+            if (
+                isinstance(not_reached, bool)
+                or not isinstance(not_reached, (int, float))
+                or math.isnan(not_reached)
+            ):
+                raise TypeError(
+                    f"not_reached must be None or a number, got {type(not_reached).__name__}: {not_reached!r}"
+                )
             if not_reached < self.steps:
-                raise ValueError(f"not_reached must be at least the budget ({self.steps} steps): a run that did "
-                                 f"not reach the target needs more steps than that, got {not_reached!r}")
-        found = [self.histories[config, s].steps_to("train_acc", self.target) for s in self.seeds]
+                raise ValueError(
+                    f"not_reached must be at least the budget ({self.steps} steps): a run that did "
+                    f"not reach the target needs more steps than that, got {not_reached!r}"
+                )
+        found = [
+            self.histories[config, s].steps_to("train_acc", self.target)
+            for s in self.seeds
+        ]
         return [not_reached if s is None else s for s in found]
 
     def with_budget(self, steps: int) -> "AblationResult":
@@ -310,16 +381,21 @@ class AblationResult:
         Checks a result at 3/4 of its budget, say, without training again. (Chapter 10.)"""
         steps = check_count(steps, "steps", minimum=1)
         if steps > self.steps or (steps % self.eval_every and steps != self.steps):
-            raise ValueError(f"steps must be a multiple of eval_every ({self.eval_every}) no larger than the "
-                             f"budget ({self.steps}), got {steps}")
+            raise ValueError(
+                f"steps must be a multiple of eval_every ({self.eval_every}) no larger than the "
+                f"budget ({self.steps}), got {steps}"
+            )
         n_evals = _n_evals(steps, self.eval_every)
         if self.window > n_evals:
-            raise ValueError(f"steps={steps} leaves {n_evals} evaluations, fewer than the window ({self.window})")
+            raise ValueError(
+                f"steps={steps} leaves {n_evals} evaluations, fewer than the window ({self.window})"
+            )
         histories = {key: _cut(h, steps) for key, h in self.histories.items()}
         return dataclasses.replace(self, histories=histories, steps=steps)
 
-    def paired_difference(self, config: AblationConfig, reference: AblationConfig,
-                          metric: str = "val_acc") -> list[float]:
+    def paired_difference(
+        self, config: AblationConfig, reference: AblationConfig, metric: str = "val_acc"
+    ) -> list[float]:
         """Per seed, ``metric(config) - metric(reference)``: same seed, same data order, same
         initial draw where the architectures allow, so seed-to-seed noise partly cancels.
         ``metric``: "val_acc" or "train_acc" (final values, over the last ``window`` evaluations)."""
@@ -332,7 +408,10 @@ class AblationResult:
 
     def summary(self) -> list[AblationRow]:
         """One ``AblationRow`` per configuration, in design order."""
-        return [AblationRow(c, tuple(self.val_acc(c)), tuple(self.steps_to_target(c))) for c in self.configs]
+        return [
+            AblationRow(c, tuple(self.val_acc(c)), tuple(self.steps_to_target(c)))
+            for c in self.configs
+        ]
 
     def table(self, baseline: AblationConfig | None = None, digits: int = 3) -> str:
         """A plain-text table: configuration, final validation accuracy mean ± std (min–max), and
@@ -343,25 +422,43 @@ class AblationResult:
         rows = self.summary()
         names = [r.config.describe(baseline) for r in rows]
         width = max(len("configuration"), *(len(n) for n in names))
-        what = "val. accuracy" if self.window == 1 else f"val. acc. (last {self.window} evals)"
+        what = (
+            "val. accuracy"
+            if self.window == 1
+            else f"val. acc. (last {self.window} evals)"
+        )
         what += ": mean ± std (min–max)"
-        accs = [f"{r.val_mean:.{digits}f} ± {r.val_std:.{digits}f} ({min(r.val_acc):.{digits}f}–{max(r.val_acc):.{digits}f})"
-                for r in rows]
+        accs = [
+            f"{r.val_mean:.{digits}f} ± {r.val_std:.{digits}f} ({min(r.val_acc):.{digits}f}–{max(r.val_acc):.{digits}f})"
+            for r in rows
+        ]
         w_acc = max(36, len(what), *(len(a) for a in accs))
         head = f"{'configuration':<{width}} | {what:<{w_acc}} | steps to {100 * self.target:g}% train acc. (reached)"
         lines = [head, "-" * len(head)]
         for name, r, acc in zip(names, rows, accs):
             if r.reached:
-                steps = f"{r.steps_mean:.0f} ± {r.steps_std:.0f} ({r.reached}/{r.n_seeds})"
+                steps = (
+                    f"{r.steps_mean:.0f} ± {r.steps_std:.0f} ({r.reached}/{r.n_seeds})"
+                )
             else:
                 steps = f"not within {self.steps} ({r.reached}/{r.n_seeds})"
             lines.append(f"{name:<{width}} | {acc:<{w_acc}} | {steps}")
         return "\n".join(lines)
 
 
-def run_ablation(configs: Sequence[AblationConfig], data: Split, *, hidden: Sequence[int] = (100, 100, 100, 100),
-                 seeds: Sequence[int] = (0, 1, 2), steps: int = 400, lr: float = 0.1, batch_size: int = 64,
-                 eval_every: int = 10, target: float = 0.95, window: int = 1) -> AblationResult:
+def run_ablation(
+    configs: Sequence[AblationConfig],
+    data: Split,
+    *,
+    hidden: Sequence[int] = (100, 100, 100, 100),
+    seeds: Sequence[int] = (0, 1, 2),
+    steps: int = 400,
+    lr: float = 0.1,
+    batch_size: int = 64,
+    eval_every: int = 10,
+    target: float = 0.95,
+    window: int = 1,
+) -> AblationResult:
     """Train every configuration once per seed and record its ``History``. (Chapter 10.)
 
     Each run: ``seed_everything(seed)``, build ``L.mlp([D] + hidden + [K], ...)`` from the
@@ -374,17 +471,29 @@ def run_ablation(configs: Sequence[AblationConfig], data: Split, *, hidden: Sequ
     ``window=5`` and ``eval_every=10``, of steps ``steps - 40`` to ``steps``, so that no
     conclusion rests on where one evaluation happened to land.
     """
-    if isinstance(configs, AblationConfig) or not isinstance(configs, Sequence) or not configs:
-        raise ValueError(f"configs must be a non-empty list of AblationConfig, got {configs!r}")
+    if (
+        isinstance(configs, AblationConfig)
+        or not isinstance(configs, Sequence)
+        or not configs
+    ):
+        raise ValueError(
+            f"configs must be a non-empty list of AblationConfig, got {configs!r}"
+        )
     for c in configs:
         if not isinstance(c, AblationConfig):
-            raise TypeError(f"configs[i] must be an AblationConfig, got {type(c).__name__}: {c!r}")
+            raise TypeError(
+                f"configs[i] must be an AblationConfig, got {type(c).__name__}: {c!r}"
+            )
     if len(set(configs)) != len(configs):
         raise ValueError("configs must not contain the same configuration twice")
     if not isinstance(data, Split):
-        raise TypeError(f"data must be a Split (see load_digits_split), got {type(data).__name__}")
+        raise TypeError(
+            f"data must be a Split (see load_digits_split), got {type(data).__name__}"
+        )
     if not isinstance(hidden, Sequence) or not hidden:
-        raise ValueError(f"hidden must list at least one hidden layer width, got {hidden!r}")
+        raise ValueError(
+            f"hidden must list at least one hidden layer width, got {hidden!r}"
+        )
     for h in hidden:
         h = check_count(h, "hidden[i]", minimum=1)
     if not isinstance(seeds, Sequence) or not seeds:
@@ -401,8 +510,10 @@ def run_ablation(configs: Sequence[AblationConfig], data: Split, *, hidden: Sequ
     window = check_count(window, "window", minimum=1)
     n_evals = _n_evals(steps, eval_every)
     if window > n_evals:
-        raise ValueError(f"window must be at most the number of evaluations after step 0 "
-                         f"(ceil(steps / eval_every) = {n_evals}), got {window}")
+        raise ValueError(
+            f"window must be at most the number of evaluations after step 0 "
+            f"(ceil(steps / eval_every) = {n_evals}), got {window}"
+        )
 
     sizes = [data.num_features, *hidden, data.num_classes]
     histories = {}
@@ -410,14 +521,34 @@ def run_ablation(configs: Sequence[AblationConfig], data: Split, *, hidden: Sequ
         for seed in seeds:
             seed_everything(seed)
             model = config.build(sizes)
-            histories[config, seed] = train(model, data.x_train, data.y_train, x_val=data.x_val,
-                                            y_val=data.y_val, steps=steps, lr=lr, batch_size=batch_size,
-                                            seed=seed, eval_every=eval_every)
-    return AblationResult(list(configs), list(seeds), histories, float(target), steps, float(lr),
-                          eval_every, sizes, window)
+            histories[config, seed] = train(
+                model,
+                data.x_train,
+                data.y_train,
+                x_val=data.x_val,
+                y_val=data.y_val,
+                steps=steps,
+                lr=lr,
+                batch_size=batch_size,
+                seed=seed,
+                eval_every=eval_every,
+            )
+    return AblationResult(
+        list(configs),
+        list(seeds),
+        histories,
+        float(target),
+        steps,
+        float(lr),
+        eval_every,
+        sizes,
+        window,
+    )
 
 
-def plot_ablation(result: AblationResult, baseline: AblationConfig | None = None, axes=None):
+def plot_ablation(
+    result: AblationResult, baseline: AblationConfig | None = None, axes=None
+):
     """The ablation as a dot plot: left, final validation *error* (%, log scale, so that 2% and
     4% are as far apart as 40% and 80%); right, steps to the target training accuracy.
 
@@ -428,43 +559,85 @@ def plot_ablation(result: AblationResult, baseline: AblationConfig | None = None
     import matplotlib.pyplot as plt
 
     if not isinstance(result, AblationResult):
-        raise TypeError(f"result must be an AblationResult, got {type(result).__name__}")
+        raise TypeError(
+            f"result must be an AblationResult, got {type(result).__name__}"
+        )
     if baseline is not None:
         _check_config(baseline, "baseline")
     pair = isinstance(axes, (list, tuple, np.ndarray)) and len(axes) == 2
     if axes is not None and not pair:
         raise TypeError(f"axes must be a pair of matplotlib Axes, got {axes!r}")
     if axes is None:
-        fig, axes = plt.subplots(1, 2, figsize=(10, 0.32 * len(result.configs) + 1.2), sharey=True)
+        fig, axes = plt.subplots(
+            1, 2, figsize=(10, 0.32 * len(result.configs) + 1.2), sharey=True
+        )
     ax_err, ax_steps = (check_axes(a, f"axes[{i}]") for i, a in enumerate(axes))
     rows = result.summary()
     ys = list(range(len(rows)))[::-1]
     for y, r in zip(ys, rows):
         colour = color_for(r.config.activation)
         err = [100 * (1 - a) for a in r.val_acc]
-        mean_err, sd = statistics.mean(err), (statistics.stdev(err) if len(err) > 1 else 0.0)
+        mean_err, sd = (
+            statistics.mean(err),
+            (statistics.stdev(err) if len(err) > 1 else 0.0),
+        )
         ax_err.scatter(err, [y] * len(err), s=14, color=colour, alpha=0.6, zorder=3)
         low = min(sd, 0.9 * mean_err)  # a log axis cannot show a bar reaching 0
-        ax_err.errorbar(mean_err, y, xerr=[[low], [sd]], fmt="D", color=colour, ms=5, capsize=3, zorder=4)
+        ax_err.errorbar(
+            mean_err,
+            y,
+            xerr=[[low], [sd]],
+            fmt="D",
+            color=colour,
+            ms=5,
+            capsize=3,
+            zorder=4,
+        )
         done = [s for s in r.steps if s is not None]
         missed = len(r.steps) - len(done)
         if done:
-            ax_steps.scatter(done, [y] * len(done), s=14, color=colour, alpha=0.6, zorder=3)
-            ax_steps.errorbar(r.steps_mean, y, xerr=r.steps_std, fmt="D", color=colour, ms=5,
-                              capsize=3, zorder=4)
+            ax_steps.scatter(
+                done, [y] * len(done), s=14, color=colour, alpha=0.6, zorder=3
+            )
+            ax_steps.errorbar(
+                r.steps_mean,
+                y,
+                xerr=r.steps_std,
+                fmt="D",
+                color=colour,
+                ms=5,
+                capsize=3,
+                zorder=4,
+            )
         if missed:
-            ax_steps.scatter([result.steps] * missed, [y] * missed, s=40, facecolors="none",
-                             edgecolors=colour, zorder=3)
+            ax_steps.scatter(
+                [result.steps] * missed,
+                [y] * missed,
+                s=40,
+                facecolors="none",
+                edgecolors=colour,
+                zorder=3,
+            )
     ax_err.set_yticks(ys, [r.config.describe(baseline) for r in rows])
     ax_err.set_xscale("log")
     errors = [100 * (1 - a) for r in rows for a in r.val_acc]
-    ticks = [t for t in (0.5, 1, 2, 5, 10, 20, 50, 100) if min(errors) / 2 <= t <= 2 * max(errors)]
+    ticks = [
+        t
+        for t in (0.5, 1, 2, 5, 10, 20, 50, 100)
+        if min(errors) / 2 <= t <= 2 * max(errors)
+    ]
     ax_err.set_xticks(ticks, [f"{t:g}" for t in ticks])
     ax_err.xaxis.set_minor_formatter(plt.NullFormatter())
-    where = "at the end of the budget" if result.window == 1 else f"over the last {result.window} evaluations"
+    where = (
+        "at the end of the budget"
+        if result.window == 1
+        else f"over the last {result.window} evaluations"
+    )
     ax_err.set(xlabel=f"validation error {where} (%, log scale)")
     ax_steps.axvline(result.steps, color="#999999", lw=1, ls=":")
-    ax_steps.set(xlabel=f"SGD steps to {100 * result.target:g}% training accuracy (open: not reached)")
+    ax_steps.set(
+        xlabel=f"SGD steps to {100 * result.target:g}% training accuracy (open: not reached)"
+    )
     return ax_err.figure
 
 
@@ -564,7 +737,9 @@ class HealthReport:
         for item in self.items:
             if item.name == name:
                 return item
-        raise KeyError(f"no check named {name!r}; checks are {[i.name for i in self.items]}")
+        raise KeyError(
+            f"no check named {name!r}; checks are {[i.name for i in self.items]}"
+        )
 
     @property
     def verdicts(self) -> dict[str, str]:
@@ -581,10 +756,19 @@ class HealthReport:
         return not self.warnings
 
 
-def _band_item(name: str, values: Mapping[str, float], band: tuple[float, float]) -> ChecklistItem:
+def _band_item(
+    name: str, values: Mapping[str, float], band: tuple[float, float]
+) -> ChecklistItem:
     lo_t, hi_t = band
     if not values:
-        return ChecklistItem(name, _TITLES[name], None, "n/a", f"{_limit(lo_t)} to {_limit(hi_t)}", _CHAPTERS[name])
+        return ChecklistItem(
+            name,
+            _TITLES[name],
+            None,
+            "n/a",
+            f"{_limit(lo_t)} to {_limit(hi_t)}",
+            _CHAPTERS[name],
+        )
     lo_layer = min(values, key=values.get)
     hi_layer = max(values, key=values.get)
     lo, hi = values[lo_layer], values[hi_layer]
@@ -593,22 +777,47 @@ def _band_item(name: str, values: Mapping[str, float], band: tuple[float, float]
     above = math.log10(hi) - math.log10(hi_t) if hi > 0 else -math.inf
     worst, layer = (lo, lo_layer) if below >= above else (hi, hi_layer)
     verdict = "pass" if lo >= lo_t and hi <= hi_t else "warn"
-    return ChecklistItem(name, _TITLES[name], worst, verdict, f"{_limit(lo_t)} to {_limit(hi_t)}", _CHAPTERS[name],
-                         low=lo, high=hi, layer=layer)
+    return ChecklistItem(
+        name,
+        _TITLES[name],
+        worst,
+        verdict,
+        f"{_limit(lo_t)} to {_limit(hi_t)}",
+        _CHAPTERS[name],
+        low=lo,
+        high=hi,
+        layer=layer,
+    )
 
 
 def _max_item(name: str, values: Mapping[str, float], limit: float) -> ChecklistItem:
     if not values:
-        return ChecklistItem(name, _TITLES[name], None, "n/a", f"<= {100 * limit:g}%", _CHAPTERS[name])
+        return ChecklistItem(
+            name, _TITLES[name], None, "n/a", f"<= {100 * limit:g}%", _CHAPTERS[name]
+        )
     layer = max(values, key=values.get)
     value = values[layer]
-    return ChecklistItem(name, _TITLES[name], value, "pass" if value <= limit else "warn",
-                         f"<= {100 * limit:g}%", _CHAPTERS[name], layer=layer)
+    return ChecklistItem(
+        name,
+        _TITLES[name],
+        value,
+        "pass" if value <= limit else "warn",
+        f"<= {100 * limit:g}%",
+        _CHAPTERS[name],
+        layer=layer,
+    )
 
 
-def health_checklist(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, lr: float,
-                     batch_size: int = 64, seed: int = 0,
-                     thresholds: Mapping[str, float | tuple[float, float]] | None = None) -> HealthReport:
+def health_checklist(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    lr: float,
+    batch_size: int = 64,
+    seed: int = 0,
+    thresholds: Mapping[str, float | tuple[float, float]] | None = None,
+) -> HealthReport:
     """Run the course's diagnostics on ``model`` and judge each against a threshold. (Chapter 10.)
 
     Shapes: x (N, D) float, y (N,) int64 class labels; use the whole training set (a unit
@@ -646,12 +855,19 @@ def health_checklist(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, lr: 
     limits = dict(HEALTH_THRESHOLDS)
     for key, value in (thresholds or {}).items():
         if key not in limits:
-            raise ValueError(f"thresholds must use the names {sorted(limits)}, got {key!r}")
+            raise ValueError(
+                f"thresholds must use the names {sorted(limits)}, got {key!r}"
+            )
         if isinstance(limits[key], tuple):
-            band_ok = (isinstance(value, tuple) and len(value) == 2
-                       and 0 < check_real(value[0], key) < check_real(value[1], key))
+            band_ok = (
+                isinstance(value, tuple)
+                and len(value) == 2
+                and 0 < check_real(value[0], key) < check_real(value[1], key)
+            )
             if not band_ok:
-                raise ValueError(f"thresholds[{key!r}] must be a band (low, high) with 0 < low < high, got {value!r}")
+                raise ValueError(
+                    f"thresholds[{key!r}] must be a band (low, high) with 0 < low < high, got {value!r}"
+                )
         else:
             check_positive(value, f"thresholds[{key!r}]")
         limits[key] = value
@@ -667,11 +883,20 @@ def health_checklist(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, lr: 
             torch.manual_seed(seed)
             saturation = layer_saturation(model, x, training=True)
             torch.manual_seed(seed)
-            stds = {name: s["std"] for name, s in activation_stats(model, x, training=True).items()}
+            stds = {
+                name: s["std"]
+                for name, s in activation_stats(model, x, training=True).items()
+            }
 
             twin = copy.deepcopy(model)
-            linear = {n: m.weight.detach().clone() for n, m in twin.named_modules() if isinstance(m, nn.Linear)}
-            rows = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))[:batch_size]
+            linear = {
+                n: m.weight.detach().clone()
+                for n, m in twin.named_modules()
+                if isinstance(m, nn.Linear)
+            }
+            rows = torch.randperm(
+                len(x), generator=torch.Generator().manual_seed(seed)
+            )[:batch_size]
             opt = torch.optim.SGD(twin.parameters(), lr=lr)
             torch.manual_seed(seed)
             nn.functional.cross_entropy(twin(x[rows]), y[rows]).backward()
@@ -685,14 +910,23 @@ def health_checklist(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, lr: 
     if norms:
         ratio = norms[-1] / norms[0] if norms[0] > 0 else math.inf
         worst = max(ratio, 1 / ratio) if ratio > 0 else math.inf
-        grad_item = ChecklistItem("gradient_ratio", _TITLES["gradient_ratio"], ratio,
-                                  "pass" if worst <= limits["gradient_ratio"] else "warn",
-                                  f"1/{limits['gradient_ratio']:g} to {limits['gradient_ratio']:g}",
-                                  _CHAPTERS["gradient_ratio"])
+        grad_item = ChecklistItem(
+            "gradient_ratio",
+            _TITLES["gradient_ratio"],
+            ratio,
+            "pass" if worst <= limits["gradient_ratio"] else "warn",
+            f"1/{limits['gradient_ratio']:g} to {limits['gradient_ratio']:g}",
+            _CHAPTERS["gradient_ratio"],
+        )
     else:
-        grad_item = ChecklistItem("gradient_ratio", _TITLES["gradient_ratio"], None, "n/a",
-                                  f"1/{limits['gradient_ratio']:g} to {limits['gradient_ratio']:g}",
-                                  _CHAPTERS["gradient_ratio"])
+        grad_item = ChecklistItem(
+            "gradient_ratio",
+            _TITLES["gradient_ratio"],
+            None,
+            "n/a",
+            f"1/{limits['gradient_ratio']:g} to {limits['gradient_ratio']:g}",
+            _CHAPTERS["gradient_ratio"],
+        )
     items = [
         grad_item,
         _max_item("dead_fraction", dead, limits["dead_fraction"]),
@@ -703,7 +937,11 @@ def health_checklist(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, lr: 
     return HealthReport(items, grads, updates, stds, dead, saturation)
 
 
-def health_table(reports: Mapping[str, HealthReport | Sequence[HealthReport]], *, chapters: bool = True) -> str:
+def health_table(
+    reports: Mapping[str, HealthReport | Sequence[HealthReport]],
+    *,
+    chapters: bool = True,
+) -> str:
     """Several checklists side by side: one row per check (its rule and, if ``chapters``, the
     chapters that motivate it), one column per report, each cell the measured value and the
     verdict ("WARN" in capitals, to stand out; "n/a" when the check does not apply). (Chapter 10.)
@@ -713,43 +951,72 @@ def health_table(reports: Mapping[str, HealthReport | Sequence[HealthReport]], *
     k of the n reports do, "pass" if none does. A check that holds at one seed and fails at
     another is near its threshold, which one seed alone would hide."""
     if not isinstance(reports, Mapping) or not reports:
-        raise ValueError(f"reports must be a non-empty dict of name -> HealthReport, got {reports!r}")
+        raise ValueError(
+            f"reports must be a non-empty dict of name -> HealthReport, got {reports!r}"
+        )
     check_bool(chapters, "chapters")
     groups: dict[str, list[HealthReport]] = {}
     for name, rep in reports.items():
         group = [rep] if isinstance(rep, HealthReport) else rep
-        if (isinstance(group, (str, bytes)) or not isinstance(group, Sequence) or not group
-                or not all(isinstance(r, HealthReport) for r in group)):
-            raise TypeError(f"reports[{name!r}] must be a HealthReport or a non-empty list of them, "
-                            f"got {type(rep).__name__}: {rep!r}")
+        if (
+            isinstance(group, (str, bytes))
+            or not isinstance(group, Sequence)
+            or not group
+            or not all(isinstance(r, HealthReport) for r in group)
+        ):
+            raise TypeError(
+                f"reports[{name!r}] must be a HealthReport or a non-empty list of them, "
+                f"got {type(rep).__name__}: {rep!r}"
+            )
         groups[name] = list(group)
     first = next(iter(groups.values()))[0]
     names = [item.name for item in first.items]
     for name, group in groups.items():
         for r in group:
             if [item.name for item in r.items] != names:
-                raise ValueError(f"reports[{name!r}] has checks {[i.name for i in r.items]}, expected {names}")
+                raise ValueError(
+                    f"reports[{name!r}] has checks {[i.name for i in r.items]}, expected {names}"
+                )
 
     def cell(items: list[ChecklistItem]) -> str:
         used = [i for i in items if i.verdict != "n/a"]
         if not used:
             return "n/a"
         lo, hi = min(used, key=lambda i: i.value), max(used, key=lambda i: i.value)
-        value = lo.display() if lo.display() == hi.display() else f"{lo.display()}–{hi.display()}"
+        value = (
+            lo.display()
+            if lo.display() == hi.display()
+            else f"{lo.display()}–{hi.display()}"
+        )
         n_warn = sum(i.verdict == "warn" for i in used)
-        verdict = "pass" if not n_warn else "WARN" if n_warn == len(used) else f"WARN {n_warn}/{len(used)}"
+        verdict = (
+            "pass"
+            if not n_warn
+            else "WARN"
+            if n_warn == len(used)
+            else f"WARN {n_warn}/{len(used)}"
+        )
         return f"{value} {verdict}"
 
-    cells = {name: [cell([r.items[k] for r in group]) for k in range(len(names))] for name, group in groups.items()}
-    widths = {name: max(len(name), *(len(c) for c in col)) for name, col in cells.items()}
+    cells = {
+        name: [cell([r.items[k] for r in group]) for k in range(len(names))]
+        for name, group in groups.items()
+    }
+    widths = {
+        name: max(len(name), *(len(c) for c in col)) for name, col in cells.items()
+    }
     w_title = max(len("check"), *(len(i.title) for i in first.items))
     w_rule = max(len("healthy if"), *(len(i.healthy) for i in first.items))
     w_ch = max(len("why"), *(len(i.chapter) for i in first.items))
     why = lambda text: f"{text:<{w_ch}} | " if chapters else ""  # noqa: E731
-    head = (f"{'check':<{w_title}} | {'healthy if':<{w_rule}} | {why('why')}"
-            + " | ".join(f"{name:<{widths[name]}}" for name in groups))
+    head = (
+        f"{'check':<{w_title}} | {'healthy if':<{w_rule}} | {why('why')}"
+        + " | ".join(f"{name:<{widths[name]}}" for name in groups)
+    )
     lines = [head, "-" * len(head)]
     for k, item in enumerate(first.items):
-        lines.append(f"{item.title:<{w_title}} | {item.healthy:<{w_rule}} | {why(item.chapter)}"
-                     + " | ".join(f"{cells[name][k]:<{widths[name]}}" for name in groups))
+        lines.append(
+            f"{item.title:<{w_title}} | {item.healthy:<{w_rule}} | {why(item.chapter)}"
+            + " | ".join(f"{cells[name][k]:<{widths[name]}}" for name in groups)
+        )
     return "\n".join(line.rstrip() for line in lines)

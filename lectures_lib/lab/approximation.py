@@ -21,6 +21,7 @@ and holds the chapter's experiment helpers:
 - ``steps_to_error_sweep``: steps to a training-error threshold, with the learning rate
   tuned per activation from a small grid (the protocol of Krizhevsky et al. 2012, Fig. 1).
 """
+
 from __future__ import annotations
 
 import math
@@ -30,33 +31,60 @@ from typing import Callable, Sequence
 import torch
 from torch import nn
 
-from .._checks import (check_axes, check_batch, check_bool, check_callable,
-                      check_callback_args, check_choice, check_count, check_each,
-                      check_labels, check_model_input, check_module_types,
-                      check_nonnegative, check_positive, check_range, check_real,
-                      check_seed, check_sequence, check_tensor, check_vector,
-                      model_dtype, n_outputs)
+from .._checks import (
+    check_axes,
+    check_batch,
+    check_bool,
+    check_callable,
+    check_callback_args,
+    check_choice,
+    check_count,
+    check_each,
+    check_labels,
+    check_model_input,
+    check_module_types,
+    check_nonnegative,
+    check_positive,
+    check_range,
+    check_real,
+    check_seed,
+    check_sequence,
+    check_tensor,
+    check_vector,
+    model_dtype,
+    n_outputs,
+)
+from ..page.plotting import PALETTE, color_for
 from .diagnostics import capture_outputs
 from .models import ACTIVATION_MODULES, check_init_scheme, mlp
-from ..page.plotting import PALETTE, color_for
 from .training import History, seed_everything, train
 
 __all__ = [
-    "RELU_SUM_TARGETS", "uniform_knots", "relu_features", "ReluSum", "fit_relu_sum",
-    "relu_sum_errors", "draw_relu_sum",
-    "inactive_unit_fraction", "DeadUnitMonitor", "activation_l1_penalty",
-    "train_with_activation_l1", "LrSweep", "steps_to_error_sweep",
+    "RELU_SUM_TARGETS",
+    "uniform_knots",
+    "relu_features",
+    "ReluSum",
+    "fit_relu_sum",
+    "relu_sum_errors",
+    "draw_relu_sum",
+    "inactive_unit_fraction",
+    "DeadUnitMonitor",
+    "activation_l1_penalty",
+    "train_with_activation_l1",
+    "LrSweep",
+    "steps_to_error_sweep",
 ]
 
 #: The 1-D targets of the chapter's explorer: name -> function of a tensor.
 RELU_SUM_TARGETS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "sin": torch.sin,
-    "bump": lambda x: torch.exp(-x ** 2),
+    "bump": lambda x: torch.exp(-(x**2)),
     "tanh(2x)": lambda x: torch.tanh(2 * x),
 }
 
 
 # --- Sums of shifted ReLUs ------------------------------------------------------------
+
 
 def uniform_knots(n_relus: int, low: float = -3.0, high: float = 3.0) -> torch.Tensor:
     """The n knots k_j = low + j (high - low) / n, j = 0..n-1, float64, shape (n,).
@@ -95,9 +123,11 @@ class ReluSum:
         check_tensor(self.knots, "knots", dims=1, finite=True, nonempty=True)
         check_tensor(self.weights, "weights", dims=1, finite=True)
         if self.weights.shape != self.knots.shape:
-            raise ValueError(f"knots and weights must have the same shape, got "
-                             f"{tuple(self.knots.shape)} and "
-                             f"{tuple(self.weights.shape)}")
+            raise ValueError(
+                f"knots and weights must have the same shape, got "
+                f"{tuple(self.knots.shape)} and "
+                f"{tuple(self.weights.shape)}"
+            )
         self.bias = check_real(self.bias, "bias", bounded=False)
 
     @property
@@ -106,16 +136,24 @@ class ReluSum:
 
     def terms(self, x: torch.Tensor) -> torch.Tensor:
         """The weighted ReLUs a_j max(0, x - k_j), one column each: (N,) -> (N, n)."""
-        return relu_features(x, self.knots) * self.weights.to(check_vector(x, "x").dtype)
+        return relu_features(x, self.knots) * self.weights.to(
+            check_vector(x, "x").dtype
+        )
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         """g(x): (N,) or (N, 1) -> (N,)."""
         return self.bias + self.terms(x).sum(dim=1)
 
 
-def fit_relu_sum(x: torch.Tensor, y: torch.Tensor, n_relus: int | None = None, *,
-                 knots: torch.Tensor | None = None, low: float | None = None,
-                 high: float | None = None) -> ReluSum:
+def fit_relu_sum(
+    x: torch.Tensor,
+    y: torch.Tensor,
+    n_relus: int | None = None,
+    *,
+    knots: torch.Tensor | None = None,
+    low: float | None = None,
+    high: float | None = None,
+) -> ReluSum:
     """Least-squares output weights for fixed knots: min over (a, c) of
     sum_i (c + sum_j a_j max(0, x_i - k_j) - y_i)^2, solved with ``torch.linalg.lstsq``
     in float64. Give ``knots`` (n,), or ``n_relus`` for ``uniform_knots`` on [low, high]
@@ -126,7 +164,9 @@ def fit_relu_sum(x: torch.Tensor, y: torch.Tensor, n_relus: int | None = None, *
     check_tensor(x, "x", finite=True)
     check_tensor(y, "y", finite=True)
     if len(x) != len(y):
-        raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
+        raise ValueError(
+            f"x and y must have the same length, got {len(x)} and {len(y)}"
+        )
     if knots is None:
         if n_relus is None:
             raise ValueError("give n_relus or knots, got neither")
@@ -137,14 +177,24 @@ def fit_relu_sum(x: torch.Tensor, y: torch.Tensor, n_relus: int | None = None, *
         raise ValueError(f"n_relus must match len(knots) = {len(knots)}, got {n_relus}")
     knots = check_tensor(knots, "knots").double()
     if len(x) < len(knots) + 1:
-        raise ValueError(f"need at least n_relus + 1 = {len(knots) + 1} points, got {len(x)}")
-    design = torch.cat([relu_features(x, knots), torch.ones(len(x), 1, dtype=x.dtype)], dim=1)
+        raise ValueError(
+            f"need at least n_relus + 1 = {len(knots) + 1} points, got {len(x)}"
+        )
+    design = torch.cat(
+        [relu_features(x, knots), torch.ones(len(x), 1, dtype=x.dtype)], dim=1
+    )
     sol = torch.linalg.lstsq(design, y[:, None]).solution[:, 0]
     return ReluSum(knots=knots, weights=sol[:-1], bias=float(sol[-1]))
 
 
-def relu_sum_errors(fn: Callable[[torch.Tensor], torch.Tensor], n_values: Sequence[int], *,
-                    low: float = -3.0, high: float = 3.0, n_points: int = 401) -> list[float]:
+def relu_sum_errors(
+    fn: Callable[[torch.Tensor], torch.Tensor],
+    n_values: Sequence[int],
+    *,
+    low: float = -3.0,
+    high: float = 3.0,
+    n_points: int = 401,
+) -> list[float]:
     """For each n in ``n_values``: the root-mean-square error of ``fit_relu_sum`` with n uniform
     knots, on the n_points equally spaced points of [low, high] where it was fitted.
 
@@ -163,8 +213,15 @@ def relu_sum_errors(fn: Callable[[torch.Tensor], torch.Tensor], n_values: Sequen
     return errors
 
 
-def draw_relu_sum(ax, n_relus: int = 6, target: str = "sin", show_terms: bool = True, *,
-                  low: float = -3.0, high: float = 3.0) -> ReluSum:
+def draw_relu_sum(
+    ax,
+    n_relus: int = 6,
+    target: str = "sin",
+    show_terms: bool = True,
+    *,
+    low: float = -3.0,
+    high: float = 3.0,
+) -> ReluSum:
     """The chapter's explorer: the least-squares sum of ``n_relus`` shifted ReLUs fitted to
     ``target`` (a key of ``RELU_SUM_TARGETS``) on [low, high], with its knots, and (if
     ``show_terms``) each weighted ReLU a_j max(0, x - k_j) as a thin line. Returns the fit."""
@@ -180,10 +237,24 @@ def draw_relu_sum(ax, n_relus: int = 6, target: str = "sin", show_terms: bool = 
     if show_terms:
         terms = g.terms(x)
         for j in range(g.n_relus):
-            ax.plot(x.numpy(), terms[:, j].numpy(), color=PALETTE[1], lw=0.8, alpha=0.6,
-                    label="one weighted ReLU" if j == 0 else None)
-    ax.plot(x.numpy(), y.numpy(), color="#555555", ls="--", lw=1.5, label=f"target {target}")
-    ax.plot(x.numpy(), gx.numpy(), color=color_for("relu"), lw=2, label=f"sum of {n_relus} ReLUs")
+            ax.plot(
+                x.numpy(),
+                terms[:, j].numpy(),
+                color=PALETTE[1],
+                lw=0.8,
+                alpha=0.6,
+                label="one weighted ReLU" if j == 0 else None,
+            )
+    ax.plot(
+        x.numpy(), y.numpy(), color="#555555", ls="--", lw=1.5, label=f"target {target}"
+    )
+    ax.plot(
+        x.numpy(),
+        gx.numpy(),
+        color=color_for("relu"),
+        lw=2,
+        label=f"sum of {n_relus} ReLUs",
+    )
     ax.plot(g.knots.numpy(), g(g.knots).numpy(), "o", color=color_for("relu"), ms=3)
     rms = ((gx - y) ** 2).mean().sqrt().item()
     ax.text(0.02, 0.04, f"RMS error {rms:.3f}", transform=ax.transAxes, fontsize=8)
@@ -195,9 +266,11 @@ def draw_relu_sum(ax, n_relus: int = 6, target: str = "sin", show_terms: bool = 
 
 # --- Dead units --------------------------------------------------------------------------
 
+
 @torch.no_grad()
-def inactive_unit_fraction(model: nn.Module, x: torch.Tensor,
-                           types=(nn.ReLU, nn.LeakyReLU)) -> dict[str, float]:
+def inactive_unit_fraction(
+    model: nn.Module, x: torch.Tensor, types=(nn.ReLU, nn.LeakyReLU)
+) -> dict[str, float]:
     """For each activation module of ``types`` (by name): the fraction of its units whose
     *input* is <= 0 for every example of x. Shapes: x (N, ...).
 
@@ -208,8 +281,10 @@ def inactive_unit_fraction(model: nn.Module, x: torch.Tensor,
     x = check_model_input(model, x)
     with capture_outputs(model, types, inputs=True) as ins:
         model(x)
-    return {name: (z.reshape(z.shape[0], -1) <= 0).all(dim=0).float().mean().item()
-            for name, z in ins.items()}
+    return {
+        name: (z.reshape(z.shape[0], -1) <= 0).all(dim=0).float().mean().item()
+        for name, z in ins.items()
+    }
 
 
 class DeadUnitMonitor:
@@ -239,12 +314,15 @@ class DeadUnitMonitor:
         model.train(was_training)
         if not ins:
             raise ValueError(f"model has no activation module of types {self.types}")
-        flags = torch.cat([(z.reshape(z.shape[0], -1) <= 0).all(dim=0).float() for z in ins.values()])
+        flags = torch.cat(
+            [(z.reshape(z.shape[0], -1) <= 0).all(dim=0).float() for z in ins.values()]
+        )
         self.steps.append(step)
         self.fractions.append(flags.mean().item())
 
 
 # --- Sparsity: an L1 penalty on the activations ---------------------------------------------
+
 
 def activation_l1_penalty(activations: Sequence[torch.Tensor]) -> torch.Tensor:
     """sum over layers and units of |h|, averaged over the examples of the batch:
@@ -254,12 +332,20 @@ def activation_l1_penalty(activations: Sequence[torch.Tensor]) -> torch.Tensor:
         check_tensor(h, f"activations[{i}]")
         if h.dim() == 0:
             raise ValueError(
-                f"activations[{i}] must be a batch (B, units), got shape ()")
+                f"activations[{i}] must be a batch (B, units), got shape ()"
+            )
     return sum(h.abs().reshape(h.shape[0], -1).sum(dim=1).mean() for h in activations)
 
 
-def train_with_activation_l1(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, l1: float,
-                             types=(nn.ReLU,), **train_kwargs) -> History:
+def train_with_activation_l1(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    l1: float,
+    types=(nn.ReLU,),
+    **train_kwargs,
+) -> History:
     """``training.train`` with the loss cross_entropy(out, y) + l1 * activation_l1_penalty(h),
     h the outputs of every module of ``types``, taken by forward hooks (``train``'s
     ``loss_fn`` only sees the logits). The recorded losses include the penalty.
@@ -269,18 +355,25 @@ def train_with_activation_l1(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
     check_nonnegative(l1, "l1")
     types = check_module_types(types)
     if "loss_fn" in train_kwargs:
-        raise ValueError("train_with_activation_l1 sets loss_fn itself; do not pass loss_fn")
+        raise ValueError(
+            "train_with_activation_l1 sets loss_fn itself; do not pass loss_fn"
+        )
     store: dict[str, torch.Tensor] = {}
     handles = []
     for name, module in model.named_modules():
         if isinstance(module, types):
-            handles.append(module.register_forward_hook(
-                lambda mod, args, out, name=name: store.__setitem__(name, out)))
+            handles.append(
+                module.register_forward_hook(
+                    lambda mod, args, out, name=name: store.__setitem__(name, out)
+                )
+            )
     if not handles:
         raise ValueError(f"model has no activation module of types {types}")
 
     def loss_fn(out, target):
-        return nn.functional.cross_entropy(out, target) + l1 * activation_l1_penalty(list(store.values()))
+        return nn.functional.cross_entropy(out, target) + l1 * activation_l1_penalty(
+            list(store.values())
+        )
 
     try:
         return train(model, x, y, loss_fn=loss_fn, **train_kwargs)
@@ -290,6 +383,7 @@ def train_with_activation_l1(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
 
 
 # --- Training speed: steps to a training-error threshold ------------------------------------
+
 
 @dataclass
 class LrSweep:
@@ -311,7 +405,11 @@ class LrSweep:
     def best_lr(self) -> float:
         def key(lr):
             done = [s for s in self.steps[lr] if s is not None]
-            return (len(self.steps[lr]) - len(done), sum(done) / len(done) if done else math.inf)
+            return (
+                len(self.steps[lr]) - len(done),
+                sum(done) / len(done) if done else math.inf,
+            )
+
         return min(self.steps, key=key)
 
     @property
@@ -325,11 +423,21 @@ class LrSweep:
         return sum(s is not None for s in self.best_steps)
 
 
-def steps_to_error_sweep(activation: str, x: torch.Tensor, y: torch.Tensor, *, depth: int,
-                         width: int = 64, lrs: Sequence[float] = (0.1, 0.3, 1.0),
-                         seeds: Sequence[int] = (0, 1, 2), target_error: float = 0.1,
-                         max_steps: int = 200, init_scheme: str = "default",
-                         batch_size: int = 64, eval_every: int = 5) -> LrSweep:
+def steps_to_error_sweep(
+    activation: str,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    depth: int,
+    width: int = 64,
+    lrs: Sequence[float] = (0.1, 0.3, 1.0),
+    seeds: Sequence[int] = (0, 1, 2),
+    target_error: float = 0.1,
+    max_steps: int = 200,
+    init_scheme: str = "default",
+    batch_size: int = 64,
+    eval_every: int = 5,
+) -> LrSweep:
     """For each lr of the grid and each seed: build ``mlp([D] + [width] * depth + [K],
     activation, init_scheme=...)`` after ``seed_everything(seed)``, train it with plain SGD
     (``train(..., seed=seed)``), and record the first step (checked every ``eval_every``)
@@ -353,10 +461,15 @@ def steps_to_error_sweep(activation: str, x: torch.Tensor, y: torch.Tensor, *, d
     target_acc = 1.0 - target_error
     n_classes = int(y.max()) + 1
     sizes = [x.shape[1]] + [width] * depth + [n_classes]
-    out = LrSweep(activation, depth, float(target_error), max_steps, [int(s) for s in seeds])
+    out = LrSweep(
+        activation, depth, float(target_error), max_steps, [int(s) for s in seeds]
+    )
+
     def stop_if_diverged(model, step):
         # a run whose weights overflowed can never reach the target: stop it early
-        if step % eval_every == 0 and not all(torch.isfinite(p).all() for p in model.parameters()):
+        if step % eval_every == 0 and not all(
+            torch.isfinite(p).all() for p in model.parameters()
+        ):
             raise _Diverged
 
     for lr in lrs:
@@ -365,9 +478,18 @@ def steps_to_error_sweep(activation: str, x: torch.Tensor, y: torch.Tensor, *, d
             seed_everything(int(seed))
             model = mlp(sizes, activation, init_scheme=init_scheme)
             try:
-                hist = train(model, x, y, steps=max_steps, lr=lr, batch_size=batch_size, seed=int(seed),
-                             eval_every=eval_every, stop_at=("train_acc", target_acc),
-                             after_step=stop_if_diverged)
+                hist = train(
+                    model,
+                    x,
+                    y,
+                    steps=max_steps,
+                    lr=lr,
+                    batch_size=batch_size,
+                    seed=int(seed),
+                    eval_every=eval_every,
+                    stop_at=("train_acc", target_acc),
+                    after_step=stop_if_diverged,
+                )
                 row.append(hist.steps_to("train_acc", target_acc))
             except _Diverged:
                 row.append(None)

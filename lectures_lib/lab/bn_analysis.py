@@ -20,6 +20,7 @@ The compact layer itself lives in ``batchnorm`` (``batch_norm_forward`` /
   miniature of Ioffe & Szegedy's MNIST experiment (3 sigmoid layers of 100 units, small
   Gaussian initialization) on the digits.
 """
+
 from __future__ import annotations
 
 from typing import Sequence
@@ -27,16 +28,34 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from .._checks import (check_axes, check_batch, check_bool, check_callback_args,
-                      check_choice, check_count, check_each, check_int, check_labels,
-                      check_model_input, check_module, check_module_input,
-                      check_positive, check_range, check_real, check_seed,
-                      check_sequence, check_split, check_str, check_tensor, model_dtype,
-                      n_outputs)
+from .._checks import (
+    check_axes,
+    check_batch,
+    check_bool,
+    check_callback_args,
+    check_choice,
+    check_count,
+    check_each,
+    check_int,
+    check_labels,
+    check_model_input,
+    check_module,
+    check_module_input,
+    check_positive,
+    check_range,
+    check_real,
+    check_seed,
+    check_sequence,
+    check_split,
+    check_str,
+    check_tensor,
+    model_dtype,
+    n_outputs,
+)
 from .data import Split
 from .diagnostics import capture_outputs
 from .models import mlp
-from .training import History, seed_everything, train
+from .training import seed_everything, train
 
 __all__ = [
     "batch_norm_forward_graph",
@@ -62,8 +81,10 @@ __all__ = [
 # The computational graph, node by node
 # --------------------------------------------------------------------------------------
 
-def batch_norm_forward_graph(x: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor,
-                             eps: float = 1e-5):
+
+def batch_norm_forward_graph(
+    x: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor, eps: float = 1e-5
+):
     """Training-mode batch normalization (Algorithm 1), one elementary operation per line.
 
     Shapes: x (N, D); gamma, beta (D,); out (N, D). No running statistics are kept: this
@@ -84,23 +105,29 @@ def batch_norm_forward_graph(x: torch.Tensor, gamma: torch.Tensor, beta: torch.T
     if x.dim() != 2:
         raise ValueError(f"x must be 2-D (N, D), got shape {tuple(x.shape)}")
     if x.shape[0] < 2:
-        raise ValueError(f"x must hold at least 2 examples (a batch of one has no variance), "
-                         f"got N={x.shape[0]}")
+        raise ValueError(
+            f"x must hold at least 2 examples (a batch of one has no variance), "
+            f"got N={x.shape[0]}"
+        )
     for name, t in (("gamma", gamma), ("beta", beta)):
         check_tensor(t, name)
         if t.shape != (x.shape[1],):
-            raise ValueError(f"{name} must have shape ({x.shape[1]},) to match x of shape "
-                             f"{tuple(x.shape)}, got {tuple(t.shape)}")
+            raise ValueError(
+                f"{name} must have shape ({x.shape[1]},) to match x of shape "
+                f"{tuple(x.shape)}, got {tuple(t.shape)}"
+            )
     check_positive(eps, "eps")
     mu = x.mean(dim=0)
     xmu = x - mu
-    sq = xmu ** 2
+    sq = xmu**2
     var = sq.mean(dim=0)
     std = torch.sqrt(var + eps)
     inv_std = 1.0 / std
     x_hat = xmu * inv_std
     out = gamma * x_hat + beta
-    cache = dict(xmu=xmu, var=var, std=std, inv_std=inv_std, x_hat=x_hat, gamma=gamma, eps=eps)
+    cache = dict(
+        xmu=xmu, var=var, std=std, inv_std=inv_std, x_hat=x_hat, gamma=gamma, eps=eps
+    )
     return out, cache
 
 
@@ -118,7 +145,9 @@ def batch_norm_backward_graph(dout: torch.Tensor, cache: dict):
     xmu, std, inv_std = cache["xmu"], cache["std"], cache["inv_std"]
     x_hat, gamma = cache["x_hat"], cache["gamma"]
     if dout.shape != x_hat.shape:
-        raise ValueError(f"dout must have shape {tuple(x_hat.shape)}, got {tuple(dout.shape)}")
+        raise ValueError(
+            f"dout must have shape {tuple(x_hat.shape)}, got {tuple(dout.shape)}"
+        )
     n = dout.shape[0]
     # out = gamma * x_hat + beta
     dbeta = dout.sum(dim=0)
@@ -128,7 +157,7 @@ def batch_norm_backward_graph(dout: torch.Tensor, cache: dict):
     dinv_std = (dx_hat * xmu).sum(dim=0)
     dxmu = dx_hat * inv_std
     # inv_std = 1 / std;  std = sqrt(var + eps)
-    dstd = -dinv_std / std ** 2
+    dstd = -dinv_std / std**2
     dvar = dstd * 0.5 / std
     # var = mean_i sq: each sq_i gets dvar / N;  sq = xmu^2: the second path into xmu
     dsq = dvar.expand_as(xmu) / n
@@ -161,8 +190,10 @@ def cmp(name: str, manual: torch.Tensor, reference: torch.Tensor) -> float:
     check_tensor(manual, "manual", finite=True)
     check_tensor(reference, "reference", finite=True)
     if manual.shape != reference.shape:
-        raise ValueError(f"manual and reference must have the same shape, got "
-                         f"{tuple(manual.shape)} and {tuple(reference.shape)}")
+        raise ValueError(
+            f"manual and reference must have the same shape, got "
+            f"{tuple(manual.shape)} and {tuple(reference.shape)}"
+        )
     err = rel_error(manual, reference)
     print(f"{name:<42} rel error {_bucket(err)}")
     return err
@@ -171,6 +202,7 @@ def cmp(name: str, manual: torch.Tensor, reference: torch.Tensor) -> float:
 # --------------------------------------------------------------------------------------
 # Running statistics
 # --------------------------------------------------------------------------------------
+
 
 def to_keras_momentum(momentum: float) -> float:
     """PyTorch's ``momentum`` (weight on the new batch statistic) -> Keras's ``momentum``
@@ -184,8 +216,13 @@ def from_keras_momentum(keras_momentum: float) -> float:
     return 1.0 - check_range(keras_momentum, "keras_momentum", 0.0, 1.0)
 
 
-def running_average(values: Sequence[torch.Tensor] | torch.Tensor, momentum: float | None, *,
-                    initial: torch.Tensor | float = 0.0, convention: str = "pytorch") -> torch.Tensor:
+def running_average(
+    values: Sequence[torch.Tensor] | torch.Tensor,
+    momentum: float | None,
+    *,
+    initial: torch.Tensor | float = 0.0,
+    convention: str = "pytorch",
+) -> torch.Tensor:
     """The running value after each of T statistics, as a batch-norm layer keeps it.
 
     ``values``: T tensors of one shape S (or a tensor (T, *S)); returns (T, *S), row t the
@@ -200,14 +237,17 @@ def running_average(values: Sequence[torch.Tensor] | torch.Tensor, momentum: flo
     """
     check_choice(convention, "convention", ("pytorch", "keras"))
     if momentum is None and convention != "pytorch":
-        raise ValueError("momentum=None (the cumulative average) exists only in the 'pytorch' convention")
+        raise ValueError(
+            "momentum=None (the cumulative average) exists only in the 'pytorch' convention"
+        )
     if momentum is not None:
         check_range(momentum, "momentum", 0.0, 1.0)
     vals = values if isinstance(values, torch.Tensor) else _stack(values, "values")
     check_tensor(vals, "values", finite=True)
     if vals.dim() < 1 or vals.shape[0] < 1:
         raise ValueError(
-            f"values must hold at least one statistic, got shape {tuple(vals.shape)}")
+            f"values must hold at least one statistic, got shape {tuple(vals.shape)}"
+        )
     r = _initial(initial, vals)
     out = []
     for t, v in enumerate(vals, start=1):
@@ -229,7 +269,8 @@ def _stack(values, name: str) -> torch.Tensor:
         check_tensor(v, f"{name}[{i}]")
     if len({tuple(v.shape) for v in items}) > 1:
         raise ValueError(
-            f"{name} must all have one shape, got {[tuple(v.shape) for v in items]}")
+            f"{name} must all have one shape, got {[tuple(v.shape) for v in items]}"
+        )
     return torch.stack(items)
 
 
@@ -241,14 +282,23 @@ def _initial(initial, vals: torch.Tensor) -> torch.Tensor:
         if initial.dim() and initial.shape != vals.shape[1:]:
             raise ValueError(
                 f"initial must have the shape of one value {tuple(vals.shape[1:])}"
-                f", got {tuple(initial.shape)}")
+                f", got {tuple(initial.shape)}"
+            )
     else:
         initial = check_real(initial, "initial")
     return torch.as_tensor(initial, dtype=vals.dtype).expand_as(vals[0]).clone()
 
 
-def running_stats_trace(batch_size: int, momentum: float, steps: int = 200, *, seed: int = 0,
-                        mean: float = 2.0, std: float = 3.0, population: int = 10_000):
+def running_stats_trace(
+    batch_size: int,
+    momentum: float,
+    steps: int = 200,
+    *,
+    seed: int = 0,
+    mean: float = 2.0,
+    std: float = 3.0,
+    population: int = 10_000,
+):
     """Simulate one batch-norm feature's running statistics, PyTorch's way.
 
     A fixed population of ``population`` values ~ N(mean, std^2) (drawn with ``seed``) is
@@ -266,7 +316,8 @@ def running_stats_trace(batch_size: int, momentum: float, steps: int = 200, *, s
     population = check_count(population, "population", minimum=2)
     if batch_size > population:
         raise ValueError(
-            f"batch_size must be <= population ({population}), got {batch_size}")
+            f"batch_size must be <= population ({population}), got {batch_size}"
+        )
     mean = check_real(mean, "mean")
     check_positive(std, "std")
     g = torch.Generator().manual_seed(check_seed(seed))
@@ -276,11 +327,11 @@ def running_stats_trace(batch_size: int, momentum: float, steps: int = 200, *, s
     for _ in range(steps):
         if pos + batch_size > population:
             order, pos = torch.randperm(population, generator=g), 0
-        batches.append(pop[order[pos:pos + batch_size]])
+        batches.append(pop[order[pos : pos + batch_size]])
         pos += batch_size
-    xb = torch.stack(batches)                       # (steps, batch_size)
+    xb = torch.stack(batches)  # (steps, batch_size)
     batch_mean = xb.mean(dim=1)
-    batch_var = xb.var(dim=1, unbiased=True)        # what PyTorch's running_var averages
+    batch_var = xb.var(dim=1, unbiased=True)  # what PyTorch's running_var averages
     return {
         "running_mean": running_average(batch_mean, momentum, initial=0.0),
         "running_var": running_average(batch_var, momentum, initial=1.0),
@@ -291,8 +342,14 @@ def running_stats_trace(batch_size: int, momentum: float, steps: int = 200, *, s
     }
 
 
-def draw_running_stats(ax, batch_size: int = 16, momentum: float = 0.1, steps: int = 200,
-                       seed: int = 0, legend: bool = True) -> None:
+def draw_running_stats(
+    ax,
+    batch_size: int = 16,
+    momentum: float = 0.1,
+    steps: int = 200,
+    seed: int = 0,
+    legend: bool = True,
+) -> None:
     """Draw ``running_stats_trace`` on ``ax``: running mean and running variance divided by
     the population's (1 = converged), with the raw batch statistics faint behind them.
 
@@ -305,10 +362,17 @@ def draw_running_stats(ax, batch_size: int = 16, momentum: float = 0.1, steps: i
     check_bool(legend, "legend")
     tr = running_stats_trace(batch_size, momentum, steps, seed=seed)
     t = torch.arange(1, steps + 1)
-    for key, pop_key, label, colour in (("mean", "pop_mean", "mean", "#0072B2"),
-                                        ("var", "pop_var", "variance", "#D55E00")):
+    for key, pop_key, label, colour in (
+        ("mean", "pop_mean", "mean", "#0072B2"),
+        ("var", "pop_var", "variance", "#D55E00"),
+    ):
         ax.plot(t, tr[f"batch_{key}"] / tr[pop_key], color=colour, alpha=0.2, lw=0.8)
-        ax.plot(t, tr[f"running_{key}"] / tr[pop_key], color=colour, label=f"running {label}")
+        ax.plot(
+            t,
+            tr[f"running_{key}"] / tr[pop_key],
+            color=colour,
+            label=f"running {label}",
+        )
     ax.axhline(1.0, color="black", lw=0.8, ls="--")
     ax.set_ylim(0.0, 2.0)
     ax.set_xlabel("training step (batches seen)")
@@ -320,6 +384,7 @@ def draw_running_stats(ax, batch_size: int = 16, momentum: float = 0.1, steps: i
 # --------------------------------------------------------------------------------------
 # Small batches and batch noise
 # --------------------------------------------------------------------------------------
+
 
 class GhostBatchNorm1d(nn.Module):
     """Batch normalization whose training-mode statistics come from groups of
@@ -335,8 +400,13 @@ class GhostBatchNorm1d(nn.Module):
     noisier gradient. Parameters ``weight`` (gamma) and ``bias`` (beta) as in PyTorch.
     """
 
-    def __init__(self, num_features: int, group_size: int, eps: float = 1e-5,
-                 momentum: float = 0.1):
+    def __init__(
+        self,
+        num_features: int,
+        group_size: int,
+        eps: float = 1e-5,
+        momentum: float = 0.1,
+    ):
         super().__init__()
         num_features = check_count(num_features, "num_features")
         self.group_size = check_count(group_size, "group_size", minimum=2)
@@ -357,10 +427,11 @@ class GhostBatchNorm1d(nn.Module):
         if n % k:
             raise ValueError(
                 f"x must have a multiple of group_size={k} rows, got shape "
-                f"{tuple(x.shape)}")
+                f"{tuple(x.shape)}"
+            )
         xg = x.view(n // k, k, d)
-        mu = xg.mean(dim=1, keepdim=True)                       # (G, 1, D)
-        var = xg.var(dim=1, unbiased=False, keepdim=True)        # (G, 1, D), biased
+        mu = xg.mean(dim=1, keepdim=True)  # (G, 1, D)
+        var = xg.var(dim=1, unbiased=False, keepdim=True)  # (G, 1, D), biased
         x_hat = ((xg - mu) / torch.sqrt(var + self.eps)).view(n, d)
         with torch.no_grad():
             m = self.momentum
@@ -373,9 +444,16 @@ class GhostBatchNorm1d(nn.Module):
 
 
 @torch.no_grad()
-def batch_noise_scale(model: nn.Module, x: torch.Tensor, *, layer: str = "bn1",
-                      batch_size: int = 60, n_batches: int = 20, n_examples: int = 20,
-                      seed: int = 0) -> float:
+def batch_noise_scale(
+    model: nn.Module,
+    x: torch.Tensor,
+    *,
+    layer: str = "bn1",
+    batch_size: int = 60,
+    n_batches: int = 20,
+    n_examples: int = 20,
+    seed: int = 0,
+) -> float:
     """How much a batch-norm layer's output for one example moves when the *other* examples
     of its batch change, relative to how much it varies across examples.
 
@@ -397,7 +475,9 @@ def batch_noise_scale(model: nn.Module, x: torch.Tensor, *, layer: str = "bn1",
     n_examples = check_count(n_examples, "n_examples")
     seed = check_seed(seed)
     if len(x) < max(batch_size, n_examples + 1):
-        raise ValueError(f"x must hold at least max(batch_size, n_examples + 1) rows, got {len(x)}")
+        raise ValueError(
+            f"x must hold at least max(batch_size, n_examples + 1) rows, got {len(x)}"
+        )
     net = copy.deepcopy(model)
     modules = dict(net.named_modules())
     if layer not in modules:
@@ -413,11 +493,11 @@ def batch_noise_scale(model: nn.Module, x: torch.Tensor, *, layer: str = "bn1",
         others = torch.cat([torch.arange(j), torch.arange(j + 1, len(x))])
         outs = []
         for _ in range(n_batches):
-            pick = others[torch.randperm(len(others), generator=g)[:batch_size - 1]]
+            pick = others[torch.randperm(len(others), generator=g)[: batch_size - 1]]
             with capture_outputs(net, (type(modules[layer]),)) as store:
-                net(torch.cat([x[j:j + 1], x[pick]]))
+                net(torch.cat([x[j : j + 1], x[pick]]))
             outs.append(store[layer][0])
-        stds.append(torch.stack(outs).std(dim=0))    # (units,)
+        stds.append(torch.stack(outs).std(dim=0))  # (units,)
     return (torch.stack(stds).mean() / spread).item()
 
 
@@ -425,8 +505,11 @@ def batch_noise_scale(model: nn.Module, x: torch.Tensor, *, layer: str = "bn1",
 # Predicting in training mode: the forgotten model.eval()
 # --------------------------------------------------------------------------------------
 
+
 @torch.no_grad()
-def train_mode_logits(model: nn.Module, x: torch.Tensor, batch_size: int = 60) -> torch.Tensor:
+def train_mode_logits(
+    model: nn.Module, x: torch.Tensor, batch_size: int = 60
+) -> torch.Tensor:
     """The logits a model gives when it predicts ``x`` batch by batch in *training* mode,
     the forgotten-``model.eval()`` bug, computed on a deep copy (the model, its mode and its
     running statistics are left untouched).
@@ -442,15 +525,26 @@ def train_mode_logits(model: nn.Module, x: torch.Tensor, batch_size: int = 60) -
     x = check_model_input(model, x)
     batch_size = check_count(batch_size, "batch_size", minimum=2)
     if len(x) % batch_size == 1:
-        raise ValueError(f"the last batch would hold one row (N={len(x)}, batch_size={batch_size}): "
-                         "batch normalization cannot train on a batch of one")
+        raise ValueError(
+            f"the last batch would hold one row (N={len(x)}, batch_size={batch_size}): "
+            "batch normalization cannot train on a batch of one"
+        )
     buggy = copy.deepcopy(model).train()
-    return torch.cat([buggy(x[i:i + batch_size]) for i in range(0, len(x), batch_size)])
+    return torch.cat(
+        [buggy(x[i : i + batch_size]) for i in range(0, len(x), batch_size)]
+    )
 
 
 @torch.no_grad()
-def companion_predictions(model: nn.Module, x: torch.Tensor, y: torch.Tensor, index: int, *,
-                          companions: int = 29, training: bool = True) -> list[int]:
+def companion_predictions(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    index: int,
+    *,
+    companions: int = 29,
+    training: bool = True,
+) -> list[int]:
     """The class predicted for the example x[index] when it shares its batch with
     ``companions`` examples of one class, for each class in turn.
 
@@ -479,8 +573,10 @@ def companion_predictions(model: nn.Module, x: torch.Tensor, y: torch.Tensor, in
     for c in range(int(y.max().item()) + 1):
         pool = rest_x[rest_y == c]
         if len(pool) < companions:
-            raise ValueError(f"class {c} has only {len(pool)} other examples, fewer than companions={companions}")
-        batch = torch.cat([x[index:index + 1], pool[:companions]])
+            raise ValueError(
+                f"class {c} has only {len(pool)} other examples, fewer than companions={companions}"
+            )
+        batch = torch.cat([x[index : index + 1], pool[:companions]])
         preds.append(net(batch)[0].argmax().item())
     return preds
 
@@ -489,10 +585,18 @@ def companion_predictions(model: nn.Module, x: torch.Tensor, y: torch.Tensor, in
 # The paper's MNIST experiment, in miniature on the digits
 # --------------------------------------------------------------------------------------
 
-def paper_mlp(batch_norm: bool, *, init_scheme: str | float = 0.01,
-              hidden: Sequence[int] = (100, 100, 100), activation: str = "sigmoid",
-              in_features: int = 64, num_classes: int = 10, drop_prob: float = 0.0,
-              norm_group_size: int | None = None) -> nn.Sequential:
+
+def paper_mlp(
+    batch_norm: bool,
+    *,
+    init_scheme: str | float = 0.01,
+    hidden: Sequence[int] = (100, 100, 100),
+    activation: str = "sigmoid",
+    in_features: int = 64,
+    num_classes: int = 10,
+    drop_prob: float = 0.0,
+    norm_group_size: int | None = None,
+) -> nn.Sequential:
     """Ioffe & Szegedy's MNIST network (section 4.1): fully connected, 3 sigmoid hidden
     layers of 100 units, weights from a small Gaussian (here N(0, 0.01^2), biases 0), with
     ``nn.BatchNorm1d`` before each nonlinearity if ``batch_norm``. Input (N, 64) digits.
@@ -505,22 +609,42 @@ def paper_mlp(batch_norm: bool, *, init_scheme: str | float = 0.01,
     if norm_group_size is not None:
         norm_group_size = check_count(norm_group_size, "norm_group_size", minimum=2)
     if norm_group_size is not None and not batch_norm:
-        raise ValueError(f"norm_group_size needs batch_norm=True, got norm_group_size={norm_group_size}")
+        raise ValueError(
+            f"norm_group_size needs batch_norm=True, got norm_group_size={norm_group_size}"
+        )
     sizes = [in_features, *hidden, num_classes]
-    model = mlp(sizes, activation, init_scheme=init_scheme, batch_norm=batch_norm,
-                drop_prob=drop_prob)
+    model = mlp(
+        sizes,
+        activation,
+        init_scheme=init_scheme,
+        batch_norm=batch_norm,
+        drop_prob=drop_prob,
+    )
     if norm_group_size is not None:
         for name, module in list(model.named_children()):
             if isinstance(module, nn.BatchNorm1d):
-                setattr(model, name, GhostBatchNorm1d(module.num_features, norm_group_size))
+                setattr(
+                    model, name, GhostBatchNorm1d(module.num_features, norm_group_size)
+                )
     return model
 
 
-def train_paper_mlp(data: Split, *, batch_norm: bool, seed: int = 0, lr: float = 3.0,
-                    steps: int = 2000, target: float | None = None, batch_size: int = 60,
-                    eval_every: int = 10, init_scheme: str | float = 0.01,
-                    drop_prob: float = 0.0, norm_group_size: int | None = None,
-                    after_step=None, return_model: bool = False):
+def train_paper_mlp(
+    data: Split,
+    *,
+    batch_norm: bool,
+    seed: int = 0,
+    lr: float = 3.0,
+    steps: int = 2000,
+    target: float | None = None,
+    batch_size: int = 60,
+    eval_every: int = 10,
+    init_scheme: str | float = 0.01,
+    drop_prob: float = 0.0,
+    norm_group_size: int | None = None,
+    after_step=None,
+    return_model: bool = False,
+):
     """Seed, build ``paper_mlp`` and train it with plain SGD (mini-batches of 60, as in the
     paper) on ``data``'s training split, with the test split as validation.
 
@@ -532,17 +656,41 @@ def train_paper_mlp(data: Split, *, batch_norm: bool, seed: int = 0, lr: float =
         check_range(target, "target", 0.0, 1.0, low_open=True)
     check_bool(return_model, "return_model")
     seed_everything(seed)
-    model = paper_mlp(batch_norm, init_scheme=init_scheme, in_features=data.num_features,
-                      num_classes=data.num_classes, drop_prob=drop_prob,
-                      norm_group_size=norm_group_size)
-    hist = train(model, data.x_train, data.y_train, x_val=data.x_test, y_val=data.y_test,
-                 steps=steps, lr=lr, batch_size=batch_size, seed=seed, eval_every=eval_every,
-                 stop_at=None if target is None else ("train_acc", target), after_step=after_step)
+    model = paper_mlp(
+        batch_norm,
+        init_scheme=init_scheme,
+        in_features=data.num_features,
+        num_classes=data.num_classes,
+        drop_prob=drop_prob,
+        norm_group_size=norm_group_size,
+    )
+    hist = train(
+        model,
+        data.x_train,
+        data.y_train,
+        x_val=data.x_test,
+        y_val=data.y_test,
+        steps=steps,
+        lr=lr,
+        batch_size=batch_size,
+        seed=seed,
+        eval_every=eval_every,
+        stop_at=None if target is None else ("train_acc", target),
+        after_step=after_step,
+    )
     return (hist, model) if return_model else hist
 
 
-def steps_to_target(data: Split, *, batch_norm: bool, seeds: Sequence[int], lr: float = 3.0,
-                    target: float = 0.9, max_steps: int = 3000, **kwargs) -> list[int | None]:
+def steps_to_target(
+    data: Split,
+    *,
+    batch_norm: bool,
+    seeds: Sequence[int],
+    lr: float = 3.0,
+    target: float = 0.9,
+    max_steps: int = 3000,
+    **kwargs,
+) -> list[int | None]:
     """For each seed, the first evaluated step at which ``train_paper_mlp`` reaches training
     accuracy ``target`` (None if not within ``max_steps``). Resolution: ``eval_every``
     (default 10) steps. ``kwargs`` go to ``train_paper_mlp``. (Chapter 8's headline.)"""
@@ -550,8 +698,15 @@ def steps_to_target(data: Split, *, batch_norm: bool, seeds: Sequence[int], lr: 
     max_steps = check_count(max_steps, "max_steps")
     out = []
     for seed in seeds:
-        hist = train_paper_mlp(data, batch_norm=batch_norm, seed=seed, lr=lr, steps=max_steps,
-                               target=target, **kwargs)
+        hist = train_paper_mlp(
+            data,
+            batch_norm=batch_norm,
+            seed=seed,
+            lr=lr,
+            steps=max_steps,
+            target=target,
+            **kwargs,
+        )
         out.append(hist.steps_to("train_acc", target))
     return out
 
@@ -567,8 +722,14 @@ class InputPercentiles:
     (records, len(q))) hold the record. (Chapter 8.)
     """
 
-    def __init__(self, probe: torch.Tensor, layer: str = "act3", unit: int = 0,
-                 q: Sequence[float] = (0.15, 0.5, 0.85), every: int = 10):
+    def __init__(
+        self,
+        probe: torch.Tensor,
+        layer: str = "act3",
+        unit: int = 0,
+        q: Sequence[float] = (0.15, 0.5, 0.85),
+        every: int = 10,
+    ):
         check_batch(probe, "probe")
         check_str(layer, "layer")
         check_int(unit, "unit", minimum=0)
@@ -586,7 +747,9 @@ class InputPercentiles:
         check_callback_args(model, step)
         modules = dict(model.named_modules())
         if self.layer not in modules:
-            raise ValueError(f"layer must name a module of the model, got {self.layer!r}")
+            raise ValueError(
+                f"layer must name a module of the model, got {self.layer!r}"
+            )
         was_training = model.training
         model.eval()
         with capture_outputs(model, (type(modules[self.layer]),), inputs=True) as store:

@@ -5,6 +5,7 @@ nonlinearity; much code puts the layer after the activation instead, and a batch
 layer on the raw inputs standardizes them with batch statistics. ``bn_mlp`` builds either
 variant with the same named layers as ``models.mlp`` so Chapter 8 can compare them.
 """
+
 from __future__ import annotations
 
 from torch import nn
@@ -24,8 +25,14 @@ __all__ = ["BN_PLACEMENTS", "bn_mlp"]
 BN_PLACEMENTS = ("before", "after")
 
 
-def bn_mlp(sizes: list[int], activation: str = "relu", *, placement: str = "before",
-           input_bn: bool = False, init_scheme: str | float = "he") -> nn.Sequential:
+def bn_mlp(
+    sizes: list[int],
+    activation: str = "relu",
+    *,
+    placement: str = "before",
+    input_bn: bool = False,
+    init_scheme: str | float = "he",
+) -> nn.Sequential:
     """A fully connected net ``sizes[0] -> ... -> sizes[-1]`` with batch norm in every
     hidden layer, placed ``"before"`` the activation (``fc_i, bn_i, act_i``: the paper's
     BN(Wx + b)) or ``"after"`` it (``fc_i, act_i, bn_i``). With ``input_bn`` a
@@ -43,6 +50,12 @@ def bn_mlp(sizes: list[int], activation: str = "relu", *, placement: str = "befo
         affine = (f"fc{i}", nn.Linear(fan_in, fan_out))
         normalize = (f"bn{i}", nn.BatchNorm1d(fan_out))
         act = (f"act{i}", make_activation(activation))
-        return [affine, normalize, act] if placement == "before" else [affine, act, normalize]
+        return (
+            [affine, normalize, act]
+            if placement == "before"
+            else [affine, act, normalize]
+        )
 
-    return init_mlp_(_assemble_mlp(sizes, hidden_layer, input_layers=inputs), init_scheme)
+    return init_mlp_(
+        _assemble_mlp(sizes, hidden_layer, input_layers=inputs), init_scheme
+    )

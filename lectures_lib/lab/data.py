@@ -2,14 +2,21 @@
 
 Nothing is downloaded: ``load_digits`` reads 1,797 8x8 images stored inside scikit-learn.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import torch
 
-from .._checks import (check_bool, check_count, check_nonnegative, check_range,
-                      check_real, check_seed)
+from .._checks import (
+    check_bool,
+    check_count,
+    check_nonnegative,
+    check_range,
+    check_real,
+    check_seed,
+)
 
 __all__ = ["Split", "load_digits_split", "make_regression_1d"]
 
@@ -34,8 +41,14 @@ class Split:
         return int(torch.cat([self.y_train, self.y_val, self.y_test]).max()) + 1
 
 
-def load_digits_split(n_train: int | None = None, *, val_fraction: float = 0.2,
-                      test_fraction: float = 0.2, seed: int = 0, standardize: bool = True) -> Split:
+def load_digits_split(
+    n_train: int | None = None,
+    *,
+    val_fraction: float = 0.2,
+    test_fraction: float = 0.2,
+    seed: int = 0,
+    standardize: bool = True,
+) -> Split:
     """The 8x8 digits (10 classes), shuffled with ``seed`` and split train / val / test.
 
     Pixels (0..16) are standardized with the *training* mean and std per pixel (constant
@@ -46,11 +59,14 @@ def load_digits_split(n_train: int | None = None, *, val_fraction: float = 0.2,
 
     val_fraction = check_range(val_fraction, "val_fraction", 0.0, 1.0, high_open=True)
     test_fraction = check_range(
-        test_fraction, "test_fraction", 0.0, 1.0, high_open=True)
+        test_fraction, "test_fraction", 0.0, 1.0, high_open=True
+    )
     seed = check_seed(seed)
     check_bool(standardize, "standardize")
     if val_fraction + test_fraction >= 1.0:
-        raise ValueError(f"val_fraction + test_fraction must be < 1, got {val_fraction + test_fraction:g}")
+        raise ValueError(
+            f"val_fraction + test_fraction must be < 1, got {val_fraction + test_fraction:g}"
+        )
     x_np, y_np = load_digits(return_X_y=True)
     x = torch.tensor(x_np, dtype=torch.float32)
     y = torch.tensor(y_np, dtype=torch.int64)
@@ -59,12 +75,14 @@ def load_digits_split(n_train: int | None = None, *, val_fraction: float = 0.2,
     n_test = int(round(test_fraction * len(x)))
     n_val = int(round(val_fraction * len(x)))
     x_test, y_test = x[:n_test], y[:n_test]
-    x_val, y_val = x[n_test:n_test + n_val], y[n_test:n_test + n_val]
-    x_train, y_train = x[n_test + n_val:], y[n_test + n_val:]
+    x_val, y_val = x[n_test : n_test + n_val], y[n_test : n_test + n_val]
+    x_train, y_train = x[n_test + n_val :], y[n_test + n_val :]
     if n_train is not None:
         n_train = check_count(n_train, "n_train", minimum=1)
         if n_train > len(x_train):
-            raise ValueError(f"n_train must be <= {len(x_train)} (the training split), got {n_train}")
+            raise ValueError(
+                f"n_train must be <= {len(x_train)} (the training split), got {n_train}"
+            )
         x_train, y_train = x_train[:n_train], y_train[:n_train]
     if standardize:
         mean = x_train.mean(dim=0)
@@ -76,8 +94,16 @@ def load_digits_split(n_train: int | None = None, *, val_fraction: float = 0.2,
     return Split(scale(x_train), y_train, scale(x_val), y_val, scale(x_test), y_test)
 
 
-def make_regression_1d(fn, n: int = 200, *, low: float = -3.0, high: float = 3.0, noise: float = 0.0,
-                       seed: int = 0, dtype=torch.float32) -> tuple[torch.Tensor, torch.Tensor]:
+def make_regression_1d(
+    fn,
+    n: int = 200,
+    *,
+    low: float = -3.0,
+    high: float = 3.0,
+    noise: float = 0.0,
+    seed: int = 0,
+    dtype=torch.float32,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Sorted inputs x ~ U(low, high) of shape (n, 1) and targets fn(x) + noise * N(0, 1), (n, 1)."""
     n = check_count(n, "n", minimum=1)
     if not callable(fn):
@@ -89,6 +115,8 @@ def make_regression_1d(fn, n: int = 200, *, low: float = -3.0, high: float = 3.0
     if dtype not in (torch.float32, torch.float64):
         raise TypeError(f"dtype must be torch.float32 or torch.float64, got {dtype!r}")
     g = torch.Generator().manual_seed(check_seed(seed))
-    x = torch.sort(low + (high - low) * torch.rand(n, generator=g, dtype=dtype)).values[:, None]
+    x = torch.sort(low + (high - low) * torch.rand(n, generator=g, dtype=dtype)).values[
+        :, None
+    ]
     y = fn(x) + noise * torch.randn(x.shape, generator=g, dtype=dtype)
     return x, y

@@ -2,6 +2,7 @@
 
 Used from Chapter 1 (gradient norms per layer, saturation) to the capstone's checklist.
 """
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -10,17 +11,44 @@ from typing import Callable
 import torch
 from torch import nn
 
-from .._checks import (check_bool, check_callable, check_dict, check_labels,
-                      check_model_input, check_module, check_module_types,
-                      check_positive, check_tensor, n_outputs)
+from .._checks import (
+    check_bool,
+    check_callable,
+    check_dict,
+    check_labels,
+    check_model_input,
+    check_module,
+    check_module_types,
+    check_positive,
+    check_tensor,
+    n_outputs,
+)
 
-__all__ = ["capture_outputs", "dead_unit_fraction", "gradient_norms", "activation_stats",
-           "saturation_fraction", "layer_saturation", "update_to_weight_ratio",
-           "ACTIVATION_TYPES"]
+__all__ = [
+    "capture_outputs",
+    "dead_unit_fraction",
+    "gradient_norms",
+    "activation_stats",
+    "saturation_fraction",
+    "layer_saturation",
+    "update_to_weight_ratio",
+    "ACTIVATION_TYPES",
+]
 
 #: The activation modules the diagnostics look at by default.
-ACTIVATION_TYPES = (nn.Sigmoid, nn.Tanh, nn.ReLU, nn.LeakyReLU, nn.PReLU, nn.RReLU, nn.ELU,
-                    nn.SELU, nn.Softplus, nn.SiLU, nn.GELU)
+ACTIVATION_TYPES = (
+    nn.Sigmoid,
+    nn.Tanh,
+    nn.ReLU,
+    nn.LeakyReLU,
+    nn.PReLU,
+    nn.RReLU,
+    nn.ELU,
+    nn.SELU,
+    nn.Softplus,
+    nn.SiLU,
+    nn.GELU,
+)
 
 
 def capture_outputs(model: nn.Module, types=ACTIVATION_TYPES, *, inputs: bool = False):
@@ -41,8 +69,10 @@ def _capture(model: nn.Module, types: tuple, inputs: bool):
     handles = []
     for name, module in model.named_modules():
         if isinstance(module, types):
+
             def hook(mod, args, out, name=name):
                 store[name] = (args[0] if inputs else out).detach()
+
             handles.append(module.register_forward_hook(hook))
     try:
         yield store
@@ -84,7 +114,9 @@ def _units(t: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
-def dead_unit_fraction(model: nn.Module, x: torch.Tensor, *, training: bool = False) -> dict[str, float]:
+def dead_unit_fraction(
+    model: nn.Module, x: torch.Tensor, *, training: bool = False
+) -> dict[str, float]:
     """For each ``nn.ReLU`` module (by qualified name): the fraction of its units that output
     exactly 0 for *every* example in x, i.e. units that pass no gradient on this data. (Chapter 2.)
 
@@ -102,14 +134,20 @@ def dead_unit_fraction(model: nn.Module, x: torch.Tensor, *, training: bool = Fa
     for name, out in outs.items():
         if not torch.isfinite(out).all():
             bad = (~torch.isfinite(out)).float().mean().item()
-            raise ValueError(f"the output of ReLU {name!r} is not finite ({100 * bad:.3g}% NaN or inf): "
-                             "the network has diverged, so no unit can be called dead or alive")
-    return {name: (_units(out) == 0).all(dim=0).float().mean().item() for name, out in outs.items()}
+            raise ValueError(
+                f"the output of ReLU {name!r} is not finite ({100 * bad:.3g}% NaN or inf): "
+                "the network has diverged, so no unit can be called dead or alive"
+            )
+    return {
+        name: (_units(out) == 0).all(dim=0).float().mean().item()
+        for name, out in outs.items()
+    }
 
 
 @torch.no_grad()
-def activation_stats(model: nn.Module, x: torch.Tensor, types=ACTIVATION_TYPES, *,
-                     training: bool = False) -> dict[str, dict]:
+def activation_stats(
+    model: nn.Module, x: torch.Tensor, types=ACTIVATION_TYPES, *, training: bool = False
+) -> dict[str, dict]:
     """Per activation module (by qualified name): ``{"mean", "std", "zero_fraction"}`` of its
     output on x, over all examples and units. (Chapters 1-4.)
 
@@ -119,9 +157,14 @@ def activation_stats(model: nn.Module, x: torch.Tensor, types=ACTIVATION_TYPES, 
     x = _check_batch(model, x, check_bool(training, "training"))
     with _unchanged(model, training), capture_outputs(model, types) as outs:
         model(x)
-    return {name: {"mean": out.mean().item(), "std": out.std().item(),
-                   "zero_fraction": (out == 0).float().mean().item()}
-            for name, out in outs.items()}
+    return {
+        name: {
+            "mean": out.mean().item(),
+            "std": out.std().item(),
+            "zero_fraction": (out == 0).float().mean().item(),
+        }
+        for name, out in outs.items()
+    }
 
 
 def saturation_fraction(z: torch.Tensor, threshold: float = 2.5) -> float:
@@ -137,8 +180,14 @@ def saturation_fraction(z: torch.Tensor, threshold: float = 2.5) -> float:
 
 
 @torch.no_grad()
-def layer_saturation(model: nn.Module, x: torch.Tensor, threshold: float = 2.5,
-                     types=(nn.Sigmoid, nn.Tanh), *, training: bool = False) -> dict[str, float]:
+def layer_saturation(
+    model: nn.Module,
+    x: torch.Tensor,
+    threshold: float = 2.5,
+    types=(nn.Sigmoid, nn.Tanh),
+    *,
+    training: bool = False,
+) -> dict[str, float]:
     """``saturation_fraction`` of the *input* (pre-activation) of each sigmoid/tanh module,
     by qualified name. (Chapter 1.)
 
@@ -151,8 +200,9 @@ def layer_saturation(model: nn.Module, x: torch.Tensor, threshold: float = 2.5,
     return {name: saturation_fraction(z, threshold) for name, z in ins.items()}
 
 
-def gradient_norms(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
-                   loss_fn: Callable | None = None) -> dict[str, float]:
+def gradient_norms(
+    model: nn.Module, x: torch.Tensor, y: torch.Tensor, loss_fn: Callable | None = None
+) -> dict[str, float]:
     """One forward/backward pass on (x, y); the L2 norm of each ``nn.Linear`` weight's gradient,
     by layer name, from input to output. (Chapter 1.)
 
@@ -170,13 +220,18 @@ def gradient_norms(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
     model.zero_grad(set_to_none=True)
     with _unchanged(model, None):
         loss_fn(model(x), y).backward()
-    norms = {name: m.weight.grad.norm().item() for name, m in model.named_modules()
-             if isinstance(m, nn.Linear) and m.weight.grad is not None}
+    norms = {
+        name: m.weight.grad.norm().item()
+        for name, m in model.named_modules()
+        if isinstance(m, nn.Linear) and m.weight.grad is not None
+    }
     model.zero_grad(set_to_none=True)
     return norms
 
 
-def update_to_weight_ratio(before: dict[str, torch.Tensor], model: nn.Module) -> dict[str, float]:
+def update_to_weight_ratio(
+    before: dict[str, torch.Tensor], model: nn.Module
+) -> dict[str, float]:
     """||W_after - W_before|| / ||W_before|| (Frobenius norms) for each ``nn.Linear`` weight
     named in ``before``. (Chapters 1 and 9.)
 
@@ -191,15 +246,19 @@ def update_to_weight_ratio(before: dict[str, torch.Tensor], model: nn.Module) ->
         if name not in linears:
             raise ValueError(
                 f"before must name nn.Linear layers of the model {sorted(linears)}"
-                f", got {name!r}")
+                f", got {name!r}"
+            )
         check_tensor(w0, f"before[{name!r}]", finite=True)
         if w0.shape != linears[name].weight.shape:
             raise ValueError(
                 f"before[{name!r}] must have the shape of that layer's weight "
-                f"{tuple(linears[name].weight.shape)}, got {tuple(w0.shape)}")
+                f"{tuple(linears[name].weight.shape)}, got {tuple(w0.shape)}"
+            )
     out = {}
     for name, m in model.named_modules():
         if isinstance(m, nn.Linear) and name in before:
             w0 = before[name]
-            out[name] = ((m.weight.detach() - w0).norm() / w0.norm().clamp(min=1e-12)).item()
+            out[name] = (
+                (m.weight.detach() - w0).norm() / w0.norm().clamp(min=1e-12)
+            ).item()
     return out

@@ -16,6 +16,7 @@ Naming, as everywhere in the package: ``drop_prob`` is the probability of *dropp
 unit (PyTorch's ``p``); the paper's ``p`` is the probability of *retaining* it, so
 paper p = 1 - drop_prob. (Chapter 6.)
 """
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -26,22 +27,54 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .._checks import (check_axes, check_bool, check_callback_args, check_count,
-                      check_each, check_int, check_labels, check_model_input,
-                      check_module, check_module_input, check_positive, check_range,
-                      check_seed, check_str, check_tensor, n_outputs)
+from .._checks import (
+    check_axes,
+    check_bool,
+    check_callback_args,
+    check_count,
+    check_each,
+    check_int,
+    check_labels,
+    check_model_input,
+    check_module,
+    check_module_input,
+    check_positive,
+    check_range,
+    check_seed,
+    check_str,
+    check_tensor,
+    n_outputs,
+)
 from ..reference.dropout import Dropout, dropout
 
 __all__ = [
-    "mc_dropout_predict", "EnsembleComparison", "ensemble_comparison",
-    "ablation_accuracy", "hidden_activations", "mean_abs_correlation",
-    "max_norm_", "max_row_norm", "max_norm_callback", "gaussian_dropout", "FunctionalDropoutMLP",
-    "weight_mosaic", "neighbour_correlation", "plot_first_layer_weights", "draw_dropout_mask",
+    "mc_dropout_predict",
+    "EnsembleComparison",
+    "ensemble_comparison",
+    "ablation_accuracy",
+    "hidden_activations",
+    "mean_abs_correlation",
+    "max_norm_",
+    "max_row_norm",
+    "max_norm_callback",
+    "gaussian_dropout",
+    "FunctionalDropoutMLP",
+    "weight_mosaic",
+    "neighbour_correlation",
+    "plot_first_layer_weights",
+    "draw_dropout_mask",
     "draw_thinned_network",
 ]
 
-_DROPOUT_TYPES = (nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d, nn.AlphaDropout,
-                  nn.FeatureAlphaDropout, Dropout)
+_DROPOUT_TYPES = (
+    nn.Dropout,
+    nn.Dropout1d,
+    nn.Dropout2d,
+    nn.Dropout3d,
+    nn.AlphaDropout,
+    nn.FeatureAlphaDropout,
+    Dropout,
+)
 
 
 def _check_xy(model, x, y) -> torch.Tensor:
@@ -79,8 +112,9 @@ def _seeded(seed: int | None):
 
 
 @torch.no_grad()
-def mc_dropout_predict(model: nn.Module, x: torch.Tensor, n_samples: int, *,
-                       seed: int | None = None) -> torch.Tensor:
+def mc_dropout_predict(
+    model: nn.Module, x: torch.Tensor, n_samples: int, *, seed: int | None = None
+) -> torch.Tensor:
     """Class probabilities of every thinned network sampled: shape (n_samples, N, C).
 
     Each sample is one forward pass with the dropout modules in training mode (a fresh
@@ -131,7 +165,8 @@ class EnsembleComparison:
         k = check_int(k, "k")
         if k not in self.mc_acc:
             raise ValueError(
-                f"k must be one of the compared ks {sorted(self.mc_acc)}, got {k}")
+                f"k must be one of the compared ks {sorted(self.mc_acc)}, got {k}"
+            )
         return k
 
 
@@ -139,9 +174,15 @@ def _mean(values: list[float]) -> float:
     return sum(values) / len(values)
 
 
-def ensemble_comparison(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
-                        ks=(1, 5, 10, 50, 100), *, n_samples: int | None = None,
-                        seed: int = 0) -> EnsembleComparison:
+def ensemble_comparison(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    ks=(1, 5, 10, 50, 100),
+    *,
+    n_samples: int | None = None,
+    seed: int = 0,
+) -> EnsembleComparison:
     """Weight scaling vs Monte Carlo averaging over k thinned networks, for each k in ``ks``.
 
     Shapes: x (N, D), y (N,) int64. ``n_samples`` thinned networks (default max(ks)) are
@@ -155,8 +196,9 @@ def ensemble_comparison(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
     ks = sorted(check_each(ks, "ks", check_count))
     if not ks:
         raise ValueError("ks must list at least one number of samples")
-    n_samples = max(
-        ks) if n_samples is None else check_count(n_samples, "n_samples", minimum=1)
+    n_samples = (
+        max(ks) if n_samples is None else check_count(n_samples, "n_samples", minimum=1)
+    )
     if n_samples < max(ks):
         raise ValueError(f"n_samples must be >= max(ks) = {max(ks)}, got {n_samples}")
     seed = check_seed(seed)
@@ -165,7 +207,11 @@ def ensemble_comparison(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
     result = EnsembleComparison(ks, n_samples, ws_acc, ws_loss)
     probs = mc_dropout_predict(model, x, n_samples, seed=seed)
     for k in ks:
-        groups = probs[: (n_samples // k) * k].reshape(n_samples // k, k, *probs.shape[1:]).mean(dim=1)
+        groups = (
+            probs[: (n_samples // k) * k]
+            .reshape(n_samples // k, k, *probs.shape[1:])
+            .mean(dim=1)
+        )
         pairs = [_acc_loss(g, y) for g in groups]
         result.mc_acc[k] = [a for a, _ in pairs]
         result.mc_loss[k] = [loss for _, loss in pairs]
@@ -176,19 +222,25 @@ def _find_module(model: nn.Module, layer: str) -> nn.Module:
     modules = dict(model.named_modules())
     if layer not in modules or layer == "":
         names = [n for n in modules if n]
-        raise ValueError(f"layer must name a submodule of model, one of {names}, got {layer!r}")
+        raise ValueError(
+            f"layer must name a submodule of model, one of {names}, got {layer!r}"
+        )
     return modules[layer]
 
 
 @torch.no_grad()
-def hidden_activations(model: nn.Module, x: torch.Tensor, layer: str = "act1") -> torch.Tensor:
+def hidden_activations(
+    model: nn.Module, x: torch.Tensor, layer: str = "act1"
+) -> torch.Tensor:
     """The output of submodule ``layer`` (e.g. "act1" of ``L.mlp``) in evaluation mode:
     shape (N, units)."""
     x = check_model_input(model, x)
     check_str(layer, "layer")
     module = _find_module(model, layer)
     store = {}
-    handle = module.register_forward_hook(lambda m, i, out: store.__setitem__("h", out.detach()))
+    handle = module.register_forward_hook(
+        lambda m, i, out: store.__setitem__("h", out.detach())
+    )
     try:
         with _modes(model, dropout_training=False):
             model(x)
@@ -197,7 +249,9 @@ def hidden_activations(model: nn.Module, x: torch.Tensor, layer: str = "act1") -
     return store["h"].reshape(len(x), -1)
 
 
-def mean_abs_correlation(model: nn.Module, x: torch.Tensor, layer: str = "act1") -> float:
+def mean_abs_correlation(
+    model: nn.Module, x: torch.Tensor, layer: str = "act1"
+) -> float:
     """Mean |Pearson correlation| over all pairs of units of ``layer`` across the rows of x.
 
     Units that are constant on x (e.g. dead ReLUs) have no correlation and are left out.
@@ -213,9 +267,17 @@ def mean_abs_correlation(model: nn.Module, x: torch.Tensor, layer: str = "act1")
 
 
 @torch.no_grad()
-def ablation_accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, layer: str,
-                      fractions=(0.0, 0.25, 0.5, 0.75), *, n_repeats: int = 10,
-                      rescale: bool = True, seed: int = 0) -> dict[float, float]:
+def ablation_accuracy(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    layer: str,
+    fractions=(0.0, 0.25, 0.5, 0.75),
+    *,
+    n_repeats: int = 10,
+    rescale: bool = True,
+    seed: int = 0,
+) -> dict[float, float]:
     """Accuracy (fraction) in evaluation mode when a random subset of ``layer``'s units is
     silenced: fraction -> mean accuracy over ``n_repeats`` random subsets.
 
@@ -231,13 +293,15 @@ def ablation_accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, layer:
     check_bool(rescale, "rescale")
     module = _find_module(model, layer)
     n_repeats = check_count(n_repeats, "n_repeats", minimum=1)
-    fractions = check_each(fractions, "fractions", check_range, low=0.0, high=1.0,
-                           high_open=True)
+    fractions = check_each(
+        fractions, "fractions", check_range, low=0.0, high=1.0, high_open=True
+    )
     gen = torch.Generator().manual_seed(check_seed(seed))
     n_units = hidden_activations(model, x[:1], layer).shape[1]
     state = {"scale": None}
     handle = module.register_forward_hook(
-        lambda m, i, out: out * state["scale"] if state["scale"] is not None else out)
+        lambda m, i, out: out * state["scale"] if state["scale"] is not None else out
+    )
     result = {}
     try:
         with _modes(model, dropout_training=False):
@@ -279,15 +343,19 @@ def max_norm_(model: nn.Module, c: float = 3.0) -> nn.Module:
 def max_row_norm(model: nn.Module) -> float:
     """The largest incoming-weight norm max_i ||W[i, :]||_2 over all ``nn.Linear`` layers."""
     check_module(model)
-    norms = [layer.weight.norm(dim=1).max().item() for layer in model.modules()
-             if isinstance(layer, nn.Linear)]
+    norms = [
+        layer.weight.norm(dim=1).max().item()
+        for layer in model.modules()
+        if isinstance(layer, nn.Linear)
+    ]
     if not norms:
         raise ValueError("model has no nn.Linear layer")
     return max(norms)
 
 
-def max_norm_callback(c: float | None = 3.0, *, record: list | None = None,
-                      every: int = 10) -> Callable[[nn.Module, int], None]:
+def max_norm_callback(
+    c: float | None = 3.0, *, record: list | None = None, every: int = 10
+) -> Callable[[nn.Module, int], None]:
     """An ``after_step(model, step)`` for ``L.train``: apply ``max_norm_(model, c)`` (skipped
     if ``c`` is None) and, every ``every`` steps, append ``(step, max_row_norm(model))`` to
     ``record`` (if given), to watch the weights grow or stay bounded. (Chapter 6.)
@@ -308,8 +376,13 @@ def max_norm_callback(c: float | None = 3.0, *, record: list | None = None,
     return after_step
 
 
-def gaussian_dropout(x: torch.Tensor, drop_prob: float = 0.5, training: bool = True, *,
-                     generator: torch.Generator | None = None) -> torch.Tensor:
+def gaussian_dropout(
+    x: torch.Tensor,
+    drop_prob: float = 0.5,
+    training: bool = True,
+    *,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
     """Gaussian dropout: x * m with m ~ N(1, sigma^2), sigma^2 = drop_prob / (1 - drop_prob).
 
     In the paper's notation (p = probability of retaining) sigma^2 = (1 - p) / p. The
@@ -335,7 +408,9 @@ class FunctionalDropoutMLP(nn.Module):
     ``training=self.training``, the fix. Shapes: (N, sizes[0]) -> (N, sizes[2]). (Chapter 6.)
     """
 
-    def __init__(self, sizes=(64, 128, 10), drop_prob: float = 0.5, respect_mode: bool = True):
+    def __init__(
+        self, sizes=(64, 128, 10), drop_prob: float = 0.5, respect_mode: bool = True
+    ):
         super().__init__()
         if not isinstance(sizes, (list, tuple)) or len(sizes) != 3:
             raise ValueError(f"sizes must be (inputs, hidden, outputs), got {sizes!r}")
@@ -352,12 +427,19 @@ class FunctionalDropoutMLP(nn.Module):
         if self.respect_mode:
             h = F.dropout(h, self.drop_prob, training=self.training)  # the fix
         else:
-            h = F.dropout(h, self.drop_prob)  # bug: training=True even after model.eval()
+            h = F.dropout(
+                h, self.drop_prob
+            )  # bug: training=True even after model.eval()
         return self.fc2(h)
 
 
-def weight_mosaic(weight: torch.Tensor, n_units: int = 32, ncols: int = 8,
-                  image_shape=(8, 8), gap: int = 1) -> torch.Tensor:
+def weight_mosaic(
+    weight: torch.Tensor,
+    n_units: int = 32,
+    ncols: int = 8,
+    image_shape=(8, 8),
+    gap: int = 1,
+) -> torch.Tensor:
     """Tile the first ``n_units`` rows of ``weight`` (units, 64) as 8x8 images in a grid.
 
     Each tile is divided by its own max |w| (so every tile spans [-1, 1]); gaps are NaN
@@ -375,7 +457,9 @@ def weight_mosaic(weight: torch.Tensor, n_units: int = 32, ncols: int = 8,
     tiles = tiles / tiles.abs().amax(dim=1, keepdim=True).clamp_min(1e-12)
     for i, tile in enumerate(tiles):
         r, c = divmod(i, ncols)
-        out[r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = tile.reshape(h, w)
+        out[r * (h + gap) : r * (h + gap) + h, c * (w + gap) : c * (w + gap) + w] = (
+            tile.reshape(h, w)
+        )
     return out
 
 
@@ -391,7 +475,8 @@ def _check_tiles(weight, name: str, pixels: int) -> None:
     if weight.dim() != 2 or weight.shape[0] == 0 or weight.shape[1] != pixels:
         raise ValueError(
             f"{name} must have shape (units, {pixels}) with units >= 1, got "
-            f"{tuple(weight.shape)}")
+            f"{tuple(weight.shape)}"
+        )
 
 
 def _first_linear_weight(weights) -> torch.Tensor:
@@ -417,13 +502,16 @@ def neighbour_correlation(weights, image_shape=(8, 8)) -> float:
     _check_tiles(w, "weights", h * wd)
     w = w.double()  # squares of large weights overflow float32
     im = w.reshape(-1, h, wd)
-    num = (im[:, :, 1:] * im[:, :, :-1]).sum((1, 2)) + (im[:, 1:, :] * im[:, :-1, :]).sum((1, 2))
+    num = (im[:, :, 1:] * im[:, :, :-1]).sum((1, 2)) + (
+        im[:, 1:, :] * im[:, :-1, :]
+    ).sum((1, 2))
     den = (im[:, :, 1:] ** 2).sum((1, 2)) + (im[:, 1:, :] ** 2).sum((1, 2))
     return (num / den.clamp_min(1e-12)).mean().item()
 
 
-def plot_first_layer_weights(ax, weights, n_units: int = 32, ncols: int = 8,
-                             title: str | None = None):
+def plot_first_layer_weights(
+    ax, weights, n_units: int = 32, ncols: int = 8, title: str | None = None
+):
     """Draw the first ``n_units`` incoming weight vectors of a model's first ``nn.Linear``
     (or the rows of a (units, 64) tensor, e.g. the change W - W_init) as 8x8 images on
     ``ax``: orange positive, purple negative, each tile scaled to its own max |w|.
@@ -435,7 +523,9 @@ def plot_first_layer_weights(ax, weights, n_units: int = 32, ncols: int = 8,
     w = _first_linear_weight(weights)
     _check_tiles(w, "weights", 64)
     mosaic = weight_mosaic(w, n_units, ncols)
-    image = ax.imshow(mosaic.numpy(), cmap="PuOr_r", vmin=-1, vmax=1, interpolation="nearest")
+    image = ax.imshow(
+        mosaic.numpy(), cmap="PuOr_r", vmin=-1, vmax=1, interpolation="nearest"
+    )
     ax.set_xticks([])
     ax.set_yticks([])
     ax.grid(False)
@@ -446,8 +536,9 @@ def plot_first_layer_weights(ax, weights, n_units: int = 32, ncols: int = 8,
     return image
 
 
-def draw_dropout_mask(ax, drop_prob: float = 0.5, *, n_units: int = 16, n_masks: int = 2000,
-                      seed: int = 0) -> None:
+def draw_dropout_mask(
+    ax, drop_prob: float = 0.5, *, n_units: int = 16, n_masks: int = 2000, seed: int = 0
+) -> None:
     """The widget's drawing function: one layer's activations under inverted dropout.
 
     Bars: one thinned copy, x * mask / (1 - drop_prob), with the dropped units marked x.
@@ -462,29 +553,67 @@ def draw_dropout_mask(ax, drop_prob: float = 0.5, *, n_units: int = 16, n_masks:
     gen = torch.Generator().manual_seed(check_seed(seed))
     x = 0.5 + torch.rand(n_units, generator=gen)
     one = dropout(x, drop_prob, True, generator=gen)
-    many = dropout(x.expand(n_masks, n_units), drop_prob, True, generator=gen).mean(dim=0)
+    many = dropout(x.expand(n_masks, n_units), drop_prob, True, generator=gen).mean(
+        dim=0
+    )
     units = torch.arange(n_units).numpy()
     dropped = (one == 0).numpy()
     ax.bar(units, one.numpy(), color="#0072B2", alpha=0.75, label="one thinned copy")
-    ax.plot(units[dropped], [0.0] * int(dropped.sum()), "x", color="#D55E00",
-            markersize=8, mew=2, label="dropped", clip_on=False, zorder=4)
-    ax.plot(units, x.numpy(), "o", color="#000000", markersize=6, label="activation x", zorder=3)
-    ax.plot(units, many.numpy(), "D", color="#E69F00", markersize=3.5, zorder=4,
-            label=f"mean of {n_masks} copies")
+    ax.plot(
+        units[dropped],
+        [0.0] * int(dropped.sum()),
+        "x",
+        color="#D55E00",
+        markersize=8,
+        mew=2,
+        label="dropped",
+        clip_on=False,
+        zorder=4,
+    )
+    ax.plot(
+        units,
+        x.numpy(),
+        "o",
+        color="#000000",
+        markersize=6,
+        label="activation x",
+        zorder=3,
+    )
+    ax.plot(
+        units,
+        many.numpy(),
+        "D",
+        color="#E69F00",
+        markersize=3.5,
+        zorder=4,
+        label=f"mean of {n_masks} copies",
+    )
     ax.axhline(x.mean().item(), color="#000000", lw=1, ls="--")
     ax.axhline(one.mean().item(), color="#0072B2", lw=1, ls="--")
     ax.set_xlabel("hidden unit")
     ax.set_ylabel("activation")
     ax.set_ylim(0, 2.4 * max(1.6, one.max().item()))
     ax.set_title(f"drop_prob = {drop_prob:.2f}")
-    ax.text(0.02, 0.98, f"dropped {int(dropped.sum())}/{n_units}\nlayer mean (dashed):\n"
-            f"x {x.mean():.2f}, one copy {one.mean():.2f}", transform=ax.transAxes, va="top",
-            fontsize=7)
+    ax.text(
+        0.02,
+        0.98,
+        f"dropped {int(dropped.sum())}/{n_units}\nlayer mean (dashed):\n"
+        f"x {x.mean():.2f}, one copy {one.mean():.2f}",
+        transform=ax.transAxes,
+        va="top",
+        fontsize=7,
+    )
     ax.legend(fontsize=7, loc="upper right")
 
 
-def draw_thinned_network(ax, sizes=(4, 6, 6, 3), drop_prob: float = 0.5, *,
-                         input_drop_prob: float = 0.2, seed: int = 0) -> list[torch.Tensor]:
+def draw_thinned_network(
+    ax,
+    sizes=(4, 6, 6, 3),
+    drop_prob: float = 0.5,
+    *,
+    input_drop_prob: float = 0.2,
+    seed: int = 0,
+) -> list[torch.Tensor]:
     """Draw one thinned network (Srivastava et al. 2014, Figure 1): circles are units, a
     crossed-out grey circle is dropped, and only connections between kept units are drawn.
 
@@ -496,11 +625,15 @@ def draw_thinned_network(ax, sizes=(4, 6, 6, 3), drop_prob: float = 0.5, *,
     if len(sizes) < 2:
         raise ValueError(f"sizes must list at least two layers, got {sizes!r}")
     drop_prob = check_range(drop_prob, "drop_prob", 0.0, 1.0, high_open=True)
-    input_drop_prob = check_range(input_drop_prob, "input_drop_prob", 0.0, 1.0, high_open=True)
+    input_drop_prob = check_range(
+        input_drop_prob, "input_drop_prob", 0.0, 1.0, high_open=True
+    )
     gen = torch.Generator().manual_seed(check_seed(seed))
     masks = []
     for i, n in enumerate(sizes):
-        rate = input_drop_prob if i == 0 else (0.0 if i == len(sizes) - 1 else drop_prob)
+        rate = (
+            input_drop_prob if i == 0 else (0.0 if i == len(sizes) - 1 else drop_prob)
+        )
         masks.append(torch.rand(n, generator=gen) >= rate)
     top = max(sizes)
     pos = [[(i, (top - n) / 2 + j) for j in range(n)] for i, n in enumerate(sizes)]
@@ -508,17 +641,34 @@ def draw_thinned_network(ax, sizes=(4, 6, 6, 3), drop_prob: float = 0.5, *,
         for a, keep_a in zip(pos[i], masks[i]):
             for b, keep_b in zip(pos[i + 1], masks[i + 1]):
                 if keep_a and keep_b:
-                    ax.plot([a[0], b[0]], [a[1], b[1]], color="#0072B2", lw=0.8, alpha=0.6, zorder=1)
+                    ax.plot(
+                        [a[0], b[0]],
+                        [a[1], b[1]],
+                        color="#0072B2",
+                        lw=0.8,
+                        alpha=0.6,
+                        zorder=1,
+                    )
     for layer, keep in zip(pos, masks):
         for (u, v), k in zip(layer, keep):
-            ax.scatter([u], [v], s=220, zorder=2, edgecolors="#000000",
-                       c="#E69F00" if k else "#DDDDDD")
+            ax.scatter(
+                [u],
+                [v],
+                s=220,
+                zorder=2,
+                edgecolors="#000000",
+                c="#E69F00" if k else "#DDDDDD",
+            )
             if not k:
-                ax.plot([u], [v], "x", color="#D55E00", markersize=12, mew=2.5, zorder=3)
+                ax.plot(
+                    [u], [v], "x", color="#D55E00", markersize=12, mew=2.5, zorder=3
+                )
     ax.set_xlim(-0.5, len(sizes) - 0.5)
     ax.set_ylim(-0.7, top - 0.3)
     ax.set_xticks(range(len(sizes)))
-    ax.set_xticklabels(["input"] + [f"hidden\n{i}" for i in range(1, len(sizes) - 1)] + ["output"])
+    ax.set_xticklabels(
+        ["input"] + [f"hidden\n{i}" for i in range(1, len(sizes) - 1)] + ["output"]
+    )
     ax.set_yticks([])
     ax.grid(False)
     for side in ("left", "top", "right"):

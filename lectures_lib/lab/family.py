@@ -6,6 +6,7 @@ Everything here *measures* the activations of ``lectures_lib.reference.activatio
 redefined. The property table is computed numerically on a fine float64 grid, so each entry
 of the chapter's comparison table is a measurement, not a transcription from a slide.
 """
+
 from __future__ import annotations
 
 import math
@@ -17,23 +18,72 @@ import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
-from .._checks import (check_axes, check_bool, check_callable, check_choice, check_count,
-                      check_dict, check_each, check_module, check_positive, check_range,
-                      check_real, check_seed, check_sequence, check_split, check_str,
-                      check_tensor)
-from ..reference.activations import (elu, elu_grad, gelu, gelu_grad, leaky_relu, leaky_relu_grad, prelu,
-                          prelu_grad, relu, relu_grad, rrelu, rrelu_grad, selu, selu_grad, sigmoid,
-                          sigmoid_grad, softplus, softplus_grad, swish, swish_grad, tanh, tanh_grad)
+from .._checks import (
+    check_axes,
+    check_bool,
+    check_callable,
+    check_choice,
+    check_count,
+    check_dict,
+    check_each,
+    check_module,
+    check_positive,
+    check_range,
+    check_real,
+    check_seed,
+    check_sequence,
+    check_split,
+    check_str,
+    check_tensor,
+)
+from ..page.plotting import color_for
+from ..reference.activations import (
+    elu,
+    elu_grad,
+    gelu,
+    gelu_grad,
+    leaky_relu,
+    leaky_relu_grad,
+    prelu,
+    prelu_grad,
+    relu,
+    relu_grad,
+    rrelu,
+    rrelu_grad,
+    selu,
+    selu_grad,
+    sigmoid,
+    sigmoid_grad,
+    softplus,
+    softplus_grad,
+    swish,
+    swish_grad,
+    tanh,
+    tanh_grad,
+)
 from .data import Split
 from .models import ACTIVATION_MODULES, check_init_scheme, make_activation, mlp
-from ..page.plotting import color_for
 from .training import accuracy, seed_everything, train
 
 __all__ = [
-    "FAMILY", "PARAMETERS", "TRANSCENDENTAL_OPS", "ActivationProperties", "measure_properties",
-    "family_table", "format_family_table", "ops_used", "relative_cost", "normal_moments",
-    "mean_field_variance", "rrelu_slope_samples", "rrelu_test_slope", "prelu_mlp",
-    "prelu_slopes", "ComparisonResult", "compare_activations", "draw_activation",
+    "FAMILY",
+    "PARAMETERS",
+    "TRANSCENDENTAL_OPS",
+    "ActivationProperties",
+    "measure_properties",
+    "family_table",
+    "format_family_table",
+    "ops_used",
+    "relative_cost",
+    "normal_moments",
+    "mean_field_variance",
+    "rrelu_slope_samples",
+    "rrelu_test_slope",
+    "prelu_mlp",
+    "prelu_slopes",
+    "ComparisonResult",
+    "compare_activations",
+    "draw_activation",
 ]
 
 #: PReLU's initial slope, in He et al. (2015) and in ``nn.PReLU``.
@@ -68,13 +118,31 @@ FAMILY: dict[str, tuple[Callable, Callable]] = {
 
 #: name -> (keyword, default) of the one shape parameter the explorer varies (None: no parameter).
 PARAMETERS: dict[str, tuple[str, float] | None] = {
-    "sigmoid": None, "tanh": None, "relu": None, "leaky_relu": ("negative_slope", 0.01),
-    "prelu": ("weight", PRELU_INIT), "rrelu": None, "elu": ("alpha", 1.0), "selu": None,
-    "softplus": ("beta", 1.0), "swish": ("beta", 1.0), "gelu": None,
+    "sigmoid": None,
+    "tanh": None,
+    "relu": None,
+    "leaky_relu": ("negative_slope", 0.01),
+    "prelu": ("weight", PRELU_INIT),
+    "rrelu": None,
+    "elu": ("alpha", 1.0),
+    "selu": None,
+    "softplus": ("beta", 1.0),
+    "swish": ("beta", 1.0),
+    "gelu": None,
 }
 
 #: torch functions counted as "transcendental" (each costs far more than a compare or multiply).
-TRANSCENDENTAL_OPS = ("exp", "expm1", "log", "log1p", "erf", "erfc", "tanh", "sigmoid", "pow")
+TRANSCENDENTAL_OPS = (
+    "exp",
+    "expm1",
+    "log",
+    "log1p",
+    "erf",
+    "erfc",
+    "tanh",
+    "sigmoid",
+    "pow",
+)
 
 
 class _OpRecorder(TorchFunctionMode):
@@ -88,7 +156,9 @@ class _OpRecorder(TorchFunctionMode):
         return func(*args, **(kwargs or {}))
 
 
-def ops_used(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor | None = None) -> tuple[str, ...]:
+def ops_used(
+    f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor | None = None
+) -> tuple[str, ...]:
     """The transcendental torch operations (see ``TRANSCENDENTAL_OPS``) that calling ``f(x)``
     runs, sorted; () for a piecewise-linear function. Traced with a ``TorchFunctionMode``,
     so it reads the implementation itself. ``x`` defaults to 8 standard-normal values."""
@@ -108,7 +178,8 @@ def _check_grid(x_max, step) -> tuple[float, float]:
     if 2 * x_max / step > MAX_GRID:
         raise ValueError(
             f"step must give at most {MAX_GRID} grid points on [-x_max, x_max], "
-            f"got step={step:g} for x_max={x_max:g}")
+            f"got step={step:g} for x_max={x_max:g}"
+        )
     return x_max, step
 
 
@@ -121,8 +192,14 @@ def _grid(x_max: float, step: float) -> torch.Tensor:
     return torch.linspace(-x_max, x_max, n + 1, dtype=torch.float64)
 
 
-def normal_moments(f: Callable[[torch.Tensor], torch.Tensor], mean: float = 0.0, std: float = 1.0,
-                   *, x_max: float = 12.0, step: float = 1e-3) -> tuple[float, float]:
+def normal_moments(
+    f: Callable[[torch.Tensor], torch.Tensor],
+    mean: float = 0.0,
+    std: float = 1.0,
+    *,
+    x_max: float = 12.0,
+    step: float = 1e-3,
+) -> tuple[float, float]:
     """(E[f(z)], Var[f(z)]) for z ~ N(mean, std^2), by the trapezoid rule in float64 over
     mean +- x_max * std (the tails beyond 12 standard deviations weigh < 1e-32)."""
     check_callable(f, "f")
@@ -137,8 +214,12 @@ def normal_moments(f: Callable[[torch.Tensor], torch.Tensor], mean: float = 0.0,
     return m1, max(m2 - m1 * m1, 0.0)
 
 
-def mean_field_variance(f: Callable[[torch.Tensor], torch.Tensor], depth: int, gain: float = 1.0,
-                        q0: float = 1.0) -> list[float]:
+def mean_field_variance(
+    f: Callable[[torch.Tensor], torch.Tensor],
+    depth: int,
+    gain: float = 1.0,
+    q0: float = 1.0,
+) -> list[float]:
     """Variance of a wide random net's activations at layers 1..depth, predicted by the
     mean-field map (infinite width, weights N(0, gain^2 / fan_in), zero biases):
 
@@ -202,9 +283,16 @@ class ActivationProperties:
     @property
     def saturates(self) -> str:
         """Where f'(x) -> 0 (the gradient vanishes): 'no', 'left' (x -> -inf), 'right' or 'both'."""
-        left, right = abs(self.grad_left) < self.flat_tol, abs(self.grad_right) < self.flat_tol
-        return {(False, False): "no", (True, False): "left", (False, True): "right",
-                (True, True): "both"}[(left, right)]
+        left, right = (
+            abs(self.grad_left) < self.flat_tol,
+            abs(self.grad_right) < self.flat_tol,
+        )
+        return {
+            (False, False): "no",
+            (True, False): "left",
+            (False, True): "right",
+            (True, True): "both",
+        }[(left, right)]
 
     @property
     def dying(self) -> bool:
@@ -220,14 +308,28 @@ class ActivationProperties:
         def fmt(v):
             s = f"{v:.2f}".rstrip("0").rstrip(".")
             return "0" if s == "-0" else s
-        left = "(-∞" if math.isinf(self.low) else ("[" if self.low_attained else "(") + fmt(self.low)
-        right = "∞)" if math.isinf(self.high) else fmt(self.high) + ("]" if self.high_attained else ")")
+
+        left = (
+            "(-∞"
+            if math.isinf(self.low)
+            else ("[" if self.low_attained else "(") + fmt(self.low)
+        )
+        right = (
+            "∞)"
+            if math.isinf(self.high)
+            else fmt(self.high) + ("]" if self.high_attained else ")")
+        )
         return f"{left}, {right}"
 
 
-def measure_properties(name: str, f: Callable[[torch.Tensor], torch.Tensor],
-                       f_grad: Callable[[torch.Tensor], torch.Tensor], *, x_max: float = 12.0,
-                       step: float = 1e-3) -> ActivationProperties:
+def measure_properties(
+    name: str,
+    f: Callable[[torch.Tensor], torch.Tensor],
+    f_grad: Callable[[torch.Tensor], torch.Tensor],
+    *,
+    x_max: float = 12.0,
+    step: float = 1e-3,
+) -> ActivationProperties:
     """Measure f and f' numerically (see ``ActivationProperties``). Grid: x in [-x_max, x_max]
     with spacing ``step`` (it contains x = 0), plus x = +-1e6 to detect unboundedness
     (|f(+-1e6)| > 1e3 means unbounded; ReLU-like growth gives 1e6, leaky 0.01 gives 1e4)."""
@@ -248,28 +350,39 @@ def measure_properties(name: str, f: Callable[[torch.Tensor], torch.Tensor],
     g_ends = f_grad(ends)
     mean, var = normal_moments(f, x_max=x_max, step=step)
     return ActivationProperties(
-        name=name, low=low, high=high,
+        name=name,
+        low=low,
+        high=high,
         # attained: the bound is reached at a finite x of the grid, not only approached at +-1e6
-        low_attained=central_min <= glob_min, high_attained=central_max >= glob_max,
-        mean_normal=mean, var_normal=var,
-        grad_jump=(gx[1:] - gx[:-1]).abs().max().item(), min_grad=gx.min().item(),
-        grad_left=g_ends[0].item(), grad_right=g_ends[1].item(),
-        dead_left=bool((gx[x < 0] == 0).all()), ops=ops_used(f),
+        low_attained=central_min <= glob_min,
+        high_attained=central_max >= glob_max,
+        mean_normal=mean,
+        var_normal=var,
+        grad_jump=(gx[1:] - gx[:-1]).abs().max().item(),
+        min_grad=gx.min().item(),
+        grad_left=g_ends[0].item(),
+        grad_right=g_ends[1].item(),
+        dead_left=bool((gx[x < 0] == 0).all()),
+        ops=ops_used(f),
     )
 
 
-def family_table(family: dict[str, tuple[Callable, Callable]] | None = None) -> list[ActivationProperties]:
+def family_table(
+    family: dict[str, tuple[Callable, Callable]] | None = None,
+) -> list[ActivationProperties]:
     """``measure_properties`` for every entry of ``family`` (default ``FAMILY``), in order."""
     family = FAMILY if family is None else check_dict(family, "family")
     for name, pair in family.items():
         if not (isinstance(pair, tuple) and len(pair) == 2):
             raise TypeError(
-                f"family[{name!r}] must be a pair (f, f_grad), got {pair!r}")
+                f"family[{name!r}] must be a pair (f, f_grad), got {pair!r}"
+            )
     return [measure_properties(name, f, g) for name, (f, g) in family.items()]
 
 
-def format_family_table(rows: Sequence[ActivationProperties],
-                        cost_ratio: dict[str, float] | None = None) -> str:
+def format_family_table(
+    rows: Sequence[ActivationProperties], cost_ratio: dict[str, float] | None = None
+) -> str:
     """The comparison table as fixed-width text (for a plain ``print``). ``cost_ratio``
     (optional, from ``relative_cost``) adds a measured time-relative-to-ReLU column."""
     rows = check_sequence(rows, "rows")
@@ -277,12 +390,15 @@ def format_family_table(rows: Sequence[ActivationProperties],
         if not isinstance(row, ActivationProperties):
             raise TypeError(
                 f"rows[{i}] must be an ActivationProperties (from family_table), "
-                f"got {type(row).__name__}")
+                f"got {type(row).__name__}"
+            )
     if cost_ratio is not None:
         check_dict(cost_ratio, "cost_ratio", nonempty=False)
     yn = lambda b: "yes" if b else "no"  # noqa: E731
-    head = (f"{'activation':<11} {'range':<15} {'E f(z)':>7} {'Var f(z)':>8} {'zero-c.':>7} "
-            f"{'smooth':>6} {'monot.':>6} {'saturates':>9} {'dying':>5}  {'ops':<12}")
+    head = (
+        f"{'activation':<11} {'range':<15} {'E f(z)':>7} {'Var f(z)':>8} {'zero-c.':>7} "
+        f"{'smooth':>6} {'monot.':>6} {'saturates':>9} {'dying':>5}  {'ops':<12}"
+    )
     if cost_ratio is not None:
         head += f" {'time/ReLU':>9}"
     head = head.rstrip()
@@ -290,9 +406,11 @@ def format_family_table(rows: Sequence[ActivationProperties],
     for r in rows:
         # round, then add 0.0: a mean of -1e-17 prints as 0.000 on every CPU, never -0.000
         mean = round(r.mean_normal, 3) + 0.0
-        line = (f"{r.name:<11} {r.range_str:<15} {mean:>7.3f} {r.var_normal:>8.3f} "
-                f"{yn(r.zero_centred):>7} {yn(r.smooth):>6} {yn(r.monotonic):>6} {r.saturates:>9} "
-                f"{yn(r.dying):>5}  {r.cost:<12}")
+        line = (
+            f"{r.name:<11} {r.range_str:<15} {mean:>7.3f} {r.var_normal:>8.3f} "
+            f"{yn(r.zero_centred):>7} {yn(r.smooth):>6} {yn(r.monotonic):>6} {r.saturates:>9} "
+            f"{yn(r.dying):>5}  {r.cost:<12}"
+        )
         if cost_ratio is not None:
             ratio = cost_ratio.get(r.name)
             line += f" {ratio:>9.1f}" if ratio is not None else f" {'-':>9}"
@@ -305,8 +423,14 @@ def _check_activation_name(name, arg: str) -> str:
     return check_choice(name, arg, (*ACTIVATION_MODULES, "swish"))
 
 
-def relative_cost(names: Sequence[str], *, n: int = 2 ** 16, repeats: int = 50,
-                  baseline: str = "relu", seed: int = 0) -> dict[str, float]:
+def relative_cost(
+    names: Sequence[str],
+    *,
+    n: int = 2**16,
+    repeats: int = 50,
+    baseline: str = "relu",
+    seed: int = 0,
+) -> dict[str, float]:
     """Forward time of PyTorch's own module for each name (``models.make_activation``; 'swish'
     means ``nn.SiLU``) on n float32 values, divided by the baseline's. The best of ``repeats``
     runs is used (the least disturbed by other processes), on one thread (restored afterwards).
@@ -316,8 +440,10 @@ def relative_cost(names: Sequence[str], *, n: int = 2 ** 16, repeats: int = 50,
     names = check_each(names, "names", _check_activation_name)
     _check_activation_name(baseline, "baseline")
     x = torch.randn(n, generator=torch.Generator().manual_seed(check_seed(seed)))
-    modules = {name: make_activation("silu" if name == "swish" else name).eval()
-               for name in dict.fromkeys([baseline, *names])}
+    modules = {
+        name: make_activation("silu" if name == "swish" else name).eval()
+        for name in dict.fromkeys([baseline, *names])
+    }
     best = {name: math.inf for name in modules}
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # one thread: steadier timings on a shared machine
@@ -338,8 +464,10 @@ def relative_cost(names: Sequence[str], *, n: int = 2 ** 16, repeats: int = 50,
 
 # --- RReLU: the paper's convention vs PyTorch's ------------------------------------------
 
-def rrelu_slope_samples(n: int, convention: str = "pytorch", *,
-                        generator: torch.Generator | None = None) -> torch.Tensor:
+
+def rrelu_slope_samples(
+    n: int, convention: str = "pytorch", *, generator: torch.Generator | None = None
+) -> torch.Tensor:
     """n training-time negative slopes of RReLU, shape (n,).
 
     'pytorch': slope ~ U(1/8, 1/3) (``nn.RReLU`` defaults). 'paper' (Xu et al., 2015): a
@@ -366,8 +494,14 @@ def rrelu_test_slope(convention: str = "pytorch") -> float:
 
 # --- PReLU: shared vs per-channel slopes ----------------------------------------------------
 
-def prelu_mlp(sizes: list[int], *, per_channel: bool = False, init: float = PRELU_INIT,
-              init_scheme: str | float = "he") -> nn.Sequential:
+
+def prelu_mlp(
+    sizes: list[int],
+    *,
+    per_channel: bool = False,
+    init: float = PRELU_INIT,
+    init_scheme: str | float = "he",
+) -> nn.Sequential:
     """``models.mlp(sizes, 'prelu', ...)`` whose activations are ``nn.PReLU(init=init)``: one
     slope shared by the layer (``nn.PReLU()``), or one per unit if ``per_channel``
     (``nn.PReLU(num_parameters=width)``, He et al.'s choice). Shapes: (N, sizes[0]) -> (N, sizes[-1])."""
@@ -375,7 +509,11 @@ def prelu_mlp(sizes: list[int], *, per_channel: bool = False, init: float = PREL
     check_bool(per_channel, "per_channel")
     model = mlp(sizes, "prelu", init_scheme=init_scheme)
     for i in range(1, len(sizes) - 1):
-        setattr(model, f"act{i}", nn.PReLU(num_parameters=sizes[i] if per_channel else 1, init=init))
+        setattr(
+            model,
+            f"act{i}",
+            nn.PReLU(num_parameters=sizes[i] if per_channel else 1, init=init),
+        )
     return model
 
 
@@ -383,10 +521,15 @@ def prelu_slopes(model: nn.Module) -> dict[str, torch.Tensor]:
     """name -> a copy of the learned slope(s) a of every ``nn.PReLU`` in ``model``:
     shape (1,) when shared, (C,) per channel."""
     check_module(model)
-    return {name: m.weight.detach().clone() for name, m in model.named_modules() if isinstance(m, nn.PReLU)}
+    return {
+        name: m.weight.detach().clone()
+        for name, m in model.named_modules()
+        if isinstance(m, nn.PReLU)
+    }
 
 
 # --- A fair comparison on one task ---------------------------------------------------------
+
 
 @dataclass
 class ComparisonResult:
@@ -413,18 +556,27 @@ class ComparisonResult:
         return sum(values) / len(values)
 
 
-def compare_activations(split: Split, activations: Sequence[str], *, lrs: Sequence[float] = (0.03, 0.1),
-                        seeds: Sequence[int] = (0, 1, 2), hidden: Sequence[int] = (64, 64),
-                        steps: int = 150, batch_size: int = 64, momentum: float = 0.9,
-                        init_scheme: dict[str, str] | None = None) -> ComparisonResult:
+def compare_activations(
+    split: Split,
+    activations: Sequence[str],
+    *,
+    lrs: Sequence[float] = (0.03, 0.1),
+    seeds: Sequence[int] = (0, 1, 2),
+    hidden: Sequence[int] = (64, 64),
+    steps: int = 150,
+    batch_size: int = 64,
+    momentum: float = 0.9,
+    init_scheme: dict[str, str] | None = None,
+) -> ComparisonResult:
     """Train the same MLP ``D -> hidden -> classes`` once per (activation, lr, seed) with
     SGD + momentum and the same steps, batches and seeds, then pick each activation's lr by
     mean validation accuracy. ``init_scheme`` maps name -> scheme; the default is He normal
     for every activation except SELU, which gets LeCun normal (what it is designed for).
     Names are ``models.ACTIVATION_MODULES`` names ('silu' for Swish-1)."""
     check_split(split, "split")
-    activations = check_each(activations, "activations", check_choice,
-                             choices=ACTIVATION_MODULES)
+    activations = check_each(
+        activations, "activations", check_choice, choices=ACTIVATION_MODULES
+    )
     lrs = check_each(lrs, "lrs", check_positive)
     seeds = check_each(seeds, "seeds", check_seed)
     hidden = check_each(hidden, "hidden", check_count)
@@ -435,7 +587,9 @@ def compare_activations(split: Split, activations: Sequence[str], *, lrs: Sequen
     schemes = {name: ("lecun" if name == "selu" else "he") for name in activations}
     schemes.update(init_scheme or {})
     sizes = [split.num_features, *hidden, split.num_classes]
-    res = ComparisonResult(list(activations), [float(v) for v in lrs], [int(s) for s in seeds])
+    res = ComparisonResult(
+        list(activations), [float(v) for v in lrs], [int(s) for s in seeds]
+    )
     for name in activations:
         res.val_acc[name], res.test_acc[name] = {}, {}
         for lr in res.lrs:
@@ -443,8 +597,17 @@ def compare_activations(split: Split, activations: Sequence[str], *, lrs: Sequen
             for seed in res.seeds:
                 seed_everything(seed)
                 model = mlp(sizes, name, init_scheme=schemes[name])
-                train(model, split.x_train, split.y_train, steps=steps, lr=lr, batch_size=batch_size,
-                      momentum=momentum, seed=seed, eval_every=steps)
+                train(
+                    model,
+                    split.x_train,
+                    split.y_train,
+                    steps=steps,
+                    lr=lr,
+                    batch_size=batch_size,
+                    momentum=momentum,
+                    seed=seed,
+                    eval_every=steps,
+                )
                 vals.append(accuracy(model, split.x_val, split.y_val))
                 tests.append(accuracy(model, split.x_test, split.y_test))
             res.val_acc[name][lr], res.test_acc[name][lr] = vals, tests
@@ -454,8 +617,14 @@ def compare_activations(split: Split, activations: Sequence[str], *, lrs: Sequen
 
 # --- The explorer ----------------------------------------------------------------------
 
-def draw_activation(ax, activation: str = "leaky_relu", param: float | None = None, *,
-                    x_max: float = 4.0) -> None:
+
+def draw_activation(
+    ax,
+    activation: str = "leaky_relu",
+    param: float | None = None,
+    *,
+    x_max: float = 4.0,
+) -> None:
     """Plot f (solid) and f' (dashed) of one family member on ``ax`` over [-x_max, x_max].
 
     ``param`` sets the member's shape parameter (``PARAMETERS``: negative slope for leaky_relu,
@@ -463,7 +632,9 @@ def draw_activation(ax, activation: str = "leaky_relu", param: float | None = No
     ignored for members without one (relu, rrelu, selu, gelu, sigmoid, tanh). (Chapter 3.)"""
     check_axes(ax)
     if activation not in FAMILY:
-        raise ValueError(f"activation must be one of {sorted(FAMILY)}, got {activation!r}")
+        raise ValueError(
+            f"activation must be one of {sorted(FAMILY)}, got {activation!r}"
+        )
     check_positive(x_max, "x_max")
     x = torch.linspace(-x_max, x_max, 401, dtype=torch.float64)
     spec = PARAMETERS[activation]
@@ -475,10 +646,18 @@ def draw_activation(ax, activation: str = "leaky_relu", param: float | None = No
         value = check_range(param, "param", 0.0, math.inf)
         if activation == "softplus":
             check_positive(value, "param")  # softplus divides by beta
-        kwargs = {key: torch.full((1,), value, dtype=x.dtype)} if key == "weight" else {key: value}
-        fn = {"leaky_relu": (leaky_relu, leaky_relu_grad), "prelu": (prelu, prelu_grad),
-              "elu": (elu, elu_grad), "softplus": (softplus, softplus_grad),
-              "swish": (swish, swish_grad)}[activation]
+        kwargs = (
+            {key: torch.full((1,), value, dtype=x.dtype)}
+            if key == "weight"
+            else {key: value}
+        )
+        fn = {
+            "leaky_relu": (leaky_relu, leaky_relu_grad),
+            "prelu": (prelu, prelu_grad),
+            "elu": (elu, elu_grad),
+            "softplus": (softplus, softplus_grad),
+            "swish": (swish, swish_grad),
+        }[activation]
         f = lambda t: fn[0](t, **kwargs)  # noqa: E731
         g = lambda t: fn[1](t, **kwargs)  # noqa: E731
         label = f"{activation} ({'a' if key == 'weight' else key}={value:g})"

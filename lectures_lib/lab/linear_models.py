@@ -13,15 +13,24 @@ training on noisy inputs is ridge regression with lam_i = sigma_i^2 (Bishop, 199
 PyTorch's ``weight_decay`` in SGD adds ``weight_decay * w`` to the gradient, i.e. the
 penalty (weight_decay / 2) ||w||^2: ``weight_decay = 2 lam`` for the same objective.
 """
+
 from __future__ import annotations
 
 from typing import Callable
 
 import torch
 
-from .._checks import (check_axes, check_bool, check_count, check_module,
-                      check_nonnegative, check_range, check_real, check_seed,
-                      check_tensor)
+from .._checks import (
+    check_axes,
+    check_bool,
+    check_count,
+    check_module,
+    check_nonnegative,
+    check_range,
+    check_real,
+    check_seed,
+    check_tensor,
+)
 
 __all__ = [
     "polynomial_features",
@@ -46,15 +55,19 @@ def _check_xt(x: torch.Tensor, t: torch.Tensor, x_name: str = "x", t_name: str =
     if x.dim() != 2:
         raise ValueError(f"{x_name} must have shape (N, D), got {tuple(x.shape)}")
     if t.dim() not in (1, 2) or t.shape[0] != x.shape[0]:
-        raise ValueError(f"{t_name} must have shape (N,) or (N, K) with N = {x.shape[0]} "
-                         f"(the rows of {x_name}), got {tuple(t.shape)}")
+        raise ValueError(
+            f"{t_name} must have shape (N,) or (N, K) with N = {x.shape[0]} "
+            f"(the rows of {x_name}), got {tuple(t.shape)}"
+        )
 
 
 def _check_weights(w: torch.Tensor, x: torch.Tensor, name: str = "w"):
     check_tensor(w, name, finite=True)
     if w.shape != (x.shape[1],):
-        raise ValueError(f"{name} must have shape ({x.shape[1]},) to match x of shape "
-                         f"{tuple(x.shape)}, got {tuple(w.shape)}")
+        raise ValueError(
+            f"{name} must have shape ({x.shape[1]},) to match x of shape "
+            f"{tuple(x.shape)}, got {tuple(w.shape)}"
+        )
 
 
 def _per_feature(value, name: str, d: int, like: torch.Tensor) -> torch.Tensor:
@@ -63,9 +76,13 @@ def _per_feature(value, name: str, d: int, like: torch.Tensor) -> torch.Tensor:
     if isinstance(value, torch.Tensor) and value.dim() > 0:
         check_tensor(value, name, finite=True)
         if value.shape != (d,):
-            raise ValueError(f"{name} must be a number or have shape ({d},), got {tuple(value.shape)}")
+            raise ValueError(
+                f"{name} must be a number or have shape ({d},), got {tuple(value.shape)}"
+            )
         if (value < 0).any():
-            raise ValueError(f"{name} must be >= 0, got a minimum of {value.min().item():g}")
+            raise ValueError(
+                f"{name} must be >= 0, got a minimum of {value.min().item():g}"
+            )
         return value.to(like.dtype)
     number = check_real(value, name)
     if number < 0:
@@ -79,17 +96,23 @@ def relative_distance(a: torch.Tensor, b: torch.Tensor) -> float:
     check_tensor(a, "a", finite=True)
     check_tensor(b, "b", finite=True)
     if a.shape != b.shape:
-        raise ValueError(f"a and b must have the same shape, got {tuple(a.shape)} and {tuple(b.shape)}")
+        raise ValueError(
+            f"a and b must have the same shape, got {tuple(a.shape)} and {tuple(b.shape)}"
+        )
     # in float64: the norms of large entries overflow float32
     a, b = a.detach().double(), b.detach().double()
     denom = b.norm().item()
     if denom == 0:
-        raise ValueError("b must not be all zeros (the distance is relative to its norm)")
+        raise ValueError(
+            "b must not be all zeros (the distance is relative to its norm)"
+        )
     return (a - b).norm().item() / denom
 
 
 # ----------------------------------------------------------------------------- features
-def polynomial_features(x: torch.Tensor, degree: int, *, bias: bool = True) -> torch.Tensor:
+def polynomial_features(
+    x: torch.Tensor, degree: int, *, bias: bool = True
+) -> torch.Tensor:
     """Monomials of a scalar input: phi(x) = (1, x, x^2, ..., x^degree). (Chapter 5.)
 
     Shapes: x (N,) or (N, 1) -> (N, degree + 1) (or (N, degree) with ``bias=False``).
@@ -132,19 +155,35 @@ def ridge_fit(X: torch.Tensor, t: torch.Tensor, lam=0.0) -> torch.Tensor:
     return torch.linalg.solve(A, b)
 
 
-def _corrupt(x: torch.Tensor, sigma_vec: torch.Tensor, drop_prob: float,
-             generator: torch.Generator | None) -> torch.Tensor:
+def _corrupt(
+    x: torch.Tensor,
+    sigma_vec: torch.Tensor,
+    drop_prob: float,
+    generator: torch.Generator | None,
+) -> torch.Tensor:
     """x * (inverted dropout mask) + Gaussian noise with per-feature std sigma_vec."""
     if drop_prob > 0:
-        keep = torch.rand(x.shape, generator=generator, dtype=x.dtype, device=x.device) >= drop_prob
+        keep = (
+            torch.rand(x.shape, generator=generator, dtype=x.dtype, device=x.device)
+            >= drop_prob
+        )
         x = x * keep.to(x.dtype) / (1.0 - drop_prob)
     if bool((sigma_vec > 0).any()):
-        x = x + sigma_vec * torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device)
+        x = x + sigma_vec * torch.randn(
+            x.shape, generator=generator, dtype=x.dtype, device=x.device
+        )
     return x
 
 
-def fit_noisy_copies(X: torch.Tensor, t: torch.Tensor, n_copies: int, *, sigma=0.0,
-                     drop_prob: float = 0.0, generator: torch.Generator | None = None) -> torch.Tensor:
+def fit_noisy_copies(
+    X: torch.Tensor,
+    t: torch.Tensor,
+    n_copies: int,
+    *,
+    sigma=0.0,
+    drop_prob: float = 0.0,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
     """Least squares on ``n_copies`` corrupted copies of the data set, stacked. (Chapter 5.)
 
     Each copy gets fresh inverted-dropout masks (``drop_prob``, PyTorch's convention: the
@@ -166,9 +205,17 @@ def fit_noisy_copies(X: torch.Tensor, t: torch.Tensor, n_copies: int, *, sigma=0
     return ridge_fit(Xc, tc, 0.0)
 
 
-def sgd_noisy_inputs(X: torch.Tensor, t: torch.Tensor, sigma, *, steps: int = 20000,
-                     lr: float = 0.05, batch_size: int = 32, average_from: float = 0.5,
-                     generator: torch.Generator | None = None) -> torch.Tensor:
+def sgd_noisy_inputs(
+    X: torch.Tensor,
+    t: torch.Tensor,
+    sigma,
+    *,
+    steps: int = 20000,
+    lr: float = 0.05,
+    batch_size: int = 32,
+    average_from: float = 0.5,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
     """Train y = w . x by mini-batch SGD on the mean squared error, with fresh Gaussian
     noise N(0, diag(sigma^2)) added to every input of every mini-batch. (Chapter 5.)
 
@@ -203,19 +250,31 @@ def sgd_noisy_inputs(X: torch.Tensor, t: torch.Tensor, sigma, *, steps: int = 20
 
 
 # ----------------------------------------------------------------------------- penalties
-def _penalty_mc(predict: Callable, x: torch.Tensor, t: torch.Tensor, corrupt: Callable,
-                n_samples: int, chunk: int = 256) -> tuple[torch.Tensor, torch.Tensor]:
+def _penalty_mc(
+    predict: Callable,
+    x: torch.Tensor,
+    t: torch.Tensor,
+    corrupt: Callable,
+    n_samples: int,
+    chunk: int = 256,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Mean and standard error over n_samples draws of
     mean_n [(predict(corrupt(x))_n - t_n)^2 - (predict(x)_n - t_n)^2]."""
     clean = (predict(x) - t) ** 2
     diffs = []
     for start in range(0, n_samples, chunk):
         m = min(chunk, n_samples - start)
-        xs = corrupt(x.expand(m, *x.shape))  # (m, N, D): m independent corrupted data sets
+        xs = corrupt(
+            x.expand(m, *x.shape)
+        )  # (m, N, D): m independent corrupted data sets
         noisy = (predict(xs.reshape(-1, x.shape[1])).reshape(m, -1) - t) ** 2
         diffs.append((noisy - clean).mean(dim=1))
     diffs = torch.cat(diffs)
-    se = diffs.std() / n_samples ** 0.5 if n_samples > 1 else torch.zeros((), dtype=x.dtype)
+    se = (
+        diffs.std() / n_samples**0.5
+        if n_samples > 1
+        else torch.zeros((), dtype=x.dtype)
+    )
     return diffs.mean(), se
 
 
@@ -225,13 +284,22 @@ def _as_predictor(model, x: torch.Tensor) -> Callable:
         return lambda inputs: inputs @ model
     if callable(model):
         return lambda inputs: model(inputs).reshape(inputs.shape[0])
-    raise TypeError(f"model must be a weight tensor w of shape (D,) or a callable, "
-                    f"got {type(model).__name__}")
+    raise TypeError(
+        f"model must be a weight tensor w of shape (D,) or a callable, "
+        f"got {type(model).__name__}"
+    )
 
 
-def noise_penalty_mc(model, x: torch.Tensor, t: torch.Tensor, sigma=0.0, *, drop_prob: float = 0.0,
-                     n_samples: int = 1000,
-                     generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def noise_penalty_mc(
+    model,
+    x: torch.Tensor,
+    t: torch.Tensor,
+    sigma=0.0,
+    *,
+    drop_prob: float = 0.0,
+    n_samples: int = 1000,
+    generator: torch.Generator | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Monte Carlo estimate of what noise on the inputs adds to the mean squared error:
 
         E[ (1/N) sum_n (f(x~_n) - t_n)^2 ] - (1/N) sum_n (f(x_n) - t_n)^2,
@@ -254,8 +322,13 @@ def noise_penalty_mc(model, x: torch.Tensor, t: torch.Tensor, sigma=0.0, *, drop
     predict = _as_predictor(model, x)
     sigma_vec = _per_feature(sigma, "sigma", x.shape[1], x)
     drop_prob = check_range(drop_prob, "drop_prob", 0.0, 1.0, high_open=True)
-    return _penalty_mc(predict, x, t, lambda xs: _corrupt(xs, sigma_vec, drop_prob, generator),
-                       n_samples)
+    return _penalty_mc(
+        predict,
+        x,
+        t,
+        lambda xs: _corrupt(xs, sigma_vec, drop_prob, generator),
+        n_samples,
+    )
 
 
 def dropout_ridge_lambda(x: torch.Tensor, drop_prob: float) -> torch.Tensor:
@@ -270,7 +343,9 @@ def dropout_ridge_lambda(x: torch.Tensor, drop_prob: float) -> torch.Tensor:
     return drop_prob / (1.0 - drop_prob) * (x * x).mean(dim=0)
 
 
-def dropout_l2_penalty(w: torch.Tensor, x: torch.Tensor, drop_prob: float) -> torch.Tensor:
+def dropout_l2_penalty(
+    w: torch.Tensor, x: torch.Tensor, drop_prob: float
+) -> torch.Tensor:
     """What inverted dropout on the inputs adds to a linear model's mean squared error,
     averaged over masks: drop_prob / (1 - drop_prob) * (1/N) sum_n sum_i w_i^2 x_ni^2.
 
@@ -282,7 +357,9 @@ def dropout_l2_penalty(w: torch.Tensor, x: torch.Tensor, drop_prob: float) -> to
     return (lam * w * w).sum()
 
 
-def second_order_noise_penalty(f: Callable, x: torch.Tensor, t: torch.Tensor, sigma) -> torch.Tensor:
+def second_order_noise_penalty(
+    f: Callable, x: torch.Tensor, t: torch.Tensor, sigma
+) -> torch.Tensor:
     """The small-noise (second-order Taylor) approximation of what input noise adds to the
     mean squared error of a non-linear model f (Bishop, 1995):
 
@@ -303,19 +380,30 @@ def second_order_noise_penalty(f: Callable, x: torch.Tensor, t: torch.Tensor, si
     if grad.requires_grad:
         second = []
         for i in range(x.shape[1]):
-            (g2,) = torch.autograd.grad(grad[:, i].sum(), xg, retain_graph=True,
-                                        allow_unused=True, materialize_grads=True)
+            (g2,) = torch.autograd.grad(
+                grad[:, i].sum(),
+                xg,
+                retain_graph=True,
+                allow_unused=True,
+                materialize_grads=True,
+            )
             second.append(g2[:, i])
         second = torch.stack(second, dim=1)
     else:  # f is linear (affine): its gradient does not depend on x, no curvature
         second = torch.zeros_like(grad)
-    per_example = (sigma_vec ** 2 * (grad ** 2 + (y - t)[:, None] * second)).sum(dim=1)
+    per_example = (sigma_vec**2 * (grad**2 + (y - t)[:, None] * second)).sum(dim=1)
     return per_example.mean().detach()
 
 
 # ----------------------------------------------------------------------------- widget
-def noise_ridge_poly_fits(sigma: float, *, degree: int = 9, n_points: int = 12, n_copies: int = 2000,
-                          seed: int = 0) -> dict:
+def noise_ridge_poly_fits(
+    sigma: float,
+    *,
+    degree: int = 9,
+    n_points: int = 12,
+    n_copies: int = 2000,
+    seed: int = 0,
+) -> dict:
     """The fits behind ``draw_noise_ridge`` (Chapter 5's explorer), returned for checking.
 
     Data: ``L.make_regression_1d(sin(pi x), n_points, low=-1, high=1, noise=0.2, seed=seed)``
@@ -330,18 +418,33 @@ def noise_ridge_poly_fits(sigma: float, *, degree: int = 9, n_points: int = 12, 
     degree = check_count(degree, "degree")
     n_points = check_count(n_points, "n_points", minimum=2)
     seed = check_seed(seed)
-    x, t = make_regression_1d(lambda z: torch.sin(torch.pi * z), n_points, low=-1.0, high=1.0,
-                              noise=0.2, seed=seed, dtype=torch.float64)
+    x, t = make_regression_1d(
+        lambda z: torch.sin(torch.pi * z),
+        n_points,
+        low=-1.0,
+        high=1.0,
+        noise=0.2,
+        seed=seed,
+        dtype=torch.float64,
+    )
     x, t = x[:, 0], t[:, 0]
     phi = polynomial_features(x, degree)
-    w_ridge = ridge_fit(phi, t, sigma ** 2)
-    w_noisy = fit_noisy_copies(phi, t, n_copies, sigma=sigma,
-                               generator=torch.Generator().manual_seed(seed + 1))
+    w_ridge = ridge_fit(phi, t, sigma**2)
+    w_noisy = fit_noisy_copies(
+        phi, t, n_copies, sigma=sigma, generator=torch.Generator().manual_seed(seed + 1)
+    )
     return dict(x=x, t=t, w_ridge=w_ridge, w_noisy=w_noisy)
 
 
-def draw_noise_ridge(ax, sigma: float = 0.1, *, degree: int = 9, n_points: int = 12,
-                     n_copies: int = 2000, seed: int = 0):
+def draw_noise_ridge(
+    ax,
+    sigma: float = 0.1,
+    *,
+    degree: int = 9,
+    n_points: int = 12,
+    n_copies: int = 2000,
+    seed: int = 0,
+):
     """Widget for Chapter 5: a degree-``degree`` polynomial y = w . phi(x) fitted to
     ``n_points`` noisy samples of sin(pi x), two ways (see ``noise_ridge_poly_fits``): least
     squares on noisy copies of the features, noise std ``sigma``, and ridge regression with
@@ -349,18 +452,27 @@ def draw_noise_ridge(ax, sigma: float = 0.1, *, degree: int = 9, n_points: int =
     (it overfits); a large sigma shrinks w towards 0 (it underfits).
     """
     check_axes(ax)
-    fits = noise_ridge_poly_fits(sigma, degree=degree, n_points=n_points, n_copies=n_copies, seed=seed)
+    fits = noise_ridge_poly_fits(
+        sigma, degree=degree, n_points=n_points, n_copies=n_copies, seed=seed
+    )
     grid = torch.linspace(-1, 1, 300, dtype=torch.float64)
     phi_grid = polynomial_features(grid, degree)
     ax.plot(grid, torch.sin(torch.pi * grid), color="#999999", lw=1.2, label="sin(πx)")
     ax.plot(grid, phi_grid @ fits["w_ridge"], color="#0072B2", label="ridge, λ = σ²")
-    ax.plot(grid, phi_grid @ fits["w_noisy"], color="#E69F00", ls="--", label="noisy copies")
+    ax.plot(
+        grid, phi_grid @ fits["w_noisy"], color="#E69F00", ls="--", label="noisy copies"
+    )
     ax.scatter(fits["x"], fits["t"], color="black", s=14, zorder=3, label="data")
     ax.set_ylim(-2.0, 2.0)
     ax.set_xlabel("input x")
     ax.set_ylabel("prediction y")
-    ax.text(0.03, 0.92, f"σ = {sigma:.3g}, ‖w‖ = {fits['w_ridge'].norm().item():.3g}",
-            transform=ax.transAxes, fontsize=8)
+    ax.text(
+        0.03,
+        0.92,
+        f"σ = {sigma:.3g}, ‖w‖ = {fits['w_ridge'].norm().item():.3g}",
+        transform=ax.transAxes,
+        fontsize=8,
+    )
     ax.legend(loc="lower right", fontsize=7)
     return ax
 
@@ -371,7 +483,11 @@ def flat_weights(model: torch.nn.Module) -> torch.Tensor:
     (biases left out): what Chapter 5 takes the norm and the histogram of under weight decay.
     """
     check_module(model)
-    parts = [m.weight.detach().flatten() for m in model.modules() if isinstance(m, torch.nn.Linear)]
+    parts = [
+        m.weight.detach().flatten()
+        for m in model.modules()
+        if isinstance(m, torch.nn.Linear)
+    ]
     if not parts:
         raise ValueError("model has no nn.Linear layer")
     return torch.cat(parts)

@@ -1,4 +1,5 @@
 """A small MLP builder shared by the chapters' experiments."""
+
 from __future__ import annotations
 
 from collections import OrderedDict
@@ -7,8 +8,15 @@ from typing import Callable
 import torch
 from torch import nn
 
-from .._checks import (check_bool, check_choice, check_count, check_module,
-                      check_positive, check_range, check_real)
+from .._checks import (
+    check_bool,
+    check_choice,
+    check_count,
+    check_module,
+    check_positive,
+    check_range,
+    check_real,
+)
 from ..reference import initialization as init
 
 __all__ = ["ACTIVATION_MODULES", "make_activation", "mlp", "init_mlp_"]
@@ -52,11 +60,14 @@ def check_init_scheme(value, name: str = "init_scheme") -> str | float:
     if isinstance(value, bool) or not isinstance(value, float):
         raise TypeError(
             f"{name} must be 'default', one of {sorted(_INITS)} or a float std, "
-            f"got {type(value).__name__}: {value!r}")
+            f"got {type(value).__name__}: {value!r}"
+        )
     return check_positive(value, name)
 
 
-def init_mlp_(model: nn.Module, scheme: str | float = "default", bias: float = 0.0) -> nn.Module:
+def init_mlp_(
+    model: nn.Module, scheme: str | float = "default", bias: float = 0.0
+) -> nn.Module:
     """Re-initialize every ``nn.Linear`` in ``model`` in place.
 
     ``scheme``: "default" keeps PyTorch's U(+-1/sqrt(fan_in)); "glorot", "glorot_normal",
@@ -87,7 +98,9 @@ def _check_mlp_sizes(sizes, drop_prob: float, input_drop_prob: float) -> None:
     """The arguments every MLP builder shares: at least two sizes >= 1, drop probabilities
     in [0, 1)."""
     if not isinstance(sizes, (list, tuple)) or len(sizes) < 2:
-        raise ValueError(f"sizes must list at least an input and an output size, got {sizes!r}")
+        raise ValueError(
+            f"sizes must list at least an input and an output size, got {sizes!r}"
+        )
     for i, size in enumerate(sizes):
         check_count(size, f"sizes[{i}]", minimum=1)
     check_range(drop_prob, "drop_prob", 0.0, 1.0, high_open=True)
@@ -97,9 +110,15 @@ def _check_mlp_sizes(sizes, drop_prob: float, input_drop_prob: float) -> None:
 HiddenLayer = Callable[[int, int, int], list[tuple[str, nn.Module]]]
 
 
-def _assemble_mlp(sizes, hidden_layer: HiddenLayer, *, drop_prob: float = 0.0,
-                  input_drop_prob: float = 0.0, input_layers=(),
-                  output_name: str | None = None) -> nn.Sequential:
+def _assemble_mlp(
+    sizes,
+    hidden_layer: HiddenLayer,
+    *,
+    drop_prob: float = 0.0,
+    input_drop_prob: float = 0.0,
+    input_layers=(),
+    output_name: str | None = None,
+) -> nn.Sequential:
     """The loop every MLP builder shares (``mlp``; ``maxout_mlp``, Chapter 7; ``bn_mlp``,
     Chapter 8): an ``nn.Sequential`` ``sizes[0] -> ... -> sizes[-1]`` with named layers.
 
@@ -122,9 +141,16 @@ def _assemble_mlp(sizes, hidden_layer: HiddenLayer, *, drop_prob: float = 0.0,
     return nn.Sequential(OrderedDict(layers))
 
 
-def mlp(sizes: list[int], activation: str = "relu", *, init_scheme: str | float = "default",
-        bias_init: float = 0.0, drop_prob: float = 0.0, input_drop_prob: float = 0.0,
-        batch_norm: bool = False) -> nn.Sequential:
+def mlp(
+    sizes: list[int],
+    activation: str = "relu",
+    *,
+    init_scheme: str | float = "default",
+    bias_init: float = 0.0,
+    drop_prob: float = 0.0,
+    input_drop_prob: float = 0.0,
+    batch_norm: bool = False,
+) -> nn.Sequential:
     """A fully connected net ``sizes[0] -> ... -> sizes[-1]`` with named layers.
 
     Layers are named ``fc1, act1, fc2, act2, ..., fcL`` (plus ``bn<i>`` before each
@@ -144,6 +170,7 @@ def mlp(sizes: list[int], activation: str = "relu", *, init_scheme: str | float 
         block.append((f"act{i}", make_activation(activation)))
         return block
 
-    model = _assemble_mlp(sizes, hidden_layer, drop_prob=drop_prob,
-                          input_drop_prob=input_drop_prob)
+    model = _assemble_mlp(
+        sizes, hidden_layer, drop_prob=drop_prob, input_drop_prob=input_drop_prob
+    )
     return _init(model, init_scheme, bias_init)

@@ -28,8 +28,6 @@ from .._checks import (
     check_split,
     check_tensor,
 )
-from .data import Split
-from .models import mlp
 from ..reference.optimizers import (
     OPTIMIZERS,
     _check_betas,
@@ -37,6 +35,8 @@ from ..reference.optimizers import (
     make_optimizer,
     sgd_update,
 )
+from .data import Split
+from .models import mlp
 from .training import seed_everything
 
 __all__ = [
@@ -186,9 +186,7 @@ def gradient_noise(
     measured, predicted = [], []
     for i, b in enumerate(sizes):
         if b > n:
-            raise ValueError(
-                f"batch_sizes[{i}]: batch size must be <= N={n}, got {b}"
-            )
+            raise ValueError(f"batch_sizes[{i}]: batch size must be <= N={n}, got {b}")
         sq = [
             ((per_example[torch.randperm(n, generator=gen)[:b]].mean(0) - g) ** 2)
             .sum()

@@ -16,6 +16,7 @@ approximator on a compact interval. This module makes both statements concrete i
   maxout suits dropout (how exact weight scaling is; which units pass no gradient);
 - ``draw_maxout_fit``: the chapter's explorer (pieces vs fit).
 """
+
 from __future__ import annotations
 
 import functools
@@ -26,24 +27,44 @@ from typing import Callable
 import torch
 from torch import nn
 
-from .._checks import (MAX_REAL, check_axes, check_count, check_model_input, check_range,
-                      check_real, check_seed, check_tensor, check_vector)
-from .approximation import relu_features
-from ..reference.maxout import Maxout, maxout
-from .models import _assemble_mlp
+from .._checks import (
+    MAX_REAL,
+    check_axes,
+    check_count,
+    check_model_input,
+    check_range,
+    check_real,
+    check_seed,
+    check_tensor,
+    check_vector,
+)
 from ..page.plotting import PALETTE
+from ..reference.maxout import Maxout, maxout
+from .approximation import relu_features
+from .models import _assemble_mlp
 
 __all__ = [
-    "TARGETS", "target_grid", "maxout_units_1d", "convex_pwl_pieces", "convex_difference",
-    "pwl_interpolate", "best_convex_fit", "MaxoutFit1d", "fit_maxout_1d", "maxout_mlp",
-    "exact_dropout_average", "blocked_unit_fraction", "weight_scaling_gap", "draw_maxout_fit",
+    "TARGETS",
+    "target_grid",
+    "maxout_units_1d",
+    "convex_pwl_pieces",
+    "convex_difference",
+    "pwl_interpolate",
+    "best_convex_fit",
+    "MaxoutFit1d",
+    "fit_maxout_1d",
+    "maxout_mlp",
+    "exact_dropout_average",
+    "blocked_unit_fraction",
+    "weight_scaling_gap",
+    "draw_maxout_fit",
 ]
 
 #: The 1-D targets of Chapter 7: name -> (function, low, high), on the interval [low, high].
 TARGETS: dict[str, tuple[Callable[[torch.Tensor], torch.Tensor], float, float]] = {
-    "x^2": (lambda x: x ** 2, -2.0, 2.0),
+    "x^2": (lambda x: x**2, -2.0, 2.0),
     "sin": (torch.sin, -math.pi, math.pi),
-    "bump": (lambda x: torch.exp(-2.0 * x ** 2), -2.0, 2.0),
+    "bump": (lambda x: torch.exp(-2.0 * x**2), -2.0, 2.0),
 }
 
 
@@ -53,7 +74,9 @@ def _check_target(target: str) -> str:
     return target
 
 
-def target_grid(target: str, n: int = 201, dtype=torch.float64) -> tuple[torch.Tensor, torch.Tensor]:
+def target_grid(
+    target: str, n: int = 201, dtype=torch.float64
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Evenly spaced inputs x (n, 1) on the target's interval and the values y = f(x), (n, 1)."""
     _check_target(target)
     n = check_count(n, "n", minimum=2)
@@ -68,8 +91,10 @@ def _check_pieces_tensors(weight, bias):
     check_tensor(weight, "weight", finite=True)
     check_tensor(bias, "bias", finite=True)
     if weight.dim() != 2 or weight.shape != bias.shape:
-        raise ValueError(f"weight and bias must both have shape (units, pieces), got "
-                         f"{tuple(weight.shape)} and {tuple(bias.shape)}")
+        raise ValueError(
+            f"weight and bias must both have shape (units, pieces), got "
+            f"{tuple(weight.shape)} and {tuple(bias.shape)}"
+        )
 
 
 def _check_points(x, name: str = "x") -> torch.Tensor:
@@ -80,7 +105,9 @@ def _check_points(x, name: str = "x") -> torch.Tensor:
     return x
 
 
-def maxout_units_1d(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+def maxout_units_1d(
+    x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor
+) -> torch.Tensor:
     """Maxout units of a scalar input: h_i(x) = max_j (weight[i, j] * x + bias[i, j]).
 
     Shapes: x (N, 1); weight, bias (units, pieces) -> (N, units). Computed with
@@ -97,8 +124,12 @@ def _scalar(value, name: str) -> float:
     return check_real(value, name)
 
 
-def convex_pwl_pieces(offset: float | torch.Tensor, slope: float | torch.Tensor,
-                      kinks: torch.Tensor, jumps: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def convex_pwl_pieces(
+    offset: float | torch.Tensor,
+    slope: float | torch.Tensor,
+    kinks: torch.Tensor,
+    jumps: torch.Tensor,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """The affine pieces of g(x) = offset + slope * x + sum_i jumps[i] * relu(x - kinks[i]).
 
     With sorted ``kinks`` (m,) and ``jumps`` (m,) >= 0 (each slope increase), g is convex and
@@ -111,15 +142,23 @@ def convex_pwl_pieces(offset: float | torch.Tensor, slope: float | torch.Tensor,
     kinks = check_tensor(check_vector(kinks, "kinks"), "kinks", finite=True)
     jumps = check_tensor(check_vector(jumps, "jumps"), "jumps", finite=True)
     if kinks.shape != jumps.shape:
-        raise ValueError(f"kinks and jumps must have the same shape, got {tuple(kinks.shape)} "
-                         f"and {tuple(jumps.shape)}")
+        raise ValueError(
+            f"kinks and jumps must have the same shape, got {tuple(kinks.shape)} "
+            f"and {tuple(jumps.shape)}"
+        )
     if (jumps < 0).any():
-        raise ValueError(f"jumps must be >= 0 (a convex function), got min {jumps.min().item():g}")
+        raise ValueError(
+            f"jumps must be >= 0 (a convex function), got min {jumps.min().item():g}"
+        )
     if (kinks[1:] < kinks[:-1]).any():
         raise ValueError("kinks must be sorted in increasing order")
     zero = kinks.new_zeros(1)
-    weight = torch.as_tensor(slope, dtype=kinks.dtype) + torch.cat([zero, jumps.cumsum(0)])
-    bias = torch.as_tensor(offset, dtype=kinks.dtype) - torch.cat([zero, (jumps * kinks).cumsum(0)])
+    weight = torch.as_tensor(slope, dtype=kinks.dtype) + torch.cat(
+        [zero, jumps.cumsum(0)]
+    )
+    bias = torch.as_tensor(offset, dtype=kinks.dtype) - torch.cat(
+        [zero, (jumps * kinks).cumsum(0)]
+    )
     return weight, bias
 
 
@@ -128,18 +167,24 @@ def _check_knots(knots_x, knots_y) -> tuple[torch.Tensor, torch.Tensor]:
     kx = check_tensor(check_vector(knots_x, "knots_x"), "knots_x", finite=True)
     ky = check_tensor(check_vector(knots_y, "knots_y"), "knots_y", finite=True)
     if kx.shape != ky.shape or kx.numel() < 2:
-        raise ValueError(f"knots_x and knots_y must have the same length >= 2, got "
-                         f"{kx.numel()} and {ky.numel()}")
+        raise ValueError(
+            f"knots_x and knots_y must have the same length >= 2, got "
+            f"{kx.numel()} and {ky.numel()}"
+        )
     if not (kx[1:] > kx[:-1]).all():
         raise ValueError(f"knots_x must be strictly increasing, got {kx.tolist()}")
     for name, k in (("knots_x", kx), ("knots_y", ky)):
         if k.abs().max() > MAX_REAL:
-            raise ValueError(f"{name} must be at most {MAX_REAL:g} in magnitude, got "
-                             f"{k.abs().max().item():g}")
+            raise ValueError(
+                f"{name} must be at most {MAX_REAL:g} in magnitude, got "
+                f"{k.abs().max().item():g}"
+            )
     return kx, ky
 
 
-def pwl_interpolate(x: torch.Tensor, knots_x: torch.Tensor, knots_y: torch.Tensor) -> torch.Tensor:
+def pwl_interpolate(
+    x: torch.Tensor, knots_x: torch.Tensor, knots_y: torch.Tensor
+) -> torch.Tensor:
     """The continuous PWL interpolant through (knots_x, knots_y), extended linearly beyond
     the end knots. Shapes: x (N, 1); knots (m,) sorted, m >= 2 -> (N, 1)."""
     _check_points(x)
@@ -195,7 +240,9 @@ def best_convex_fit(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     xs = check_tensor(check_vector(x, "x"), "x", finite=True).detach()
     ys = check_tensor(check_vector(y, "y"), "y", finite=True).detach()
     if xs.shape != ys.shape:
-        raise ValueError(f"x and y must have the same number of rows, got {xs.numel()} and {ys.numel()}")
+        raise ValueError(
+            f"x and y must have the same number of rows, got {xs.numel()} and {ys.numel()}"
+        )
     if not (xs[1:] > xs[:-1]).all():
         raise ValueError("x must be strictly increasing")
     xd, yd = xs.double(), ys.double()
@@ -228,7 +275,8 @@ class MaxoutFit1d:
 
     def predict(self, x: torch.Tensor) -> torch.Tensor:
         h = maxout_units_1d(
-            _check_points(x).to(self.weight.dtype), self.weight, self.bias)
+            _check_points(x).to(self.weight.dtype), self.weight, self.bias
+        )
         return h[:, :1] - h[:, 1:2] if self.units == 2 else h
 
 
@@ -259,19 +307,34 @@ def _start(x: torch.Tensor, y: torch.Tensor, pieces: int, units: int):
     curve = torch.zeros_like(ys)
     curve[1:-1] = ys[2:] - 2 * ys[1:-1] + ys[:-2]
     knots1 = _quantile_knots(xs, curve.clamp(min=0) ** (1 / 3), pieces - 1)
-    knots2 = _quantile_knots(xs, (-curve).clamp(min=0) ** (1 / 3), pieces - 1) if units == 2 else xs[:0]
+    knots2 = (
+        _quantile_knots(xs, (-curve).clamp(min=0) ** (1 / 3), pieces - 1)
+        if units == 2
+        else xs[:0]
+    )
     design = torch.cat([_convex_design(xs, knots1), -relu_features(xs, knots2)], 1)
-    coef = torch.from_numpy(nnls(design.numpy(), ys.numpy(), maxiter=50 * design.shape[1])[0])
+    coef = torch.from_numpy(
+        nnls(design.numpy(), ys.numpy(), maxiter=50 * design.shape[1])[0]
+    )
     m1 = knots1.numel()
-    w1, b1 = convex_pwl_pieces(coef[0] - coef[1], coef[2] - coef[3], knots1, coef[4:4 + m1])
+    w1, b1 = convex_pwl_pieces(
+        coef[0] - coef[1], coef[2] - coef[3], knots1, coef[4 : 4 + m1]
+    )
     if units == 1:
         return w1[None], b1[None]
-    w2, b2 = convex_pwl_pieces(0.0, 0.0, knots2, coef[4 + m1:])
+    w2, b2 = convex_pwl_pieces(0.0, 0.0, knots2, coef[4 + m1 :])
     return torch.stack([w1, w2]), torch.stack([b1, b2])
 
 
-def fit_maxout_1d(target: str | tuple[torch.Tensor, torch.Tensor], pieces: int, units: int = 1, *,
-                  steps: int = 100, lr: float = 0.01, n: int = 201) -> MaxoutFit1d:
+def fit_maxout_1d(
+    target: str | tuple[torch.Tensor, torch.Tensor],
+    pieces: int,
+    units: int = 1,
+    *,
+    steps: int = 100,
+    lr: float = 0.01,
+    n: int = 201,
+) -> MaxoutFit1d:
     """Fit one maxout unit (units=1) or h1 - h2 (units=2), each with ``pieces`` pieces.
 
     ``target``: a name in ``TARGETS`` (fitted on ``target_grid(target, n)``) or a pair
@@ -291,16 +354,22 @@ def fit_maxout_1d(target: str | tuple[torch.Tensor, torch.Tensor], pieces: int, 
     check_range(lr, "lr", 0.0, math.inf, low_open=True)
     n = check_count(n, "n", minimum=2)
     if isinstance(target, str):
-        w, b, rmse = _fit_named(_check_target(target), pieces, units, steps, float(lr), n)
+        w, b, rmse = _fit_named(
+            _check_target(target), pieces, units, steps, float(lr), n
+        )
         x, y = target_grid(target, n)
         return MaxoutFit1d(w.clone(), b.clone(), x, y, rmse)
     if not (isinstance(target, tuple) and len(target) == 2):
-        raise TypeError(f"target must be a name or an (x, y) pair, got {type(target).__name__}")
+        raise TypeError(
+            f"target must be a name or an (x, y) pair, got {type(target).__name__}"
+        )
     x, y = target
     _check_points(x)
     check_tensor(y, "y", finite=True)
     if y.shape != x.shape:
-        raise ValueError(f"x and y must both have shape (n, 1), got {tuple(x.shape)} and {tuple(y.shape)}")
+        raise ValueError(
+            f"x and y must both have shape (n, 1), got {tuple(x.shape)} and {tuple(y.shape)}"
+        )
     if not (x[1:, 0] > x[:-1, 0]).all():
         raise ValueError("x must be strictly increasing")
     w, b, rmse = _fit(x.double(), y.double(), pieces, units, steps, lr)
@@ -336,8 +405,13 @@ def _fit(x, y, pieces, units, steps, lr):
     return best[1], best[2], math.sqrt(best[0])
 
 
-def maxout_mlp(sizes: list[int], pieces: int, *, drop_prob: float = 0.0,
-               input_drop_prob: float = 0.0) -> nn.Sequential:
+def maxout_mlp(
+    sizes: list[int],
+    pieces: int,
+    *,
+    drop_prob: float = 0.0,
+    input_drop_prob: float = 0.0,
+) -> nn.Sequential:
     """A maxout classifier ``sizes[0] -> ... -> sizes[-1]``: Maxout hidden layers, linear output.
 
     Layers: ``drop0`` (if input_drop_prob > 0), ``mo1``, ``drop1``, ``mo2``, ..., ``fc_out``.
@@ -352,12 +426,18 @@ def maxout_mlp(sizes: list[int], pieces: int, *, drop_prob: float = 0.0,
     def hidden_layer(i: int, fan_in: int, fan_out: int) -> list[tuple[str, nn.Module]]:
         return [(f"mo{i}", Maxout(fan_in, fan_out, pieces))]
 
-    return _assemble_mlp(sizes, hidden_layer, drop_prob=drop_prob,
-                         input_drop_prob=input_drop_prob, output_name="fc_out")
+    return _assemble_mlp(
+        sizes,
+        hidden_layer,
+        drop_prob=drop_prob,
+        input_drop_prob=input_drop_prob,
+        output_name="fc_out",
+    )
 
 
-def exact_dropout_average(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor,
-                          drop_prob: float) -> torch.Tensor:
+def exact_dropout_average(
+    fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, drop_prob: float
+) -> torch.Tensor:
     """The exact average of ``fn`` over all 2^d inverted-dropout masks of the input.
 
     E_m[fn(m * x / q)] with m_i ~ Bernoulli(q) independent, q = 1 - drop_prob, computed by
@@ -370,15 +450,17 @@ def exact_dropout_average(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.T
     if not callable(fn):
         raise TypeError(f"fn must be callable, got {type(fn).__name__}")
     if x.dim() != 2 or not 1 <= x.shape[1] <= 16:
-        raise ValueError(f"x must have shape (N, d) with 1 <= d <= 16, got {tuple(x.shape)}")
+        raise ValueError(
+            f"x must have shape (N, d) with 1 <= d <= 16, got {tuple(x.shape)}"
+        )
     n, d = x.shape
     q = 1.0 - drop_prob
-    codes = torch.arange(2 ** d)
+    codes = torch.arange(2**d)
     masks = ((codes[:, None] >> torch.arange(d)) & 1).to(x.dtype)  # (2^d, d)
     kept = masks.sum(1)
-    prob = q ** kept * (1.0 - q) ** (d - kept)  # (2^d,)
+    prob = q**kept * (1.0 - q) ** (d - kept)  # (2^d,)
     out = fn((masks[:, None, :] * x[None] / q).reshape(-1, d))
-    out = out.reshape(2 ** d, n, *out.shape[1:])
+    out = out.reshape(2**d, n, *out.shape[1:])
     return torch.tensordot(prob.to(out.dtype), out, dims=1)
 
 
@@ -398,7 +480,10 @@ def blocked_unit_fraction(model: nn.Module, x: torch.Tensor) -> dict[str, float]
     was_training = model.training
     model.eval()
     try:
-        with torch.no_grad(), capture_outputs(model, (Maxout, *ACTIVATION_TYPES), inputs=True) as store:
+        with (
+            torch.no_grad(),
+            capture_outputs(model, (Maxout, *ACTIVATION_TYPES), inputs=True) as store,
+        ):
             model(x)
         result = {}
         for name, inp in store.items():
@@ -419,8 +504,9 @@ def blocked_unit_fraction(model: nn.Module, x: torch.Tensor) -> dict[str, float]
 
 
 @torch.no_grad()
-def weight_scaling_gap(model: nn.Module, x: torch.Tensor, *, samples: int = 100,
-                       seed: int = 0) -> tuple[float, float]:
+def weight_scaling_gap(
+    model: nn.Module, x: torch.Tensor, *, samples: int = 100, seed: int = 0
+) -> tuple[float, float]:
     """How far weight scaling is from the dropout ensemble it stands in for.
 
     Compares p_ws = softmax(model(x)) in eval mode (PyTorch's inverted dropout: the
@@ -440,7 +526,9 @@ def weight_scaling_gap(model: nn.Module, x: torch.Tensor, *, samples: int = 100,
         model.eval()
         p_ws = torch.softmax(model(x), dim=1)
         model.train()
-        p_mc = torch.stack([torch.softmax(model(x), dim=1) for _ in range(samples)]).mean(0)
+        p_mc = torch.stack(
+            [torch.softmax(model(x), dim=1) for _ in range(samples)]
+        ).mean(0)
     finally:
         torch.random.set_rng_state(state)
         model.train(was_training)
@@ -457,12 +545,20 @@ def draw_maxout_fit(ax, pieces: int = 4, target: str = "sin") -> None:
     pieces = check_count(pieces, "pieces", minimum=1)
     _check_target(target)
     x, y = target_grid(target)
-    ax.plot(x[:, 0], y[:, 0], color="#999999", lw=4, alpha=0.6, label=f"target {target}")
+    ax.plot(
+        x[:, 0], y[:, 0], color="#999999", lw=4, alpha=0.6, label=f"target {target}"
+    )
     for units, color, style in ((1, PALETTE[3], "--"), (2, PALETTE[0], "-")):
         fit = fit_maxout_1d(target, pieces, units)
         name = "one unit" if units == 1 else "two units (h1 - h2)"
-        ax.plot(x[:, 0], fit.predict(x)[:, 0], color=color, ls=style, lw=1.8,
-                label=f"{name}: RMSE {fit.rmse:.3f}")
+        ax.plot(
+            x[:, 0],
+            fit.predict(x)[:, 0],
+            color=color,
+            ls=style,
+            lw=1.8,
+            label=f"{name}: RMSE {fit.rmse:.3f}",
+        )
     ax.set_xlabel("x")
     ax.set_ylabel("f(x)")
     ax.legend(fontsize=7, loc="best")

@@ -1,5 +1,6 @@
 """Signal propagation through a deep random network: how activations and gradients
 scale with depth for each pairing of activation and initialization. (Chapters 1, 3, 4.)"""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -25,9 +26,16 @@ class PropagationStats:
     activations: list[torch.Tensor]
 
 
-def propagate(depth: int = 30, width: int = 256, activation: str = "relu",
-              init_scheme: str | float = "he", *, gain: float = 1.0, n: int = 512,
-              seed: int = 0) -> PropagationStats:
+def propagate(
+    depth: int = 30,
+    width: int = 256,
+    activation: str = "relu",
+    init_scheme: str | float = "he",
+    *,
+    gain: float = 1.0,
+    n: int = 512,
+    seed: int = 0,
+) -> PropagationStats:
     """Push n standard-normal inputs (n, width) through ``depth`` random layers
     Linear(width, width) + activation, zero biases, weights from ``init_scheme`` (see
     ``models.init_mlp_``) multiplied by ``gain``; then backpropagate a N(0, 1) gradient

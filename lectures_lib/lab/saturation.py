@@ -1,22 +1,41 @@
 """Saturation of sigmoid and tanh units as the scale of their input grows. (Chapter 1.)"""
+
 from __future__ import annotations
 
 import torch
 
-from .._checks import (check_axes, check_batch, check_choice, check_count, check_labels,
-                      check_model_input, check_positive, check_seed, check_sequence,
-                      check_str, n_outputs)
+from .._checks import (
+    check_axes,
+    check_batch,
+    check_choice,
+    check_count,
+    check_labels,
+    check_model_input,
+    check_positive,
+    check_seed,
+    check_sequence,
+    check_str,
+    n_outputs,
+)
+from ..page.plotting import color_for
 from ..reference.activations import sigmoid, sigmoid_grad, tanh, tanh_grad
 from .diagnostics import saturation_fraction
-from ..page.plotting import color_for
 
-__all__ = ["SATURATING", "preactivations", "saturation_by_scale", "draw_saturation", "one_sign_fraction"]
+__all__ = [
+    "SATURATING",
+    "preactivations",
+    "saturation_by_scale",
+    "draw_saturation",
+    "one_sign_fraction",
+]
 
 #: name -> (function, derivative) for the two saturating activations of Chapter 1.
 SATURATING = {"sigmoid": (sigmoid, sigmoid_grad), "tanh": (tanh, tanh_grad)}
 
 
-def preactivations(x: torch.Tensor, scale: float, width: int = 100, seed: int = 0) -> torch.Tensor:
+def preactivations(
+    x: torch.Tensor, scale: float, width: int = 100, seed: int = 0
+) -> torch.Tensor:
     """z = (scale * x) W^T + b for one fresh ``nn.Linear(D, width)`` layer (PyTorch's default init).
 
     Shapes: x (N, D) -> z (N, width). Scaling the input stands in for anything that makes
@@ -31,8 +50,14 @@ def preactivations(x: torch.Tensor, scale: float, width: int = 100, seed: int = 
         return layer(scale * x)
 
 
-def saturation_by_scale(x: torch.Tensor, scales, activation: str = "sigmoid", threshold: float = 2.5,
-                        width: int = 100, seed: int = 0) -> list[dict]:
+def saturation_by_scale(
+    x: torch.Tensor,
+    scales,
+    activation: str = "sigmoid",
+    threshold: float = 2.5,
+    width: int = 100,
+    seed: int = 0,
+) -> list[dict]:
     """For each input scale: the fraction of saturated units (|z| > threshold) and the mean
     local derivative f'(z) relative to its peak (1/4 for sigmoid, 1 for tanh)."""
     check_batch(x)
@@ -48,13 +73,24 @@ def saturation_by_scale(x: torch.Tensor, scales, activation: str = "sigmoid", th
     rows = []
     for s in scales:
         z = preactivations(x, s, width, seed)
-        rows.append({"scale": float(s), "saturated": saturation_fraction(z, threshold),
-                     "relative_slope": (grad(z).mean() / peak).item()})
+        rows.append(
+            {
+                "scale": float(s),
+                "saturated": saturation_fraction(z, threshold),
+                "relative_slope": (grad(z).mean() / peak).item(),
+            }
+        )
     return rows
 
 
-def draw_saturation(ax, scale: float = 1.0, activation: str = "sigmoid", *, x: torch.Tensor | None = None,
-                    threshold: float = 2.5) -> None:
+def draw_saturation(
+    ax,
+    scale: float = 1.0,
+    activation: str = "sigmoid",
+    *,
+    x: torch.Tensor | None = None,
+    threshold: float = 2.5,
+) -> None:
     """Histogram of one layer's pre-activations at this input scale, over the activation's curve,
     with the saturated region shaded. ``x`` defaults to the standardized digits training set."""
     check_axes(ax)
@@ -63,13 +99,21 @@ def draw_saturation(ax, scale: float = 1.0, activation: str = "sigmoid", *, x: t
     check_positive(threshold, "threshold")
     if x is None:
         from .data import load_digits_split
+
         x = load_digits_split().x_train
     check_batch(x)
     f, _ = SATURATING[activation]
     z = preactivations(x, scale).flatten()
     lim = max(6.0, float(z.abs().quantile(0.99)))
-    ax.hist(z.clamp(-lim, lim).numpy(), bins=60, range=(-lim, lim), density=True,
-            color=color_for(activation), alpha=0.5, label="pre-activations z")
+    ax.hist(
+        z.clamp(-lim, lim).numpy(),
+        bins=60,
+        range=(-lim, lim),
+        density=True,
+        color=color_for(activation),
+        alpha=0.5,
+        label="pre-activations z",
+    )
     grid = torch.linspace(-lim, lim, 400)
     ax2 = ax.twinx()
     ax2.plot(grid, f(grid), color="black", lw=1.2, label=activation)
@@ -81,10 +125,19 @@ def draw_saturation(ax, scale: float = 1.0, activation: str = "sigmoid", *, x: t
     ax.set_xlim(-lim, lim)
     ax.set_xlabel("pre-activation z")
     ax.set_ylabel("density")
-    ax.text(0.02, 0.95, f"{100 * frac:.0f}% saturated", transform=ax.transAxes, va="top", fontsize=9)
+    ax.text(
+        0.02,
+        0.95,
+        f"{100 * frac:.0f}% saturated",
+        transform=ax.transAxes,
+        va="top",
+        fontsize=9,
+    )
 
 
-def one_sign_fraction(model: torch.nn.Module, layer: str, x: torch.Tensor, y: torch.Tensor) -> float:
+def one_sign_fraction(
+    model: torch.nn.Module, layer: str, x: torch.Tensor, y: torch.Tensor
+) -> float:
     """Fraction of (example, unit) pairs for which all of the unit's incoming weight gradients
     in ``layer`` (an ``nn.Linear`` by name) share one sign, one example at a time.
 
@@ -102,7 +155,7 @@ def one_sign_fraction(model: torch.nn.Module, layer: str, x: torch.Tensor, y: to
     same = 0
     for i in range(len(x)):
         model.zero_grad(set_to_none=True)
-        torch.nn.functional.cross_entropy(model(x[i:i + 1]), y[i:i + 1]).backward()
+        torch.nn.functional.cross_entropy(model(x[i : i + 1]), y[i : i + 1]).backward()
         g = weight.grad
         same += ((g > 0).all(dim=1) | (g < 0).all(dim=1)).sum().item()
     model.zero_grad(set_to_none=True)

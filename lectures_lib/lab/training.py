@@ -1,4 +1,5 @@
 """A seeded, minimal training loop for the chapters' experiments (plain SGD by default)."""
+
 from __future__ import annotations
 
 import random
@@ -9,10 +10,21 @@ import numpy as np
 import torch
 from torch import nn
 
-from .._checks import (check_bool, check_callable, check_choice, check_count,
-                      check_labels, check_model_input, check_nonnegative,
-                      check_positive, check_range, check_real, check_seed, check_tensor,
-                      n_outputs)
+from .._checks import (
+    check_bool,
+    check_callable,
+    check_choice,
+    check_count,
+    check_labels,
+    check_model_input,
+    check_nonnegative,
+    check_positive,
+    check_range,
+    check_real,
+    check_seed,
+    check_tensor,
+    n_outputs,
+)
 
 __all__ = ["seed_everything", "History", "accuracy", "train"]
 
@@ -49,7 +61,11 @@ class History:
         values = getattr(self, metric)
         if not values:
             raise ValueError(f"metric {metric!r} was not recorded")
-        reached = (lambda v: v <= target) if metric.endswith("loss") else (lambda v: v >= target)
+        reached = (
+            (lambda v: v <= target)
+            if metric.endswith("loss")
+            else (lambda v: v >= target)
+        )
         return next((s for s, v in zip(self.steps, values) if reached(v)), None)
 
     def final(self, metric: str) -> float:
@@ -71,24 +87,30 @@ def _evaluate(model, x, y, loss_fn):
     model.eval()
     out = model(x)
     loss = loss_fn(out, y).item()
-    acc = (out.argmax(dim=1) == y).float().mean().item() if _is_classification(y) else None
+    acc = (
+        (out.argmax(dim=1) == y).float().mean().item()
+        if _is_classification(y)
+        else None
+    )
     model.train(was_training)
     return loss, acc
 
 
-def _check_targets(y, name: str, x: torch.Tensor, model: nn.Module | None = None,
-                   x_name: str = "x"):
+def _check_targets(
+    y, name: str, x: torch.Tensor, model: nn.Module | None = None, x_name: str = "x"
+):
     """Class labels (int64, one per row of x) or regression targets (floats, one row
     per row of x)."""
     if isinstance(y, torch.Tensor) and y.is_floating_point():
         check_tensor(y, name, finite=True)
         n_out = n_outputs(model)
         expected = (x.shape[0],) if n_out is None else (x.shape[0], n_out)
-        if tuple(y.shape[:len(expected)]) != expected or y.dim() < 1:
+        if tuple(y.shape[: len(expected)]) != expected or y.dim() < 1:
             raise ValueError(
                 f"{name} must be int64 class labels of shape (N,) or float "
                 f"targets of shape {expected} for {x_name} of shape "
-                f"{tuple(x.shape)}, got shape {tuple(y.shape)}")
+                f"{tuple(x.shape)}, got shape {tuple(y.shape)}"
+            )
         return y.to(x.dtype)
     return check_labels(y, name, x.shape[0], n_outputs(model), rows_of=x_name)
 
@@ -109,12 +131,26 @@ def _check_stop_at(stop_at) -> None:
     check_real(stop_at[1], "stop_at[1]")
 
 
-def train(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, x_val=None, y_val=None,
-          steps: int = 1000, lr: float = 0.1, batch_size: int = 64, momentum: float = 0.0,
-          weight_decay: float = 0.0, optimizer: str = "sgd", seed: int = 0, eval_every: int = 50,
-          loss_fn: Callable | None = None, stop_at: tuple[str, float] | None = None,
-          after_step: Callable[[nn.Module, int], None] | None = None,
-          progress: bool = False) -> History:
+def train(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    x_val=None,
+    y_val=None,
+    steps: int = 1000,
+    lr: float = 0.1,
+    batch_size: int = 64,
+    momentum: float = 0.0,
+    weight_decay: float = 0.0,
+    optimizer: str = "sgd",
+    seed: int = 0,
+    eval_every: int = 50,
+    loss_fn: Callable | None = None,
+    stop_at: tuple[str, float] | None = None,
+    after_step: Callable[[nn.Module, int], None] | None = None,
+    progress: bool = False,
+) -> History:
     """Train ``model`` on (x, y) with mini-batch SGD (or Adam) and return its ``History``.
 
     Shapes: x (N, D); y (N,) int64 class labels (cross-entropy) or (N, K) floats (MSE).
@@ -129,13 +165,15 @@ def train(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, x_val=None, y_v
     x = check_model_input(model, x)
     y = _check_targets(y, "y", x, model if loss_fn is None else None)
     if (x_val is None) != (y_val is None):
-        raise ValueError(f"x_val and y_val must be given together, got x_val={'a tensor' if x_val is not None else None}"
-                         f" and y_val={'a tensor' if y_val is not None else None}")
+        raise ValueError(
+            f"x_val and y_val must be given together, got x_val={'a tensor' if x_val is not None else None}"
+            f" and y_val={'a tensor' if y_val is not None else None}"
+        )
     if x_val is not None:
         x_val = check_model_input(model, x_val, "x_val")
         y_val = _check_targets(
-            y_val, "y_val", x_val, model if loss_fn is None else None,
-            "x_val")
+            y_val, "y_val", x_val, model if loss_fn is None else None, "x_val"
+        )
     steps = check_count(steps, "steps", minimum=0)
     batch_size = check_count(batch_size, "batch_size")
     eval_every = check_count(eval_every, "eval_every")
@@ -151,9 +189,15 @@ def train(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, x_val=None, y_v
     if stop_at is not None:
         _check_stop_at(stop_at)
     if loss_fn is None:
-        loss_fn = nn.functional.cross_entropy if _is_classification(y) else nn.functional.mse_loss
+        loss_fn = (
+            nn.functional.cross_entropy
+            if _is_classification(y)
+            else nn.functional.mse_loss
+        )
     if optimizer == "sgd":
-        opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
+        opt = torch.optim.SGD(
+            model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay
+        )
     elif optimizer == "adam":
         opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     else:
@@ -164,6 +208,7 @@ def train(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, x_val=None, y_v
     bar = None
     if progress:
         from tqdm.auto import tqdm
+
         bar = tqdm(total=steps, leave=False)
 
     def record(step):
@@ -188,7 +233,7 @@ def train(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, x_val=None, y_v
     for step in range(1, steps + 1):
         if pos + batch_size > len(x):
             order, pos = torch.randperm(len(x), generator=gen), 0
-        idx = order[pos:pos + batch_size]
+        idx = order[pos : pos + batch_size]
         pos += batch_size
         opt.zero_grad(set_to_none=True)
         loss = loss_fn(model(x[idx]), y[idx])

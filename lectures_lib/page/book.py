@@ -1,4 +1,5 @@
 """Helpers for the book pages themselves: glued numbers and checked claims."""
+
 from __future__ import annotations
 
 import math
@@ -26,7 +27,9 @@ def _glue(name: str, value) -> None:
 
     bundle, metadata = format_display_data(value)
     metadata["scrapbook"] = dict(name=name, mime_prefix=GLUE_PREFIX)
-    display({GLUE_PREFIX + k: v for k, v in bundle.items()}, raw=True, metadata=metadata)
+    display(
+        {GLUE_PREFIX + k: v for k, v in bundle.items()}, raw=True, metadata=metadata
+    )
 
 
 def glue_number(name: str, value: float, digits: int = 2):
@@ -60,19 +63,29 @@ def claim(condition: bool, statement: str) -> None:
 def _check_condition(condition) -> None:
     if isinstance(condition, (bool, np.bool_)):
         return
-    if (isinstance(condition, torch.Tensor) and condition.dtype == torch.bool
-            and condition.dim() == 0 and condition.device.type != "meta"):
+    if (
+        isinstance(condition, torch.Tensor)
+        and condition.dtype == torch.bool
+        and condition.dim() == 0
+        and condition.device.type != "meta"
+    ):
         return
-    raise TypeError(f"condition must be a bool, a numpy bool or a 0-d bool tensor, "
-                    f"{_got(condition)}")
+    raise TypeError(
+        f"condition must be a bool, a numpy bool or a 0-d bool tensor, "
+        f"{_got(condition)}"
+    )
 
 
 def show_source(obj) -> None:
     """Print the source of a package function or class, so a chapter shows the code it explains."""
     import inspect
 
-    if not (inspect.isfunction(obj) or inspect.isclass(obj) or inspect.ismethod(obj)
-            or inspect.ismodule(obj)):
+    if not (
+        inspect.isfunction(obj)
+        or inspect.isclass(obj)
+        or inspect.ismethod(obj)
+        or inspect.ismodule(obj)
+    ):
         raise TypeError(f"obj must be a function, class or module, {_got(obj)}")
     print(inspect.getsource(obj).rstrip())
 
@@ -88,13 +101,17 @@ def spread(values, digits: int = 3) -> str:
         raise ValueError("values must not be empty, got an empty list")
     digits = check_int(digits, "digits", minimum=0, maximum=15)
     sd = statistics.stdev(values) if len(values) > 1 else 0.0
-    return (f"{statistics.mean(values):.{digits}f} ± {sd:.{digits}f} "
-            f"({min(values):.{digits}f}–{max(values):.{digits}f}, n={len(values)})")
+    return (
+        f"{statistics.mean(values):.{digits}f} ± {sd:.{digits}f} "
+        f"({min(values):.{digits}f}–{max(values):.{digits}f}, n={len(values)})"
+    )
 
 
 def _any_real(value, name: str) -> float:
     """A real number that may be nan or inf (bools and non-numbers refused)."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+        value, (int, float, np.number)
+    ):
         raise TypeError(f"{name} must be a real number, {_got(value)}")
     return float(value)
 
@@ -104,7 +121,9 @@ def _check_format(fmt) -> str:
     try:
         format(1.0, fmt)
     except ValueError:
-        raise ValueError(f"fmt must be a format specification such as '.2f', got {fmt!r}") from None
+        raise ValueError(
+            f"fmt must be a format specification such as '.2f', got {fmt!r}"
+        ) from None
     return fmt
 
 

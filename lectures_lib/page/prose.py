@@ -1,4 +1,5 @@
 """Counts in the prose: "all 3", "none of the 5", "2 of 3", glued for the book pages."""
+
 from __future__ import annotations
 
 from .._checks import check_int

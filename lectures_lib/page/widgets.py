@@ -18,6 +18,7 @@ Pattern used by every chapter (Chapter 1 shows it first):
 ``static_grid(draw, [dict(...), ...])`` draws chosen settings side by side in one figure
 (for a comparison the prose refers to).
 """
+
 from __future__ import annotations
 
 import io
@@ -29,14 +30,26 @@ import numpy as np
 from matplotlib.transforms import Bbox
 from PIL import Image
 
-from .._checks import (check_bool, check_callable, check_count, check_dict, check_int,
-                      check_range, check_sequence, check_str)
+from .._checks import (
+    check_bool,
+    check_callable,
+    check_count,
+    check_dict,
+    check_int,
+    check_range,
+    check_sequence,
+    check_str,
+)
 
 __all__ = ["explore", "explore_frames", "frame_html", "render_frame", "static_grid"]
 
-MAX_FRAMES = 40  # pictures per frame explorer: keeps a chapter page within its 2 MB budget
+MAX_FRAMES = (
+    40  # pictures per frame explorer: keeps a chapter page within its 2 MB budget
+)
 MAX_FRAME_DPI = 200
-FRAME_COLORS = 96  # palette size of a frame's PNG (matplotlib's antialiasing survives it)
+FRAME_COLORS = (
+    96  # palette size of a frame's PNG (matplotlib's antialiasing survives it)
+)
 
 LIVE_NOTE = "Sliders work when the notebook runs live (`make lab`); the figure below shows the same lesson."
 
@@ -44,24 +57,44 @@ LIVE_NOTE = "Sliders work when the notebook runs live (`make lab`); the figure b
 def _control(name, spec):
     import ipywidgets as w
 
-    if isinstance(spec, (list, tuple)) and spec and all(isinstance(s, str) for s in spec):
+    if (
+        isinstance(spec, (list, tuple))
+        and spec
+        and all(isinstance(s, str) for s in spec)
+    ):
         return w.Dropdown(options=list(spec), description=name)
     if isinstance(spec, tuple) and len(spec) == 4:
         lo, hi, step, value = spec
         if all(isinstance(v, int) for v in spec):
-            return w.IntSlider(min=lo, max=hi, step=step, value=value, description=name,
-                               continuous_update=False)
-        return w.FloatSlider(min=lo, max=hi, step=step, value=value, description=name,
-                             continuous_update=False)
-    raise ValueError(f"slider {name!r} must be (min, max, step, value) or a list of strings, got {spec!r}")
+            return w.IntSlider(
+                min=lo,
+                max=hi,
+                step=step,
+                value=value,
+                description=name,
+                continuous_update=False,
+            )
+        return w.FloatSlider(
+            min=lo,
+            max=hi,
+            step=step,
+            value=value,
+            description=name,
+            continuous_update=False,
+        )
+    raise ValueError(
+        f"slider {name!r} must be (min, max, step, value) or a list of strings, got {spec!r}"
+    )
 
 
 def _check_size(value, name: str) -> tuple[float, float]:
     """A figure size: (width, height) in inches, both positive."""
     if not isinstance(value, (list, tuple)) or len(value) != 2:
         raise TypeError(f"{name} must be a (width, height) pair, got {value!r}")
-    return (check_range(value[0], f"{name}[0]", 0, 100, low_open=True),
-            check_range(value[1], f"{name}[1]", 0, 100, low_open=True))
+    return (
+        check_range(value[0], f"{name}[0]", 0, 100, low_open=True),
+        check_range(value[1], f"{name}[1]", 0, 100, low_open=True),
+    )
 
 
 def explore(draw: Callable, *, figsize=(6.4, 3.6), **sliders):
@@ -98,8 +131,15 @@ def explore(draw: Callable, *, figsize=(6.4, 3.6), **sliders):
     return box
 
 
-def static_grid(draw: Callable, settings: list[dict], *, ncols: int = 3, title: Callable | None = None,
-                panel_size=(3.2, 2.6), sharey: bool = True):
+def static_grid(
+    draw: Callable,
+    settings: list[dict],
+    *,
+    ncols: int = 3,
+    title: Callable | None = None,
+    panel_size=(3.2, 2.6),
+    sharey: bool = True,
+):
     """One figure with a panel per setting: ``draw(ax, **setting)`` on each. Returns the figure.
 
     ``title(setting) -> str`` labels each panel (default: "k=v, ..."). Call ``plt.show()``
@@ -115,13 +155,22 @@ def static_grid(draw: Callable, settings: list[dict], *, ncols: int = 3, title: 
     panel_size = _check_size(panel_size, "panel_size")
     check_bool(sharey, "sharey")
     nrows = math.ceil(len(settings) / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(panel_size[0] * ncols, panel_size[1] * nrows),
-                             sharey=sharey, squeeze=False)
+    fig, axes = plt.subplots(
+        nrows,
+        ncols,
+        figsize=(panel_size[0] * ncols, panel_size[1] * nrows),
+        sharey=sharey,
+        squeeze=False,
+    )
     for ax, setting in zip(axes.flat, settings):
         draw(ax, **setting)
-        ax.set_title(title(setting) if title else ", ".join(f"{k}={v}" for k, v in setting.items()),
-                     fontsize=9)
-    for ax in list(axes.flat)[len(settings):]:
+        ax.set_title(
+            title(setting)
+            if title
+            else ", ".join(f"{k}={v}" for k, v in setting.items()),
+            fontsize=9,
+        )
+    for ax in list(axes.flat)[len(settings) :]:
         ax.set_visible(False)
     fig.tight_layout()
     return fig
@@ -130,8 +179,14 @@ def static_grid(draw: Callable, settings: list[dict], *, ncols: int = 3, title: 
 def _check_positions(name: str, values) -> list:
     """A slider's positions: a non-empty list of distinct numbers, or of distinct strings."""
     values = check_sequence(values, f"slider {name}")
-    kinds = {"str" if isinstance(v, str) else "number" if isinstance(v, (int, float))
-             and not isinstance(v, bool) else "other" for v in values}
+    kinds = {
+        "str"
+        if isinstance(v, str)
+        else "number"
+        if isinstance(v, (int, float)) and not isinstance(v, bool)
+        else "other"
+        for v in values
+    }
     if kinds not in ({"str"}, {"number"}):
         raise TypeError(f"slider {name} must list numbers or strings, got {values!r}")
     if kinds == {"number"}:
@@ -148,7 +203,9 @@ def _frame_label(value) -> str:
 
 def _frame_title(alt: str, setting: dict) -> str:
     """The text alternative of one frame: ``alt`` and the slider positions it shows."""
-    return f"{alt} ({', '.join(f'{k} = {_frame_label(v)}' for k, v in setting.items())})"
+    return (
+        f"{alt} ({', '.join(f'{k} = {_frame_label(v)}' for k, v in setting.items())})"
+    )
 
 
 def _draw_frame(draw, setting, figsize, dpi, positions):
@@ -184,8 +241,14 @@ def _touches_edge(picture, background=(255, 255, 255)) -> bool:
     return bool((edges != np.array(background, dtype=pixels.dtype)).any())
 
 
-def render_frame(draw: Callable, setting: dict, *, figsize=(5.6, 3.2), dpi: int = 90,
-                 layout: list | None = None) -> bytes:
+def render_frame(
+    draw: Callable,
+    setting: dict,
+    *,
+    figsize=(5.6, 3.2),
+    dpi: int = 90,
+    layout: list | None = None,
+) -> bytes:
     """``draw(ax, **setting)`` on a figure of a fixed size, as an optimised palette PNG.
 
     The size does not depend on what is drawn (no tight bounding box), so the page does
@@ -202,18 +265,25 @@ def render_frame(draw: Callable, setting: dict, *, figsize=(5.6, 3.2), dpi: int 
     figsize = _check_size(figsize, "figsize")
     dpi = check_int(dpi, "dpi", minimum=20, maximum=MAX_FRAME_DPI)
     if figsize[0] * figsize[1] * dpi**2 > 4e6:
-        raise ValueError(f"a frame of {figsize} inches at dpi={dpi} is over 4 megapixels; "
-                         "pass a smaller figsize or dpi")
-    if layout is not None and (not isinstance(layout, list)
-                               or not all(isinstance(b, Bbox) for b in layout)):
-        raise TypeError(f"layout must be None or a list of axes positions (Bbox) shared by "
-                        f"an explorer's frames, got {layout!r:.80}")
+        raise ValueError(
+            f"a frame of {figsize} inches at dpi={dpi} is over 4 megapixels; "
+            "pass a smaller figsize or dpi"
+        )
+    if layout is not None and (
+        not isinstance(layout, list) or not all(isinstance(b, Bbox) for b in layout)
+    ):
+        raise TypeError(
+            f"layout must be None or a list of axes positions (Bbox) shared by "
+            f"an explorer's frames, got {layout!r:.80}"
+        )
     picture = _draw_frame(draw, setting, figsize, dpi, layout)[0] if layout else None
     if picture is None:
         picture, positions = _draw_frame(draw, setting, figsize, dpi, None)
         if layout is not None and not layout:
             layout.extend(positions)
-    picture = picture.quantize(colors=FRAME_COLORS, method=Image.Quantize.MEDIANCUT, dither=0)
+    picture = picture.quantize(
+        colors=FRAME_COLORS, method=Image.Quantize.MEDIANCUT, dither=0
+    )
     out = io.BytesIO()
     picture.save(out, format="PNG", optimize=True)
     return out.getvalue()
@@ -230,13 +300,18 @@ def frame_html(png: bytes, alt: str) -> str:
     import html
 
     if not isinstance(png, bytes) or not png.startswith(b"\x89PNG"):
-        raise ValueError(f"png must be the bytes of a PNG image, got {png[:8]!r}"
-                         if isinstance(png, bytes) else f"png must be bytes, got {type(png).__name__}")
+        raise ValueError(
+            f"png must be the bytes of a PNG image, got {png[:8]!r}"
+            if isinstance(png, bytes)
+            else f"png must be bytes, got {type(png).__name__}"
+        )
     if not check_str(alt, "alt").strip():
         raise ValueError(f"alt must describe the picture, got {alt!r}")
     data = base64.b64encode(png).decode("ascii")
-    return (f'<img class="course-frame" src="data:image/png;base64,{data}" '
-            f'alt="{html.escape(alt, quote=True)}">')
+    return (
+        f'<img class="course-frame" src="data:image/png;base64,{data}" '
+        f'alt="{html.escape(alt, quote=True)}">'
+    )
 
 
 def _position_control(name: str, values: list, start):
@@ -246,8 +321,13 @@ def _position_control(name: str, values: list, start):
     style = {"description_width": "initial"}
     if isinstance(values[0], str):
         return w.Dropdown(options=options, value=start, description=name, style=style)
-    return w.SelectionSlider(options=options, value=start, description=name, style=style,
-                             continuous_update=True)
+    return w.SelectionSlider(
+        options=options,
+        value=start,
+        description=name,
+        style=style,
+        continuous_update=True,
+    )
 
 
 class FrameExplorer:
@@ -262,7 +342,9 @@ class FrameExplorer:
         self.box, self.controls, self.frames, self.links = box, controls, frames, links
 
     def __repr__(self) -> str:
-        sizes = " x ".join(f"{name} ({len(c.options)})" for name, c in self.controls.items())
+        sizes = " x ".join(
+            f"{name} ({len(c.options)})" for name, c in self.controls.items()
+        )
         return f"FrameExplorer: {len(self.frames)} precomputed frames, {sizes}"
 
     def _repr_mimebundle_(self, **kwargs):
@@ -280,10 +362,22 @@ def _frame_stack(render, names, positions, prefix, alt, controls, frames, links)
     for value in positions[0]:
         setting = {**prefix, names[0]: value}
         if len(names) > 1:
-            children.append(_frame_stack(render, names[1:], positions[1:], setting, alt,
-                                         controls, frames, links))
+            children.append(
+                _frame_stack(
+                    render,
+                    names[1:],
+                    positions[1:],
+                    setting,
+                    alt,
+                    controls,
+                    frames,
+                    links,
+                )
+            )
         else:
-            image = w.HTML(value=frame_html(render(setting), _frame_title(alt, setting)))
+            image = w.HTML(
+                value=frame_html(render(setting), _frame_title(alt, setting))
+            )
             frames[tuple(setting.values())] = image
             children.append(image)
     control = controls[names[0]]
@@ -292,8 +386,15 @@ def _frame_stack(render, names, positions, prefix, alt, controls, frames, links)
     return stack
 
 
-def explore_frames(draw: Callable, *, alt: str, start: dict | None = None, figsize=(5.6, 3.2),
-                   dpi: int = 90, **sliders) -> FrameExplorer:
+def explore_frames(
+    draw: Callable,
+    *,
+    alt: str,
+    start: dict | None = None,
+    figsize=(5.6, 3.2),
+    dpi: int = 90,
+    **sliders,
+) -> FrameExplorer:
     """An explorer that needs no kernel: every combination of slider positions drawn ahead.
 
     ``sliders``: name -> the list of positions (numbers give a slider, strings a dropdown);
@@ -310,23 +411,39 @@ def explore_frames(draw: Callable, *, alt: str, start: dict | None = None, figsi
     figsize = _check_size(figsize, "figsize")
     dpi = check_int(dpi, "dpi", minimum=20, maximum=MAX_FRAME_DPI)
     check_dict(sliders, "sliders")
-    positions = {name: _check_positions(name, values) for name, values in sliders.items()}
+    positions = {
+        name: _check_positions(name, values) for name, values in sliders.items()
+    }
     n_frames = math.prod(len(v) for v in positions.values())
     if n_frames > MAX_FRAMES:
-        raise ValueError(f"sliders give {n_frames} frames, more than MAX_FRAMES = {MAX_FRAMES}")
+        raise ValueError(
+            f"sliders give {n_frames} frames, more than MAX_FRAMES = {MAX_FRAMES}"
+        )
     start = check_dict({} if start is None else start, "start", nonempty=False)
     for name, value in start.items():
         if name not in positions or value not in positions[name]:
-            raise ValueError(f"start[{name!r}] must be one of the slider's positions, got {value!r}")
-    controls = {name: _position_control(name, values, start.get(name, values[0]))
-                for name, values in positions.items()}
+            raise ValueError(
+                f"start[{name!r}] must be one of the slider's positions, got {value!r}"
+            )
+    controls = {
+        name: _position_control(name, values, start.get(name, values[0]))
+        for name, values in positions.items()
+    }
     frames, links, layout = {}, [], []  # layout: the first frame's, shared by the rest
 
     def render(setting: dict) -> bytes:
         return render_frame(draw, setting, figsize=figsize, dpi=dpi, layout=layout)
 
-    stack = _frame_stack(render, list(positions), list(positions.values()), {}, alt, controls,
-                         frames, links)
+    stack = _frame_stack(
+        render,
+        list(positions),
+        list(positions.values()),
+        {},
+        alt,
+        controls,
+        frames,
+        links,
+    )
     import ipywidgets as w
 
     box = w.VBox([*controls.values(), stack])

@@ -11,6 +11,7 @@ Each module is one idea, written from its paper and tested against PyTorch:
 - ``optimizers``      SGD, momentum, AdaGrad, RMSProp, Adam, AdamW, clipping (Chapter 9)
 - ``gradcheck``       numerical gradients, relative error
 """
+
 from .activations import *  # noqa: F401,F403
 from .batchnorm import *  # noqa: F401,F403
 from .dropout import *  # noqa: F401,F403

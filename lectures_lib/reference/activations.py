@@ -21,6 +21,7 @@ Shapes: every activation maps a tensor of any shape to one of the same shape and
 Chapters: sigmoid, tanh (Chapter 1); relu (Chapter 2); the ReLU family and softmax
 (Chapter 3).
 """
+
 from __future__ import annotations
 
 import functools
@@ -32,11 +33,33 @@ from torch.autograd.function import once_differentiable
 from .._checks import check_bool, check_positive, check_range, check_real, check_tensor
 
 __all__ = [
-    "sigmoid", "sigmoid_grad", "tanh", "tanh_grad", "relu", "relu_grad",
-    "leaky_relu", "leaky_relu_grad", "prelu", "prelu_grad", "rrelu", "rrelu_grad",
-    "elu", "elu_grad", "selu", "selu_grad", "softplus", "softplus_grad",
-    "swish", "swish_grad", "gelu", "gelu_grad", "softmax", "softmax_backward",
-    "SELU_ALPHA", "SELU_SCALE", "ACTIVATIONS",
+    "sigmoid",
+    "sigmoid_grad",
+    "tanh",
+    "tanh_grad",
+    "relu",
+    "relu_grad",
+    "leaky_relu",
+    "leaky_relu_grad",
+    "prelu",
+    "prelu_grad",
+    "rrelu",
+    "rrelu_grad",
+    "elu",
+    "elu_grad",
+    "selu",
+    "selu_grad",
+    "softplus",
+    "softplus_grad",
+    "swish",
+    "swish_grad",
+    "gelu",
+    "gelu_grad",
+    "softmax",
+    "softmax_backward",
+    "SELU_ALPHA",
+    "SELU_SCALE",
+    "ACTIVATIONS",
 ]
 
 # Klambauer et al. (2017), eq. (14): the constants whose fixed point is mean 0, variance 1.
@@ -45,6 +68,7 @@ SELU_SCALE = 1.0507009873554804934193349852946
 
 
 # --- autograd glue ------------------------------------------------------------
+
 
 class _Pointwise(torch.autograd.Function):
     """y = formula(x); backward: dx = dout * derivative(x), the hand-written derivative."""
@@ -68,14 +92,19 @@ def _differentiable(derivative_name: str):
     The decorated formula always runs without autograd recording it, so it may update its
     own temporaries in place (one buffer instead of one per step).
     """
+
     def decorate(formula):
         @functools.wraps(formula)
         def activation(x, *args, **kwargs):
             check_tensor(x, "x")
             if torch.is_grad_enabled() and x.requires_grad:
-                return _Pointwise.apply(x, formula, globals()[derivative_name], args, kwargs)
+                return _Pointwise.apply(
+                    x, formula, globals()[derivative_name], args, kwargs
+                )
             return formula(x, *args, **kwargs)
+
         return activation
+
     return decorate
 
 
@@ -85,6 +114,7 @@ def _step(x: torch.Tensor) -> torch.Tensor:
 
 
 # --- Chapter 1: the saturating pair -----------------------------------------
+
 
 @_differentiable("sigmoid_grad")
 def sigmoid(x: torch.Tensor) -> torch.Tensor:
@@ -132,6 +162,7 @@ def tanh_grad(x: torch.Tensor) -> torch.Tensor:
 
 # --- Chapter 2: ReLU ----------------------------------------------------------
 
+
 @_differentiable("relu_grad")
 def relu(x: torch.Tensor) -> torch.Tensor:
     """ReLU, max(0, x). Shape: any -> same. (Chapter 2.)"""
@@ -146,6 +177,7 @@ def relu_grad(x: torch.Tensor) -> torch.Tensor:
 
 
 # --- Chapter 3: the ReLU family ----------------------------------------------
+
 
 def _leaky(x: torch.Tensor, slope) -> torch.Tensor:
     """x for x > 0, slope * x otherwise; ``slope`` a float or a tensor broadcastable to x."""
@@ -242,15 +274,22 @@ def _rrelu_slopes(x, lower, upper, training, generator):
     lower = check_range(lower, "lower", 0.0, 1.0)
     upper = check_range(upper, "upper", 0.0, 1.0)
     if lower > upper:
-        raise ValueError(f"lower must be <= upper, got lower={lower:g}, upper={upper:g}")
+        raise ValueError(
+            f"lower must be <= upper, got lower={lower:g}, upper={upper:g}"
+        )
     if not check_bool(training, "training"):
         return (lower + upper) / 2
     u = torch.rand(x.shape, generator=generator, dtype=x.dtype, device=x.device)
     return u.mul_(upper - lower).add_(lower)
 
 
-def rrelu(x: torch.Tensor, lower: float = 1 / 8, upper: float = 1 / 3, training: bool = False,
-          generator: torch.Generator | None = None) -> torch.Tensor:
+def rrelu(
+    x: torch.Tensor,
+    lower: float = 1 / 8,
+    upper: float = 1 / 3,
+    training: bool = False,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
     """Randomized leaky ReLU (Xu et al., 2015), in PyTorch's convention. Shape: any -> same.
 
     Training: every element gets its own slope a ~ U(lower, upper) for x <= 0 (y = a x).
@@ -269,8 +308,13 @@ def rrelu(x: torch.Tensor, lower: float = 1 / 8, upper: float = 1 / 3, training:
 
 
 @torch.no_grad()
-def rrelu_grad(x: torch.Tensor, lower: float = 1 / 8, upper: float = 1 / 3, training: bool = False,
-               generator: torch.Generator | None = None) -> torch.Tensor:
+def rrelu_grad(
+    x: torch.Tensor,
+    lower: float = 1 / 8,
+    upper: float = 1 / 3,
+    training: bool = False,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
     """1 for x > 0, the slope a otherwise (random in training, the mean slope in evaluation).
 
     Shape: any -> same. In training, pass a generator in the state ``rrelu`` used to get the
@@ -332,7 +376,9 @@ def _check_softplus(beta, threshold):
 
 
 @_differentiable("softplus_grad")
-def softplus(x: torch.Tensor, beta: float = 1.0, threshold: float = 20.0) -> torch.Tensor:
+def softplus(
+    x: torch.Tensor, beta: float = 1.0, threshold: float = 20.0
+) -> torch.Tensor:
     """Softplus, (1/beta) log(1 + e^{beta x}), a smooth ReLU. Shape: any -> same. (Chapter 3.)
 
     Computed as max(x, 0) + log(1 + e^{-|beta x|}) / beta, an identity whose exponent is
@@ -353,13 +399,19 @@ def softplus(x: torch.Tensor, beta: float = 1.0, threshold: float = 20.0) -> tor
 
 
 @torch.no_grad()
-def softplus_grad(x: torch.Tensor, beta: float = 1.0, threshold: float = 20.0) -> torch.Tensor:
+def softplus_grad(
+    x: torch.Tensor, beta: float = 1.0, threshold: float = 20.0
+) -> torch.Tensor:
     """sigma(beta x), and exactly 1 where beta * x > threshold (PyTorch's thresholding). (Chapter 3.)"""
     check_tensor(x, "x")
     beta, threshold = _check_softplus(beta, threshold)
     if threshold < 0:
-        return torch.where(x * beta > threshold, torch.ones((), dtype=x.dtype), sigmoid(x * beta))
-    e = torch.mul(x, -beta).exp_()  # e^{-beta x}, set to 0 above the threshold: sigma = 1
+        return torch.where(
+            x * beta > threshold, torch.ones((), dtype=x.dtype), sigmoid(x * beta)
+        )
+    e = torch.mul(
+        x, -beta
+    ).exp_()  # e^{-beta x}, set to 0 above the threshold: sigma = 1
     e.mul_(torch.le(x * beta, threshold, out=torch.empty_like(x)))
     return e.add_(1.0).reciprocal_()
 
@@ -372,7 +424,9 @@ def swish(x: torch.Tensor, beta: float = 1.0) -> torch.Tensor:
     beta -> inf it tends to ReLU. Not monotone: it dips to about -0.278 / beta at x ~ -1.28 / beta.
     """
     beta = check_range(beta, "beta", 0.0, math.inf)
-    denominator = torch.mul(x, -beta).exp_().add_(1.0)  # inf for very negative x: x / inf = 0
+    denominator = (
+        torch.mul(x, -beta).exp_().add_(1.0)
+    )  # inf for very negative x: x / inf = 0
     return torch.div(x, denominator, out=denominator)
 
 
@@ -416,12 +470,15 @@ def gelu_grad(x: torch.Tensor) -> torch.Tensor:
 
 # --- Chapter 3: softmax at the output ----------------------------------------
 
+
 def _check_dim(x: torch.Tensor, dim: int) -> int:
     if isinstance(dim, bool) or not isinstance(dim, int):
         raise TypeError(f"dim must be an int, got {type(dim).__name__}: {dim!r}")
     n = max(x.dim(), 1)
     if not -n <= dim < n:
-        raise ValueError(f"dim must be in [-{n}, {n}) for x of shape {tuple(x.shape)}, got {dim}")
+        raise ValueError(
+            f"dim must be in [-{n}, {n}) for x of shape {tuple(x.shape)}, got {dim}"
+        )
     return dim
 
 
@@ -464,7 +521,9 @@ def softmax(x: torch.Tensor, dim: int = -1) -> torch.Tensor:
     return _softmax(x, dim)
 
 
-def softmax_backward(dout: torch.Tensor, y: torch.Tensor, dim: int = -1) -> torch.Tensor:
+def softmax_backward(
+    dout: torch.Tensor, y: torch.Tensor, dim: int = -1
+) -> torch.Tensor:
     """Vector-Jacobian product of softmax: dx = y * (dout - sum_j dout_j y_j), y = softmax(x).
 
     Shapes: dout and y alike (any), result the same. The Jacobian dy_i/dx_j = y_i (delta_ij - y_j)
@@ -474,10 +533,14 @@ def softmax_backward(dout: torch.Tensor, y: torch.Tensor, dim: int = -1) -> torc
     check_tensor(dout, "dout")
     check_tensor(y, "y")
     if dout.shape != y.shape:
-        raise ValueError(f"dout and y must have the same shape, got {tuple(dout.shape)} and {tuple(y.shape)}")
+        raise ValueError(
+            f"dout and y must have the same shape, got {tuple(dout.shape)} and {tuple(y.shape)}"
+        )
     _check_dim(y, dim)
     dx = dout * y
-    return dx.addcmul_(y, dx.sum(dim=dim, keepdim=True), value=-1.0)  # y dout - y sum(dout y)
+    return dx.addcmul_(
+        y, dx.sum(dim=dim, keepdim=True), value=-1.0
+    )  # y dout - y sum(dout y)
 
 
 #: name -> (function, derivative), for loops over the family in the chapters.

@@ -4,6 +4,7 @@
 ``forward -> (out, cache)``, ``backward(dout, cache) -> grads``; ``BatchNorm1d`` wraps them
 in a ``torch.autograd.Function`` so a network trains with the hand-written backward pass.
 """
+
 from __future__ import annotations
 
 import torch
@@ -20,23 +21,39 @@ def _check_bn_args(x, gamma, beta, running_mean, running_var, training, momentum
     if x.dim() != 2:
         raise ValueError(f"x must be 2-D (N, D), got shape {tuple(x.shape)}")
     d = x.shape[1]
-    for name, t in (("gamma", gamma), ("beta", beta), ("running_mean", running_mean),
-                    ("running_var", running_var)):
+    for name, t in (
+        ("gamma", gamma),
+        ("beta", beta),
+        ("running_mean", running_mean),
+        ("running_var", running_var),
+    ):
         check_tensor(t, name)
         if t.shape != (d,):
-            raise ValueError(f"{name} must have shape ({d},) to match x of shape {tuple(x.shape)}, "
-                             f"got {tuple(t.shape)}")
+            raise ValueError(
+                f"{name} must have shape ({d},) to match x of shape {tuple(x.shape)}, "
+                f"got {tuple(t.shape)}"
+            )
     if training and x.shape[0] < 2:
-        raise ValueError(f"x must hold at least 2 examples in training (a batch of one has no "
-                         f"variance), got N={x.shape[0]}")
+        raise ValueError(
+            f"x must hold at least 2 examples in training (a batch of one has no "
+            f"variance), got N={x.shape[0]}"
+        )
     check_bool(training, "training")
     check_range(momentum, "momentum", 0.0, 1.0)
     check_positive(eps, "eps")
 
 
-def batch_norm_forward(x: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor,
-                       running_mean: torch.Tensor, running_var: torch.Tensor, *, training: bool,
-                       momentum: float = 0.1, eps: float = 1e-5) -> tuple[torch.Tensor, tuple]:
+def batch_norm_forward(
+    x: torch.Tensor,
+    gamma: torch.Tensor,
+    beta: torch.Tensor,
+    running_mean: torch.Tensor,
+    running_var: torch.Tensor,
+    *,
+    training: bool,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> tuple[torch.Tensor, tuple]:
     """Batch normalization forward pass (Ioffe & Szegedy, 2015, Algorithms 1 and 2). (Chapter 8.)
 
     Shapes: x (N, D); gamma, beta, running_mean, running_var (D,); out (N, D).
@@ -70,7 +87,9 @@ def batch_norm_forward(x: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor,
     return out, (x_hat, gamma, inv_std, training)
 
 
-def batch_norm_backward(dout: torch.Tensor, cache: tuple) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def batch_norm_backward(
+    dout: torch.Tensor, cache: tuple
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Batch normalization backward pass, hand-written and vectorized (no loops). (Chapter 8.)
 
     Shapes: dout (N, D), cache from ``batch_norm_forward`` -> dx (N, D), dgamma (D,), dbeta (D,).
@@ -83,18 +102,26 @@ def batch_norm_backward(dout: torch.Tensor, cache: tuple) -> tuple[torch.Tensor,
     Chapter 8 derives them from the computational graph. In training dx sums to 0 over
     the batch: shifting every example by the same amount changes nothing after normalizing.
     """
-    if not (isinstance(cache, tuple) and len(cache) == 4
-            and all(isinstance(t, torch.Tensor) for t in cache[:3])):
+    if not (
+        isinstance(cache, tuple)
+        and len(cache) == 4
+        and all(isinstance(t, torch.Tensor) for t in cache[:3])
+    ):
         raise TypeError(
             "cache must be the (x_hat, gamma, inv_std, training) tuple returned by "
-            f"batch_norm_forward, got {type(cache).__name__}")
+            f"batch_norm_forward, got {type(cache).__name__}"
+        )
     x_hat, gamma, inv_std, training = cache
     check_tensor(dout, "dout")
     if dout.shape != x_hat.shape:
-        raise ValueError(f"dout must have shape {tuple(x_hat.shape)}, got {tuple(dout.shape)}")
+        raise ValueError(
+            f"dout must have shape {tuple(x_hat.shape)}, got {tuple(dout.shape)}"
+        )
     dbeta = dout.sum(dim=0)
     dgamma = (dout * x_hat).sum(dim=0)
-    scale = gamma * inv_std  # (D,): d out / d x_hat times d x_hat / d x along the direct path
+    scale = (
+        gamma * inv_std
+    )  # (D,): d out / d x_hat times d x_hat / d x along the direct path
     if not training:
         return dout * scale, dgamma, dbeta
     # mean_i g = gamma * dbeta / N and mean_i(g * x_hat) = gamma * dgamma / N, so the
@@ -108,9 +135,19 @@ class _BatchNormFunction(torch.autograd.Function):
     """Autograd wrapper whose backward is the hand-written ``batch_norm_backward``."""
 
     @staticmethod
-    def forward(ctx, x, gamma, beta, running_mean, running_var, training, momentum, eps):
+    def forward(
+        ctx, x, gamma, beta, running_mean, running_var, training, momentum, eps
+    ):
         out, (x_hat, gamma, inv_std, training) = batch_norm_forward(
-            x, gamma, beta, running_mean, running_var, training=training, momentum=momentum, eps=eps)
+            x,
+            gamma,
+            beta,
+            running_mean,
+            running_var,
+            training=training,
+            momentum=momentum,
+            eps=eps,
+        )
         ctx.save_for_backward(x_hat, gamma, inv_std)
         ctx.training = training
         return out
@@ -119,7 +156,9 @@ class _BatchNormFunction(torch.autograd.Function):
     @once_differentiable
     def backward(ctx, dout):
         x_hat, gamma, inv_std = ctx.saved_tensors
-        dx, dgamma, dbeta = batch_norm_backward(dout, (x_hat, gamma, inv_std, ctx.training))
+        dx, dgamma, dbeta = batch_norm_backward(
+            dout, (x_hat, gamma, inv_std, ctx.training)
+        )
         return dx, dgamma, dbeta, None, None, None, None, None
 
 
@@ -133,12 +172,16 @@ class BatchNorm1d(nn.Module):
     updates the running ones; ``eval()`` uses the running ones. (Chapter 8.)
     """
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1):
+    def __init__(
+        self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1
+    ):
         super().__init__()
         num_features = check_count(num_features, "num_features", minimum=1)
         self.num_features = num_features
         self.eps = check_positive(eps, "eps")
-        self.momentum = None if momentum is None else check_range(momentum, "momentum", 0.0, 1.0)
+        self.momentum = (
+            None if momentum is None else check_range(momentum, "momentum", 0.0, 1.0)
+        )
         self.weight = nn.Parameter(torch.ones(num_features))
         self.bias = nn.Parameter(torch.zeros(num_features))
         self.register_buffer("running_mean", torch.zeros(num_features))
@@ -148,15 +191,30 @@ class BatchNorm1d(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_tensor(x, "x")
         if x.dim() != 2 or x.shape[1] != self.num_features:
-            raise ValueError(f"x must have shape (N, {self.num_features}) for "
-                             f"BatchNorm1d({self.num_features}), got {tuple(x.shape)}")
+            raise ValueError(
+                f"x must have shape (N, {self.num_features}) for "
+                f"BatchNorm1d({self.num_features}), got {tuple(x.shape)}"
+            )
         momentum = 0.0
         if self.training:
-            momentum = (1.0 / float(self.num_batches_tracked + 1) if self.momentum is None
-                        else self.momentum)
-        out = _BatchNormFunction.apply(x, self.weight, self.bias, self.running_mean,
-                                       self.running_var, self.training, momentum, self.eps)
-        if self.training:  # counted once the batch passed its checks, as PyTorch counts it
+            momentum = (
+                1.0 / float(self.num_batches_tracked + 1)
+                if self.momentum is None
+                else self.momentum
+            )
+        out = _BatchNormFunction.apply(
+            x,
+            self.weight,
+            self.bias,
+            self.running_mean,
+            self.running_var,
+            self.training,
+            momentum,
+            self.eps,
+        )
+        if (
+            self.training
+        ):  # counted once the batch passed its checks, as PyTorch counts it
             self.num_batches_tracked += 1
         return out
 

@@ -3,6 +3,7 @@
 Naming: ``drop_prob`` is the probability of *dropping* a unit, as PyTorch's ``p``.
 The paper's ``p`` is the probability of *retaining* one, so paper p = 1 - drop_prob.
 """
+
 from __future__ import annotations
 
 import torch
@@ -20,8 +21,14 @@ def _check_args(x, drop_prob, training, inverted):
     return check_range(drop_prob, "drop_prob", 0.0, 1.0, high_open=True)
 
 
-def dropout_forward(x: torch.Tensor, drop_prob: float = 0.5, training: bool = True, *,
-                    inverted: bool = True, generator: torch.Generator | None = None):
+def dropout_forward(
+    x: torch.Tensor,
+    drop_prob: float = 0.5,
+    training: bool = True,
+    *,
+    inverted: bool = True,
+    generator: torch.Generator | None = None,
+):
     """Dropout, returning ``(out, cache)`` for ``dropout_backward``. (Chapter 6.)
 
     Shapes: x (...) -> out, same shape; cache: the scale applied to each element (same
@@ -39,7 +46,9 @@ def dropout_forward(x: torch.Tensor, drop_prob: float = 0.5, training: bool = Tr
     if not training:
         if inverted:  # identity: the survivors were already scaled up in training
             return x, torch.ones((), dtype=x.dtype, device=x.device).expand(x.shape)
-        scale = torch.full((), keep_prob, dtype=x.dtype, device=x.device).expand(x.shape)
+        scale = torch.full((), keep_prob, dtype=x.dtype, device=x.device).expand(
+            x.shape
+        )
         return x * scale, scale
     # The mask, built in one buffer: u ~ U[0, 1) becomes 1.0 where u >= drop_prob (kept,
     # probability 1 - drop_prob) and 0.0 elsewhere, then 1 / q where kept if inverted.
@@ -60,12 +69,19 @@ def dropout_backward(dout: torch.Tensor, cache: torch.Tensor) -> torch.Tensor:
     if dout.shape != cache.shape:
         raise ValueError(
             f"dout and cache must have the same shape, got {tuple(dout.shape)} "
-            f"and {tuple(cache.shape)}")
+            f"and {tuple(cache.shape)}"
+        )
     return dout * cache
 
 
-def dropout(x: torch.Tensor, drop_prob: float = 0.5, training: bool = True, *,
-            inverted: bool = True, generator: torch.Generator | None = None) -> torch.Tensor:
+def dropout(
+    x: torch.Tensor,
+    drop_prob: float = 0.5,
+    training: bool = True,
+    *,
+    inverted: bool = True,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
     """Dropout as a differentiable function (autograd differentiates x * mask). (Chapter 6.)
 
     Shape: any -> same. ``drop_prob`` is the probability of *dropping* a unit (PyTorch's
@@ -75,7 +91,9 @@ def dropout(x: torch.Tensor, drop_prob: float = 0.5, training: bool = True, *,
     ``training=self.training``, or the model keeps dropping units at evaluation.
     A seeded ``generator`` makes the mask reproducible.
     """
-    return dropout_forward(x, drop_prob, training, inverted=inverted, generator=generator)[0]
+    return dropout_forward(
+        x, drop_prob, training, inverted=inverted, generator=generator
+    )[0]
 
 
 class Dropout(nn.Module):

@@ -3,6 +3,7 @@
 Every hand-written derivative and backward pass in the package is checked against these
 in the tests, and the chapters use them the same way.
 """
+
 from __future__ import annotations
 
 from typing import Callable
@@ -14,8 +15,12 @@ from .._checks import check_callable, check_positive, check_tensor
 __all__ = ["numerical_gradient", "rel_error"]
 
 
-def numerical_gradient(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor,
-                       dout: torch.Tensor | None = None, h: float = 1e-6) -> torch.Tensor:
+def numerical_gradient(
+    f: Callable[[torch.Tensor], torch.Tensor],
+    x: torch.Tensor,
+    dout: torch.Tensor | None = None,
+    h: float = 1e-6,
+) -> torch.Tensor:
     """Gradient of L(x) = sum(f(x) * dout) by central differences, one element at a time:
     dL/dx_i ~ (L(x + h e_i) - L(x - h e_i)) / (2h), error O(h^2).
 
@@ -27,14 +32,18 @@ def numerical_gradient(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tenso
     check_tensor(x, "x")
     check_positive(h, "h")
     check_callable(f, "f")
-    x = x.detach().clone(memory_format=torch.contiguous_format)  # .view(-1) below needs it
+    x = x.detach().clone(
+        memory_format=torch.contiguous_format
+    )  # .view(-1) below needs it
     with torch.no_grad():
         fx = f(x)
         if dout is None:
             dout = torch.ones_like(fx)
         check_tensor(dout, "dout")
         if dout.shape != fx.shape:
-            raise ValueError(f"dout must have the shape of f(x), {tuple(fx.shape)}, got {tuple(dout.shape)}")
+            raise ValueError(
+                f"dout must have the shape of f(x), {tuple(fx.shape)}, got {tuple(dout.shape)}"
+            )
         grad = torch.zeros_like(x)
         flat, gflat = x.view(-1), grad.view(-1)
         for i in range(flat.numel()):
@@ -58,6 +67,12 @@ def rel_error(a: torch.Tensor, b: torch.Tensor) -> float:
     check_tensor(a, "a", finite=True)
     check_tensor(b, "b", finite=True)
     if a.shape != b.shape:
-        raise ValueError(f"a and b must have the same shape, got {tuple(a.shape)} and {tuple(b.shape)}")
+        raise ValueError(
+            f"a and b must have the same shape, got {tuple(a.shape)} and {tuple(b.shape)}"
+        )
     a, b = a.detach().double(), b.detach().double()
-    return ((a - b).abs() / (a.abs() + b.abs()).clamp(min=1e-8)).max().item() if a.numel() else 0.0
+    return (
+        ((a - b).abs() / (a.abs() + b.abs()).clamp(min=1e-8)).max().item()
+        if a.numel()
+        else 0.0
+    )

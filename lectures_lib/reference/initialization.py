@@ -10,6 +10,7 @@ glorot_uniform_ = xavier_uniform_, glorot_normal_ = xavier_normal_,
 he_uniform_ = kaiming_uniform_(nonlinearity="relu"), he_normal_ = kaiming_normal_(nonlinearity="relu"),
 lecun_uniform_ / lecun_normal_ = kaiming_uniform_ / kaiming_normal_(nonlinearity="linear").
 """
+
 from __future__ import annotations
 
 import math
@@ -18,8 +19,15 @@ import torch
 
 from .._checks import check_positive, check_tensor
 
-__all__ = ["fans", "glorot_uniform_", "glorot_normal_", "he_uniform_", "he_normal_",
-           "lecun_uniform_", "lecun_normal_"]
+__all__ = [
+    "fans",
+    "glorot_uniform_",
+    "glorot_normal_",
+    "he_uniform_",
+    "he_normal_",
+    "lecun_uniform_",
+    "lecun_normal_",
+]
 
 
 def fans(weight: torch.Tensor) -> tuple[int, int]:
@@ -27,10 +35,14 @@ def fans(weight: torch.Tensor) -> tuple[int, int]:
     each multiplied by the kernel size (the product of the trailing dimensions). (Chapter 4.)"""
     check_tensor(weight, "weight")
     if weight.dim() < 2:
-        raise ValueError(f"weight must have at least 2 dimensions (fan_out, fan_in), got shape "
-                         f"{tuple(weight.shape)}")
+        raise ValueError(
+            f"weight must have at least 2 dimensions (fan_out, fan_in), got shape "
+            f"{tuple(weight.shape)}"
+        )
     if weight.numel() == 0:
-        raise ValueError(f"weight must have at least one element, got shape {tuple(weight.shape)}")
+        raise ValueError(
+            f"weight must have at least one element, got shape {tuple(weight.shape)}"
+        )
     receptive = math.prod(weight.shape[2:])
     return weight.shape[1] * receptive, weight.shape[0] * receptive
 
@@ -45,8 +57,9 @@ def _normal_(weight: torch.Tensor, std: float, generator) -> torch.Tensor:
         return weight.normal_(0.0, std, generator=generator)
 
 
-def glorot_uniform_(weight: torch.Tensor, gain: float = 1.0,
-                    generator: torch.Generator | None = None) -> torch.Tensor:
+def glorot_uniform_(
+    weight: torch.Tensor, gain: float = 1.0, generator: torch.Generator | None = None
+) -> torch.Tensor:
     """Glorot & Bengio (2010): U(-b, b), b = gain * sqrt(6 / (fan_in + fan_out)). (Chapter 4.)
 
     Shape: weight (fan_out, fan_in[, ...]), filled in place and returned. Variance
@@ -58,8 +71,9 @@ def glorot_uniform_(weight: torch.Tensor, gain: float = 1.0,
     return _uniform_(weight, bound, generator)
 
 
-def glorot_normal_(weight: torch.Tensor, gain: float = 1.0,
-                   generator: torch.Generator | None = None) -> torch.Tensor:
+def glorot_normal_(
+    weight: torch.Tensor, gain: float = 1.0, generator: torch.Generator | None = None
+) -> torch.Tensor:
     """Glorot & Bengio (2010): N(0, std^2), std = gain * sqrt(2 / (fan_in + fan_out)). (Chapter 4.)
 
     Shape: weight (fan_out, fan_in[, ...]), filled in place and returned.
@@ -69,7 +83,9 @@ def glorot_normal_(weight: torch.Tensor, gain: float = 1.0,
     return _normal_(weight, std, generator)
 
 
-def he_uniform_(weight: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+def he_uniform_(
+    weight: torch.Tensor, generator: torch.Generator | None = None
+) -> torch.Tensor:
     """He et al. (2015) for ReLU: U(-b, b), b = sqrt(6 / fan_in), variance 2 / fan_in. (Chapter 4.)
 
     Shape: weight (fan_out, fan_in[, ...]), filled in place and returned.
@@ -78,7 +94,9 @@ def he_uniform_(weight: torch.Tensor, generator: torch.Generator | None = None) 
     return _uniform_(weight, math.sqrt(6.0 / fan_in), generator)
 
 
-def he_normal_(weight: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+def he_normal_(
+    weight: torch.Tensor, generator: torch.Generator | None = None
+) -> torch.Tensor:
     """He et al. (2015) for ReLU: N(0, 2 / fan_in). (Chapter 4.)
 
     Shape: weight (fan_out, fan_in[, ...]), filled in place and returned. ReLU zeroes half
@@ -89,7 +107,9 @@ def he_normal_(weight: torch.Tensor, generator: torch.Generator | None = None) -
     return _normal_(weight, math.sqrt(2.0 / fan_in), generator)
 
 
-def lecun_uniform_(weight: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+def lecun_uniform_(
+    weight: torch.Tensor, generator: torch.Generator | None = None
+) -> torch.Tensor:
     """LeCun et al. (1998): U(-b, b), b = sqrt(3 / fan_in), variance 1 / fan_in. (Chapter 4.)
 
     Shape: weight (fan_out, fan_in[, ...]), filled in place and returned.
@@ -98,7 +118,9 @@ def lecun_uniform_(weight: torch.Tensor, generator: torch.Generator | None = Non
     return _uniform_(weight, math.sqrt(3.0 / fan_in), generator)
 
 
-def lecun_normal_(weight: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+def lecun_normal_(
+    weight: torch.Tensor, generator: torch.Generator | None = None
+) -> torch.Tensor:
     """LeCun et al. (1998): N(0, 1 / fan_in); what SELU needs (Klambauer et al., 2017). (Chapter 4.)
 
     Shape: weight (fan_out, fan_in[, ...]), filled in place and returned.

@@ -1,4 +1,5 @@
 """Maxout units (Goodfellow et al., 2013). (Chapter 7.)"""
+
 from __future__ import annotations
 
 import torch
@@ -23,8 +24,10 @@ def maxout(z: torch.Tensor, pieces: int) -> torch.Tensor:
     pieces = check_count(pieces, "pieces", minimum=1)
     if z.dim() == 0 or z.shape[-1] % pieces != 0:
         last = z.shape[-1] if z.dim() else None
-        raise ValueError(f"z's last dimension must be divisible by pieces={pieces}, got {last} "
-                         f"(z of shape {tuple(z.shape)})")
+        raise ValueError(
+            f"z's last dimension must be divisible by pieces={pieces}, got {last} "
+            f"(z of shape {tuple(z.shape)})"
+        )
     return z.unflatten(-1, (z.shape[-1] // pieces, pieces)).amax(dim=-1)
 
 
@@ -46,10 +49,13 @@ class Maxout(nn.Module):
         self.linear = nn.Linear(in_features, out_features * pieces)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        check_module_input(x, self.linear.in_features, dtype=self.linear.weight.dtype,
-                           dims=range(2, 9))
+        check_module_input(
+            x, self.linear.in_features, dtype=self.linear.weight.dtype, dims=range(2, 9)
+        )
         return maxout(self.linear(x), self.pieces)
 
     def extra_repr(self) -> str:
-        return (f"in_features={self.linear.in_features}, "
-                f"out_features={self.linear.out_features // self.pieces}, pieces={self.pieces}")
+        return (
+            f"in_features={self.linear.in_features}, "
+            f"out_features={self.linear.out_features // self.pieces}, pieces={self.pieces}"
+        )

@@ -6,6 +6,7 @@ the expected loss: training on noisy copies is ridge regression (for isotropic n
 lambda = sigma^2 per example). For non-linear networks the match holds only to second
 order in sigma.
 """
+
 from __future__ import annotations
 
 from numbers import Real
@@ -23,22 +24,30 @@ def _check_sigma(sigma, like: torch.Tensor, like_name: str, *, last_dim_only: bo
         check_tensor(sigma, "sigma")
         want = like.shape[-1:] if last_dim_only else like.shape
         if sigma.shape != want:
-            raise ValueError(f"sigma must be a scalar or have shape {tuple(want)} to match "
-                             f"{like_name} of shape {tuple(like.shape)}, got {tuple(sigma.shape)}")
+            raise ValueError(
+                f"sigma must be a scalar or have shape {tuple(want)} to match "
+                f"{like_name} of shape {tuple(like.shape)}, got {tuple(sigma.shape)}"
+            )
         if not torch.isfinite(sigma).all():
             raise ValueError(f"sigma must be finite, got {_short(sigma)}")
         if (sigma < 0).any():
-            raise ValueError(f"sigma must be >= 0, got a minimum of {sigma.min().item():g}")
+            raise ValueError(
+                f"sigma must be >= 0, got a minimum of {sigma.min().item():g}"
+            )
         return sigma.to(like.dtype)
     if not isinstance(sigma, (Real, torch.Tensor)) or isinstance(sigma, bool):
-        raise TypeError(f"sigma must be a number or a tensor, got {type(sigma).__name__}: {_short(sigma)}")
+        raise TypeError(
+            f"sigma must be a number or a tensor, got {type(sigma).__name__}: {_short(sigma)}"
+        )
     value = check_real(sigma, "sigma")
     if value < 0:
         raise ValueError(f"sigma must be >= 0, got {value:g}")
     return value
 
 
-def add_gaussian_noise(x: torch.Tensor, sigma, generator: torch.Generator | None = None) -> torch.Tensor:
+def add_gaussian_noise(
+    x: torch.Tensor, sigma, generator: torch.Generator | None = None
+) -> torch.Tensor:
     """x + eps, eps ~ N(0, diag(sigma^2)), drawn independently per element. (Chapter 5.)
 
     Shapes: x (N, D) or any (..., D) -> same; sigma a number (isotropic) or a (D,) tensor,
@@ -46,7 +55,9 @@ def add_gaussian_noise(x: torch.Tensor, sigma, generator: torch.Generator | None
     """
     check_tensor(x, "x")
     sigma = _check_sigma(sigma, x, "x", last_dim_only=True)
-    return x + sigma * torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device)
+    return x + sigma * torch.randn(
+        x.shape, generator=generator, dtype=x.dtype, device=x.device
+    )
 
 
 def noise_l2_penalty(w: torch.Tensor, sigma) -> torch.Tensor:
@@ -60,4 +71,4 @@ def noise_l2_penalty(w: torch.Tensor, sigma) -> torch.Tensor:
     """
     check_tensor(w, "w")
     sigma = _check_sigma(sigma, w, "w", last_dim_only=False)
-    return (w * w * sigma ** 2).sum()
+    return (w * w * sigma**2).sum()

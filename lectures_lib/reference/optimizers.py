@@ -101,9 +101,17 @@ def _checked_rule(rule):
 
 @_checked_rule
 @torch.no_grad()
-def sgd_update(param: torch.Tensor, grad: torch.Tensor, state: dict, *, lr: float,
-               momentum: float = 0.0, dampening: float = 0.0, nesterov: bool = False,
-               weight_decay: float = 0.0) -> None:
+def sgd_update(
+    param: torch.Tensor,
+    grad: torch.Tensor,
+    state: dict,
+    *,
+    lr: float,
+    momentum: float = 0.0,
+    dampening: float = 0.0,
+    nesterov: bool = False,
+    weight_decay: float = 0.0,
+) -> None:
     """One SGD step in PyTorch's form (Chapter 9), in place. param, grad: same shape.
 
         g = grad + weight_decay * param                  (L2 added to the gradient)
@@ -128,9 +136,17 @@ def sgd_update(param: torch.Tensor, grad: torch.Tensor, state: dict, *, lr: floa
 
 @_checked_rule
 @torch.no_grad()
-def adagrad_update(param: torch.Tensor, grad: torch.Tensor, state: dict, *,
-                   lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
-                   initial_accumulator_value: float = 0.0, eps: float = 1e-10) -> None:
+def adagrad_update(
+    param: torch.Tensor,
+    grad: torch.Tensor,
+    state: dict,
+    *,
+    lr: float = 1e-2,
+    lr_decay: float = 0.0,
+    weight_decay: float = 0.0,
+    initial_accumulator_value: float = 0.0,
+    eps: float = 1e-10,
+) -> None:
     """One AdaGrad step (Duchi, Hazan & Singer 2011; Chapter 9), in place.
 
         g = grad + weight_decay * param
@@ -151,10 +167,18 @@ def adagrad_update(param: torch.Tensor, grad: torch.Tensor, state: dict, *,
 
 @_checked_rule
 @torch.no_grad()
-def rmsprop_update(param: torch.Tensor, grad: torch.Tensor, state: dict, *,
-                   lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
-                   weight_decay: float = 0.0, momentum: float = 0.0,
-                   centered: bool = False) -> None:
+def rmsprop_update(
+    param: torch.Tensor,
+    grad: torch.Tensor,
+    state: dict,
+    *,
+    lr: float = 1e-2,
+    alpha: float = 0.99,
+    eps: float = 1e-8,
+    weight_decay: float = 0.0,
+    momentum: float = 0.0,
+    centered: bool = False,
+) -> None:
     """One RMSProp step (Tieleman & Hinton 2012; Chapter 9), PyTorch's form, in place.
 
         g = grad + weight_decay * param
@@ -189,10 +213,18 @@ def rmsprop_update(param: torch.Tensor, grad: torch.Tensor, state: dict, *,
 
 @_checked_rule
 @torch.no_grad()
-def adam_update(param: torch.Tensor, grad: torch.Tensor, state: dict, *,
-                lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-                eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False,
-                decoupled_weight_decay: bool = False) -> None:
+def adam_update(
+    param: torch.Tensor,
+    grad: torch.Tensor,
+    state: dict,
+    *,
+    lr: float = 1e-3,
+    betas: tuple[float, float] = (0.9, 0.999),
+    eps: float = 1e-8,
+    weight_decay: float = 0.0,
+    amsgrad: bool = False,
+    decoupled_weight_decay: bool = False,
+) -> None:
     """One Adam step (Kingma & Ba 2015; Chapter 9), or AdamW's, in place.
 
         param *= 1 - lr * weight_decay    if decoupled_weight_decay   (AdamW)
@@ -299,14 +331,28 @@ class SGD(Optimizer):
 
     _update = staticmethod(sgd_update)
 
-    def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0,
-                 dampening: float = 0.0, weight_decay: float = 0.0,
-                 nesterov: bool = False):
-        super().__init__(params, lr=lr, momentum=momentum, dampening=dampening,
-                         weight_decay=weight_decay, nesterov=nesterov)
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        momentum: float = 0.0,
+        dampening: float = 0.0,
+        weight_decay: float = 0.0,
+        nesterov: bool = False,
+    ):
+        super().__init__(
+            params,
+            lr=lr,
+            momentum=momentum,
+            dampening=dampening,
+            weight_decay=weight_decay,
+            nesterov=nesterov,
+        )
         if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("nesterov needs momentum > 0 and dampening = 0, got "
-                             f"momentum={momentum:g}, dampening={dampening:g}")
+            raise ValueError(
+                "nesterov needs momentum > 0 and dampening = 0, got "
+                f"momentum={momentum:g}, dampening={dampening:g}"
+            )
 
 
 class Adagrad(Optimizer):
@@ -315,11 +361,23 @@ class Adagrad(Optimizer):
 
     _update = staticmethod(adagrad_update)
 
-    def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0.0,
-                 weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
-                 eps: float = 1e-10):
-        super().__init__(params, lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
-                         initial_accumulator_value=initial_accumulator_value, eps=eps)
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-2,
+        lr_decay: float = 0.0,
+        weight_decay: float = 0.0,
+        initial_accumulator_value: float = 0.0,
+        eps: float = 1e-10,
+    ):
+        super().__init__(
+            params,
+            lr=lr,
+            lr_decay=lr_decay,
+            weight_decay=weight_decay,
+            initial_accumulator_value=initial_accumulator_value,
+            eps=eps,
+        )
 
 
 class RMSprop(Optimizer):
@@ -328,11 +386,25 @@ class RMSprop(Optimizer):
 
     _update = staticmethod(rmsprop_update)
 
-    def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
-                 weight_decay: float = 0.0, momentum: float = 0.0,
-                 centered: bool = False):
-        super().__init__(params, lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
-                         momentum=momentum, centered=centered)
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum: float = 0.0,
+        centered: bool = False,
+    ):
+        super().__init__(
+            params,
+            lr=lr,
+            alpha=alpha,
+            eps=eps,
+            weight_decay=weight_decay,
+            momentum=momentum,
+            centered=centered,
+        )
 
 
 class Adam(Optimizer):
@@ -343,11 +415,24 @@ class Adam(Optimizer):
     _update = staticmethod(adam_update)
     _decoupled = False
 
-    def __init__(self, params, lr: float = 1e-3,
-                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0.0, amsgrad: bool = False):
-        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
-                         amsgrad=amsgrad, decoupled_weight_decay=self._decoupled)
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        amsgrad: bool = False,
+    ):
+        super().__init__(
+            params,
+            lr=lr,
+            betas=betas,
+            eps=eps,
+            weight_decay=weight_decay,
+            amsgrad=amsgrad,
+            decoupled_weight_decay=self._decoupled,
+        )
 
 
 class AdamW(Adam):
@@ -358,16 +443,33 @@ class AdamW(Adam):
 
     _decoupled = True
 
-    def __init__(self, params, lr: float = 1e-3,
-                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 1e-2, amsgrad: bool = False):
-        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
-                         amsgrad=amsgrad)
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+    ):
+        super().__init__(
+            params,
+            lr=lr,
+            betas=betas,
+            eps=eps,
+            weight_decay=weight_decay,
+            amsgrad=amsgrad,
+        )
 
 
 #: The optimizers by name, for ``make_optimizer`` and the chapter's sweeps.
-OPTIMIZERS = {"sgd": SGD, "adagrad": Adagrad, "rmsprop": RMSprop, "adam": Adam,
-              "adamw": AdamW}
+OPTIMIZERS = {
+    "sgd": SGD,
+    "adagrad": Adagrad,
+    "rmsprop": RMSprop,
+    "adam": Adam,
+    "adamw": AdamW,
+}
 
 
 def make_optimizer(name: str, params, *, backend: str = "lectures_lib", **options):

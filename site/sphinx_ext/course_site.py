@@ -28,6 +28,7 @@
   the bibliography's entries get the role "listitem" that their role="list" parent
   requires (docutils writes the deprecated "doc-biblioentry").
 """
+
 from __future__ import annotations
 
 import html
@@ -69,7 +70,10 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree):
     seen, unique = set(), []
     for script in scripts:
         attributes = getattr(script, "attributes", {}) or {}
-        key = (getattr(script, "filename", None) or "", repr(sorted(attributes.items())))
+        key = (
+            getattr(script, "filename", None) or "",
+            repr(sorted(attributes.items())),
+        )
         if key not in seen:
             seen.add(key)
             unique.append(script)
@@ -85,15 +89,17 @@ def _version_footer(app, config):
     line = html.escape(version_line(Path(app.srcdir)))
     options = dict(config.html_theme_options or {})
     extra = options.get("extra_footer") or ""
-    options["extra_footer"] = f"{extra}<p class=\"course-version\">{line}</p>"
+    options["extra_footer"] = f'{extra}<p class="course-version">{line}</p>'
     config.html_theme_options = options
 
 
 def _launch_branch(app):
     branch = app.config.course_launch_branch
     if branch:
-        app.config.html_theme_options = {**(app.config.html_theme_options or {}),
-                                         "repository_branch": branch}
+        app.config.html_theme_options = {
+            **(app.config.html_theme_options or {}),
+            "repository_branch": branch,
+        }
 
 
 def _write_not_found(app, exception):
@@ -101,9 +107,11 @@ def _write_not_found(app, exception):
         return
     home = app.config.html_baseurl or "/"
     title = app.config.html_title or app.config.project
-    page = NOT_FOUND.format(title=html.escape(title),
-                            home=html.escape(home, quote=True),
-                            version=html.escape(version_line(Path(app.srcdir))))
+    page = NOT_FOUND.format(
+        title=html.escape(title),
+        home=html.escape(home, quote=True),
+        version=html.escape(version_line(Path(app.srcdir))),
+    )
     (Path(app.outdir) / "404.html").write_text(page)
 
 

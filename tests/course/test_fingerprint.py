@@ -1,4 +1,5 @@
 """lectures_lib.course.fingerprint: the stale-output guard that `make test` runs before nbval."""
+
 from __future__ import annotations
 
 import shutil
@@ -10,9 +11,12 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 import lectures_lib.course.fingerprint as F
 
+
 @pytest.fixture
 def notebook(tmp_path) -> Path:
-    nb = new_notebook(cells=[new_markdown_cell("# A chapter"), new_code_cell("x = 1\nprint(x)")])
+    nb = new_notebook(
+        cells=[new_markdown_cell("# A chapter"), new_code_cell("x = 1\nprint(x)")]
+    )
     path = tmp_path / "chapter.ipynb"
     nbformat.write(nb, path)
     return path
@@ -59,15 +63,22 @@ def test_only_runtime_pins_count(tmp_path):
     (tmp_path / "requirements.txt").write_text("torch==2.13.0\nruff==0.1.0\n")
     before = F.fingerprint(nb, root=tmp_path, package="p")
     (tmp_path / "requirements.txt").write_text("torch==2.13.0\nruff==9.9.9\n")
-    assert F.fingerprint(nb, root=tmp_path, package="p") == before  # a linter: no effect
+    assert (
+        F.fingerprint(nb, root=tmp_path, package="p") == before
+    )  # a linter: no effect
     (tmp_path / "requirements.txt").write_text("torch==2.14.1\nruff==9.9.9\n")
-    assert F.fingerprint(nb, root=tmp_path, package="p")["requirements"] != before["requirements"]
+    assert (
+        F.fingerprint(nb, root=tmp_path, package="p")["requirements"]
+        != before["requirements"]
+    )
 
 
 def test_the_package_digest_covers_what_import_loads():
     files = {f.name for f in F._package_files()}
     assert {"__init__.py", "activations.py", "runtime.py"} <= files
-    assert "fingerprint.py" not in files and "grade.py" not in files  # tooling, not outputs
+    assert (
+        "fingerprint.py" not in files and "grade.py" not in files
+    )  # tooling, not outputs
 
 
 def test_main_exits_1_with_a_message_on_stderr(notebook, capsys):
@@ -77,9 +88,15 @@ def test_main_exits_1_with_a_message_on_stderr(notebook, capsys):
     assert F.main(["check", str(notebook)]) == 0
 
 
-@pytest.mark.parametrize("bad, error", [(3, TypeError), ([None], TypeError),
-                                        ("missing.ipynb", ValueError),
-                                        ("notes.txt", ValueError)])
+@pytest.mark.parametrize(
+    "bad, error",
+    [
+        (3, TypeError),
+        ([None], TypeError),
+        ("missing.ipynb", ValueError),
+        ("notes.txt", ValueError),
+    ],
+)
 def test_bad_paths_are_named(bad, error, tmp_path):
     with pytest.raises(error, match="notebook path"):
         F.check(bad if not isinstance(bad, str) else tmp_path / bad)

@@ -17,8 +17,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from lectures_lib.course import assign, grade, sandbox
 from _demo_chapter import _meta
+from lectures_lib.course import assign, grade, sandbox
 
 REPO = Path(__file__).resolve().parents[2]
 LIMITS = sandbox.Limits(
@@ -174,9 +174,9 @@ def _assert_only_lost(results, exercise, detail):
             assert r.earned == 0, f"{exercise} kept its points: {r}"
             assert detail in r.detail and "\n" not in r.detail, r.detail
         else:
-            assert (
-                r.earned == r.points
-            ), f"{name} lost points to an attack on {exercise}: {r}"
+            assert r.earned == r.points, (
+                f"{name} lost points to an attack on {exercise}: {r}"
+            )
 
 
 def test_honest_and_wrong_plain(plain):
@@ -307,9 +307,9 @@ def test_fork_bomb_is_contained_and_cleaned_up(plain, monkeypatch):
     results, _ = _grade(plain, dict(HONEST, **{"ex-double": bomb}), "fork-bomb")
     _assert_only_lost(results, "ex-double", "within 2 s")
     assert uids and None not in uids
-    assert not _live_processes(
-        set(uids)
-    ), "processes of the fork bomb survived the grader"
+    assert not _live_processes(set(uids)), (
+        "processes of the fork bomb survived the grader"
+    )
 
 
 @needs_root
@@ -424,7 +424,9 @@ def test_grader_rejects_bad_arguments(plain, tmp_path):
     with pytest.raises(TypeError, match="timeout must be a number of seconds, got str"):
         grade.grade(tmp_path / "x.ipynb", spec, timeout="x")
     with pytest.raises(ValueError, match="timeout must be a number of seconds in"):
-        grade.grade(tmp_path / "x.ipynb", spec, timeout=1e300)  # would overflow the timers
+        grade.grade(
+            tmp_path / "x.ipynb", spec, timeout=1e300
+        )  # would overflow the timers
     with pytest.raises(TypeError, match="spec must be an AssignmentSpec"):
         grade.grade(tmp_path / "x.ipynb", {"chapter": "x"})
     with pytest.raises(TypeError, match="argv must be a list of str"):

@@ -11,8 +11,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from lectures_lib.course import assign
 from _demo_chapter import chapter_notebook
+from lectures_lib.course import assign
 
 REPO = Path(__file__).resolve().parents[2]
 

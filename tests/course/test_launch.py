@@ -1,4 +1,5 @@
 """lectures_lib.course.launch: the set-up cell that lets a chapter run on Colab, Binder or locally."""
+
 from __future__ import annotations
 
 import os
@@ -20,9 +21,13 @@ UNREACHABLE = "http://127.0.0.1:9/_static/wheels/lectures_lib-0.1.0-py3-none-any
 
 @pytest.fixture
 def notebook(tmp_path) -> Path:
-    nb = new_notebook(cells=[new_markdown_cell("# A chapter"),
-                             new_code_cell("import lectures_lib as L"),
-                             new_code_cell("print(L.__version__)")])
+    nb = new_notebook(
+        cells=[
+            new_markdown_cell("# A chapter"),
+            new_code_cell("import lectures_lib as L"),
+            new_code_cell("print(L.__version__)"),
+        ]
+    )
     path = tmp_path / "01_chapter.ipynb"
     nbformat.write(nb, path)
     return path
@@ -40,10 +45,20 @@ def _run_cell(source: str, *, hide_package: bool) -> subprocess.CompletedProcess
     fail as it does on Colab (nothing can be installed: the wheel's address is
     unreachable and the package index is switched off)."""
     prelude = "import sys; sys.modules['lectures_lib'] = None\n" if hide_package else ""
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "PIP_NO_INDEX": "1", "PIP_RETRIES": "0",
-           launch.WHEEL_URL_VARIABLE: UNREACHABLE}
-    return subprocess.run([sys.executable, "-c", prelude + source], capture_output=True,
-                          text=True, env=env, timeout=120)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "PIP_NO_INDEX": "1",
+        "PIP_RETRIES": "0",
+        launch.WHEEL_URL_VARIABLE: UNREACHABLE,
+    }
+    return subprocess.run(
+        [sys.executable, "-c", prelude + source],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
 
 
 def test_where_the_package_imports_the_cell_prints_and_installs_nothing():
@@ -80,7 +95,9 @@ def test_insert_updates_an_existing_cell_in_place(notebook):
 def test_check_names_the_notebook_and_the_fix(notebook):
     [missing] = launch.check([notebook], UNREACHABLE)
     assert missing.startswith(f"{notebook.as_posix()}: has no set-up cell")
-    assert f"python -m lectures_lib.course.launch insert {notebook.as_posix()}" in missing
+    assert (
+        f"python -m lectures_lib.course.launch insert {notebook.as_posix()}" in missing
+    )
     launch.insert([notebook], UNREACHABLE)
     [stale] = launch.check([notebook], UNREACHABLE.replace("0.1.0", "0.2.0"))
     assert "differs from setup_cell_source()" in stale
@@ -103,8 +120,14 @@ def test_every_chapter_has_the_current_set_up_cell():
     assert launch.check(CHAPTERS) == []
 
 
-@pytest.mark.parametrize("bad, error", [("no-such-name", ValueError), (1, TypeError),
-                                        ("https://example.org/other.whl", ValueError)])
+@pytest.mark.parametrize(
+    "bad, error",
+    [
+        ("no-such-name", ValueError),
+        (1, TypeError),
+        ("https://example.org/other.whl", ValueError),
+    ],
+)
 def test_a_bad_wheel_url_is_named(bad, error):
     with pytest.raises(error, match="wheel_url"):
         launch.setup_cell_source(bad)

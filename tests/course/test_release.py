@@ -1,6 +1,7 @@
 """Publishing (issue 16): one version, one site address, the release files' names,
 the changelog, and the link between the workflows and the Makefile. Offline and fast:
 no site build here (``make release`` does that)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -60,8 +61,9 @@ def test_site_address_and_wheel_url_come_from_config():
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     baseurl = config["html"]["baseurl"]
     assert release.site_baseurl() == baseurl
-    assert release.wheel_url() == (f"{baseurl}_static/wheels/"
-                                   f"lectures_lib-{VERSION}-py3-none-any.whl")
+    assert release.wheel_url() == (
+        f"{baseurl}_static/wheels/lectures_lib-{VERSION}-py3-none-any.whl"
+    )
     # the repository and the site live side by side, both set when the course is forked
     assert config["repository"]["url"].startswith("https://github.com/")
 
@@ -71,11 +73,13 @@ def test_wheel_url_follows_a_forks_setting(tmp_path):
     config.write_text("html:\n  baseurl: https://someone.github.io/my-course/\n")
     assert release.wheel_url("2.0.1", config) == (
         "https://someone.github.io/my-course/_static/wheels/"
-        "lectures_lib-2.0.1-py3-none-any.whl")
+        "lectures_lib-2.0.1-py3-none-any.whl"
+    )
 
 
-@pytest.mark.parametrize("value", ["", "https://x.github.io/course", "/course/",
-                                   "ftp://x.org/c/", None])
+@pytest.mark.parametrize(
+    "value", ["", "https://x.github.io/course", "/course/", "ftp://x.org/c/", None]
+)
 def test_site_baseurl_rejects_a_missing_or_malformed_address(tmp_path, value):
     config = tmp_path / "_config.yml"
     config.write_text(yaml.safe_dump({"html": {"baseurl": value}}))
@@ -101,10 +105,12 @@ def test_changelog_has_unreleased_and_the_current_version_with_chapters_and_exer
 
 def test_changelog_section_is_the_body_without_link_definitions(tmp_path):
     changelog = tmp_path / "CHANGELOG.md"
-    changelog.write_text("# Changelog\n\n## [Unreleased]\n\n- next\n\n"
-                         "## [1.1.0] - 2026-01-02\n\nChapters: 3.\n\n"
-                         "## [1.0.0] - 2026-01-01\n\nChapters: all.\n\n"
-                         "[1.1.0]: https://example.org/v1.1.0\n")
+    changelog.write_text(
+        "# Changelog\n\n## [Unreleased]\n\n- next\n\n"
+        "## [1.1.0] - 2026-01-02\n\nChapters: 3.\n\n"
+        "## [1.0.0] - 2026-01-01\n\nChapters: all.\n\n"
+        "[1.1.0]: https://example.org/v1.1.0\n"
+    )
     assert release.changelog_section("1.1.0", changelog) == "Chapters: 3.\n"
     assert release.changelog_section("1.0.0", changelog) == "Chapters: all.\n"
     with pytest.raises(ValueError, match=r"no '## \[2.0.0\]' section"):
@@ -115,17 +121,31 @@ def test_a_tag_must_match_the_codes_version():
     release.check_release(VERSION)
     major, minor, patch = map(int, VERSION.split("."))
     other = f"{major}.{minor}.{patch + 1}"
-    with pytest.raises(ValueError, match=f"version {other} differs from "
-                                         f"lectures_lib.__version__ = {VERSION}.*"
-                                         f"tag it v{other}"):
+    with pytest.raises(
+        ValueError,
+        match=f"version {other} differs from "
+        f"lectures_lib.__version__ = {VERSION}.*"
+        f"tag it v{other}",
+    ):
         release.check_release(other)
 
 
 def _git(repo: Path, *args: str) -> str:
-    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@t", "HOME": str(repo), "PATH": "/usr/bin:/bin"}
-    done = subprocess.run(["git", "-C", str(repo), *args], capture_output=True,
-                          text=True, env=env, check=True)
+    env = {
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@t",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@t",
+        "HOME": str(repo),
+        "PATH": "/usr/bin:/bin",
+    }
+    done = subprocess.run(
+        ["git", "-C", str(repo), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
     return done.stdout.strip()
 
 
@@ -192,8 +212,11 @@ def test_wheel_index_names_the_wheel_and_its_hash(tmp_path):
     wheel = tmp_path / release.wheel_name(VERSION)
     wheel.write_bytes(b"wheel bytes")
     index = json.loads(release.write_wheel_index(tmp_path).read_text())
-    assert index == {"version": VERSION, "wheel": wheel.name,
-                     "sha256": hashlib.sha256(b"wheel bytes").hexdigest()}
+    assert index == {
+        "version": VERSION,
+        "wheel": wheel.name,
+        "sha256": hashlib.sha256(b"wheel bytes").hexdigest(),
+    }
 
 
 def test_check_baseurl_command(capsys):
@@ -204,8 +227,12 @@ def test_check_baseurl_command(capsys):
 
 def _run_lines(workflow: str) -> list[str]:
     data = yaml.safe_load((WORKFLOWS / workflow).read_text())
-    return [step["run"] for job in data["jobs"].values()
-            for step in job.get("steps", []) if "run" in step]
+    return [
+        step["run"]
+        for job in data["jobs"].values()
+        for step in job.get("steps", [])
+        if "run" in step
+    ]
 
 
 def test_workflows_run_the_makefiles_commands():

@@ -36,7 +36,9 @@ PROBE = (
 @pytest.fixture(params=["fork", "exec"])
 def mode(request, monkeypatch):
     """Each test runs with the fork server and with a new interpreter per sandbox."""
-    monkeypatch.setenv("LECTURES_LIB_SANDBOX_FORK", "1" if request.param == "fork" else "0")
+    monkeypatch.setenv(
+        "LECTURES_LIB_SANDBOX_FORK", "1" if request.param == "fork" else "0"
+    )
     return request.param
 
 
@@ -44,7 +46,9 @@ def _box():
     return sandbox.Sandbox(SETUP, [PROBE], limits=LIMITS)
 
 
-def test_the_child_sees_only_its_own_folder_and_a_scrubbed_environment(mode, monkeypatch):
+def test_the_child_sees_only_its_own_folder_and_a_scrubbed_environment(
+    mode, monkeypatch
+):
     monkeypatch.setenv("GRADER_SECRET", "do-not-leak")
     with _box() as box:
         notes = box.start()

@@ -7,6 +7,7 @@ import torch
 
 from lectures_lib.course import wire
 
+
 def _roundtrip(value, **kw):
     tree, blobs, _ = wire.encode(value, **kw)
     out, _ = wire.decode(json.loads(json.dumps(tree)), blobs)

@@ -1,4 +1,5 @@
 """bn_mlp: batch norm before or after the activation, and on the inputs (Chapter 8)."""
+
 import pytest
 import torch
 from torch import nn
@@ -45,11 +46,18 @@ def test_bn_before_makes_the_output_invariant_to_one_input_scale_and_any_shift()
         assert not torch.allclose(net(x), net(per_feature * x), atol=1e-3)
 
 
-@pytest.mark.parametrize("kwargs, error, words", [
-    (dict(placement="middle"), ValueError, "placement must be one of .* got 'middle'"),
-    (dict(input_bn=1), TypeError, "input_bn must be a bool, got int: 1"),
-    (dict(activation="nope"), ValueError, "nope"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, words",
+    [
+        (
+            dict(placement="middle"),
+            ValueError,
+            "placement must be one of .* got 'middle'",
+        ),
+        (dict(input_bn=1), TypeError, "input_bn must be a bool, got int: 1"),
+        (dict(activation="nope"), ValueError, "nope"),
+    ],
+)
 def test_bad_arguments_name_the_argument_and_value(kwargs, error, words):
     with pytest.raises(error, match=words):
         L.bn_mlp([4, 8, 3], **kwargs)

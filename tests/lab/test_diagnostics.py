@@ -1,5 +1,6 @@
 """lectures_lib.lab.diagnostics: each diagnostic against a hand computation on small networks,
 no side effects on the model (modes, BatchNorm statistics, gradients, hooks), bad input."""
+
 from __future__ import annotations
 
 import copy
@@ -36,7 +37,9 @@ def test_dead_unit_fraction_refuses_a_diverged_network():
     net = relu_net(dead=0)
     with torch.no_grad():
         net[0].weight[0, 0] = float("nan")
-    with pytest.raises(ValueError, match=r"ReLU '1' is not finite \(12.5% NaN or inf\).*diverged"):
+    with pytest.raises(
+        ValueError, match=r"ReLU '1' is not finite \(12.5% NaN or inf\).*diverged"
+    ):
         L.dead_unit_fraction(net, x)
 
 
@@ -46,10 +49,14 @@ def test_dead_unit_fraction_matches_a_hand_computation_on_an_mlp():
     x = torch.randn(64, 10)
     h1 = torch.relu(net.fc1(x))
     h2 = torch.relu(net.fc2(h1))
-    expected = {"act1": (h1 == 0).all(dim=0).float().mean().item(),
-                "act2": (h2 == 0).all(dim=0).float().mean().item()}
+    expected = {
+        "act1": (h1 == 0).all(dim=0).float().mean().item(),
+        "act2": (h2 == 0).all(dim=0).float().mean().item(),
+    }
     assert L.dead_unit_fraction(net, x) == expected
-    assert expected["act2"] > 0  # the negative bias kills some units: the test is not vacuous
+    assert (
+        expected["act2"] > 0
+    )  # the negative bias kills some units: the test is not vacuous
 
 
 def test_a_unit_silent_on_some_examples_is_not_dead():
@@ -100,7 +107,9 @@ def test_activation_stats_match_a_hand_computation():
         assert stats[name]["std"] == pytest.approx(h.std().item(), rel=1e-6)
         assert stats[name]["zero_fraction"] == 0.0
     relu_stats = L.activation_stats(relu_net(dead=4), torch.randn(100, 4))
-    assert relu_stats["1"]["zero_fraction"] >= 0.5  # at least the four dead units of eight
+    assert (
+        relu_stats["1"]["zero_fraction"] >= 0.5
+    )  # at least the four dead units of eight
 
 
 def test_saturation_fraction_and_layer_saturation():
@@ -130,7 +139,9 @@ def test_gradient_norms_match_autograd_and_clear_gradients():
     assert list(norms) == ["fc1", "fc2", "fc3"]  # input to output
     F.cross_entropy(net(x), y).backward()
     for name in norms:
-        assert norms[name] == pytest.approx(getattr(net, name).weight.grad.norm().item(), rel=1e-6)
+        assert norms[name] == pytest.approx(
+            getattr(net, name).weight.grad.norm().item(), rel=1e-6
+        )
     net.zero_grad(set_to_none=True)
     # a custom loss, and the gradients are cleared again
     mse = L.gradient_norms(net, x, torch.randn(20, 4), loss_fn=F.mse_loss)
@@ -140,15 +151,23 @@ def test_gradient_norms_match_autograd_and_clear_gradients():
 def test_update_to_weight_ratio_matches_a_hand_computation():
     torch.manual_seed(0)
     net = L.mlp([6, 10, 3], "relu")
-    before = {n: m.weight.detach().clone() for n, m in net.named_modules() if isinstance(m, nn.Linear)}
+    before = {
+        n: m.weight.detach().clone()
+        for n, m in net.named_modules()
+        if isinstance(m, nn.Linear)
+    }
     F.cross_entropy(net(torch.randn(16, 6)), torch.randint(0, 3, (16,))).backward()
-    with torch.no_grad():  # one SGD step by hand (torch.optim would import torch._dynamo)
+    with (
+        torch.no_grad()
+    ):  # one SGD step by hand (torch.optim would import torch._dynamo)
         for p in net.parameters():
             p -= 0.1 * p.grad
     ratios = L.update_to_weight_ratio(before, net)
     for name, w0 in before.items():
         w1 = getattr(net, name).weight.detach()
-        assert ratios[name] == pytest.approx(((w1 - w0).norm() / w0.norm()).item(), rel=1e-6)
+        assert ratios[name] == pytest.approx(
+            ((w1 - w0).norm() / w0.norm()).item(), rel=1e-6
+        )
     assert L.update_to_weight_ratio({"fc1": before["fc1"]}, net).keys() == {"fc1"}
     assert L.update_to_weight_ratio(before, net)["fc1"] > 0
 
@@ -166,20 +185,66 @@ def test_capture_outputs_records_inputs_or_outputs_and_removes_its_hooks():
     assert all(not m._forward_hooks for m in net.modules())
 
 
-@pytest.mark.parametrize("call,exc,message", [
-    (lambda: L.dead_unit_fraction("net", torch.ones(2, 4)), TypeError, "model must be a torch.nn.Module, got str"),
-    (lambda: L.dead_unit_fraction(relu_net(), [[1.0] * 4]), TypeError, "x must be a torch.Tensor, got list"),
-    (lambda: L.dead_unit_fraction(relu_net(), torch.ones(0, 4)), ValueError,
-     "x must not be empty, got shape (0, 4)"),
-    (lambda: L.activation_stats(relu_net(), torch.tensor(1.0)), ValueError, "got shape ()"),
-    (lambda: L.saturation_fraction(torch.ones(3), threshold=0.0), ValueError, "threshold must be > 0, got 0"),
-    (lambda: L.saturation_fraction([1.0, 3.0]), TypeError, "z must be a torch.Tensor, got list"),
-    (lambda: L.layer_saturation(relu_net(), torch.ones(2, 4), threshold=-1.0), ValueError, "threshold must be > 0, got -1"),
-    (lambda: L.gradient_norms(relu_net(), torch.ones(2, 4), [0, 1]), TypeError, "y must be a torch.Tensor, got list"),
-    (lambda: L.gradient_norms(nn.Linear, torch.ones(2, 4), torch.zeros(2)), TypeError, "model must be a torch.nn.Module"),
-    (lambda: L.update_to_weight_ratio([], relu_net()), TypeError, "before must be a dict, got list"),
-    (lambda: L.capture_outputs(None).__enter__(), TypeError, "model must be a torch.nn.Module, got NoneType"),
-])
+@pytest.mark.parametrize(
+    "call,exc,message",
+    [
+        (
+            lambda: L.dead_unit_fraction("net", torch.ones(2, 4)),
+            TypeError,
+            "model must be a torch.nn.Module, got str",
+        ),
+        (
+            lambda: L.dead_unit_fraction(relu_net(), [[1.0] * 4]),
+            TypeError,
+            "x must be a torch.Tensor, got list",
+        ),
+        (
+            lambda: L.dead_unit_fraction(relu_net(), torch.ones(0, 4)),
+            ValueError,
+            "x must not be empty, got shape (0, 4)",
+        ),
+        (
+            lambda: L.activation_stats(relu_net(), torch.tensor(1.0)),
+            ValueError,
+            "got shape ()",
+        ),
+        (
+            lambda: L.saturation_fraction(torch.ones(3), threshold=0.0),
+            ValueError,
+            "threshold must be > 0, got 0",
+        ),
+        (
+            lambda: L.saturation_fraction([1.0, 3.0]),
+            TypeError,
+            "z must be a torch.Tensor, got list",
+        ),
+        (
+            lambda: L.layer_saturation(relu_net(), torch.ones(2, 4), threshold=-1.0),
+            ValueError,
+            "threshold must be > 0, got -1",
+        ),
+        (
+            lambda: L.gradient_norms(relu_net(), torch.ones(2, 4), [0, 1]),
+            TypeError,
+            "y must be a torch.Tensor, got list",
+        ),
+        (
+            lambda: L.gradient_norms(nn.Linear, torch.ones(2, 4), torch.zeros(2)),
+            TypeError,
+            "model must be a torch.nn.Module",
+        ),
+        (
+            lambda: L.update_to_weight_ratio([], relu_net()),
+            TypeError,
+            "before must be a dict, got list",
+        ),
+        (
+            lambda: L.capture_outputs(None).__enter__(),
+            TypeError,
+            "model must be a torch.nn.Module, got NoneType",
+        ),
+    ],
+)
 def test_bad_arguments_name_the_argument_and_value(call, exc, message):
     with pytest.raises(exc, match=re.escape(message)):
         call()

@@ -26,6 +26,7 @@ def data(n=40, seed=0):
 
 # --- Monte Carlo averaging -------------------------------------------------------------
 
+
 def test_mc_predict_shape_probabilities_and_seeding():
     model, (x, _) = small_net(), data()
     probs = L.mc_dropout_predict(model, x, 7, seed=3)
@@ -82,14 +83,20 @@ def test_ensemble_comparison_structure_and_k1():
     probs = L.mc_dropout_predict(model, x, 10, seed=0)
     # k = 1: each sample is one thinned network
     for i in range(10):
-        assert res.mc_acc[1][i] == pytest.approx((probs[i].argmax(1) == y).float().mean().item())
+        assert res.mc_acc[1][i] == pytest.approx(
+            (probs[i].argmax(1) == y).float().mean().item()
+        )
     # k = 3: the second group is samples 3, 4, 5
     p = probs[3:6].mean(0)
     assert res.mc_loss[3][1] == pytest.approx(F.nll_loss(p.log(), y).item(), rel=1e-5)
-    assert res.mc_acc[10][0] == pytest.approx((probs.mean(0).argmax(1) == y).float().mean().item())
+    assert res.mc_acc[10][0] == pytest.approx(
+        (probs.mean(0).argmax(1) == y).float().mean().item()
+    )
     with torch.no_grad():
         logits = model.eval()(x)
-    assert res.weight_scaling_loss == pytest.approx(F.cross_entropy(logits, y).item(), rel=1e-5)
+    assert res.weight_scaling_loss == pytest.approx(
+        F.cross_entropy(logits, y).item(), rel=1e-5
+    )
     assert res.weight_scaling_acc == pytest.approx(L.accuracy(model, x, y))
     assert 0 <= res.mean_acc(3) <= 1
 
@@ -116,6 +123,7 @@ def test_ensemble_comparison_rejects_bad_input():
 
 
 # --- co-adaptation measures ------------------------------------------------------------
+
 
 def test_hidden_activations_shape_and_values():
     model, (x, _) = small_net(), data()
@@ -155,8 +163,9 @@ def test_ablation_accuracy_silences_the_chosen_units():
     L.seed_everything(0)
     model = L.mlp([6, 4, 3], "relu")
     x, y = data()
-    res = L.ablation_accuracy(model, x, y, "act1", fractions=(0.75,), n_repeats=1,
-                              rescale=False, seed=0)
+    res = L.ablation_accuracy(
+        model, x, y, "act1", fractions=(0.75,), n_repeats=1, rescale=False, seed=0
+    )
     # recompute by hand with the same generator draw
     gen = torch.Generator().manual_seed(0)
     keep = torch.ones(4)
@@ -167,6 +176,7 @@ def test_ablation_accuracy_silences_the_chosen_units():
 
 
 # --- max-norm ---------------------------------------------------------------------------
+
 
 def test_max_norm_clips_only_long_rows():
     layer = nn.Linear(3, 2)
@@ -183,15 +193,20 @@ def test_max_norm_matches_torch_renorm_and_works_in_train():
         for m in model.modules():
             if isinstance(m, nn.Linear):
                 m.weight.mul_(10)
-    expected = [torch.renorm(m.weight.detach(), 2, 0, 1.0) for m in model.modules()
-                if isinstance(m, nn.Linear)]
+    expected = [
+        torch.renorm(m.weight.detach(), 2, 0, 1.0)
+        for m in model.modules()
+        if isinstance(m, nn.Linear)
+    ]
     L.max_norm_(model, 1.0)
     got = [m.weight for m in model.modules() if isinstance(m, nn.Linear)]
     for e, g in zip(expected, got):
         torch.testing.assert_close(g, e, rtol=1e-5, atol=1e-6)
     assert L.max_row_norm(model) <= 1.0 + 1e-5
     x, y = data()
-    L.train(model, x, y, steps=5, lr=1.0, after_step=lambda m, step: L.max_norm_(m, 0.5))
+    L.train(
+        model, x, y, steps=5, lr=1.0, after_step=lambda m, step: L.max_norm_(m, 0.5)
+    )
     assert L.max_row_norm(model) <= 0.5 + 1e-5
 
 
@@ -201,6 +216,7 @@ def test_max_norm_rejects_bad_c():
 
 
 # --- Gaussian dropout ------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("drop_prob", [0.2, 0.5])
 def test_gaussian_dropout_moments_match_inverted_bernoulli(drop_prob):
@@ -227,6 +243,7 @@ def test_gaussian_dropout_eval_identity_and_checks():
 
 # --- the F.dropout default bug -------------------------------------------------------
 
+
 def test_functional_dropout_bug_and_fix():
     x = torch.randn(20, 64)
     torch.manual_seed(0)
@@ -241,6 +258,7 @@ def test_functional_dropout_bug_and_fix():
 
 
 # --- figures --------------------------------------------------------------------------
+
 
 def test_weight_mosaic_layout():
     w = torch.arange(3 * 64, dtype=torch.float32).reshape(3, 64) + 1
@@ -260,7 +278,9 @@ def test_figures_draw():
     L.draw_dropout_mask(axes[1], drop_prob=0.3)
     assert axes[1].get_title() == "drop_prob = 0.30"
     assert axes[1].texts[0].get_text().startswith("dropped ")
-    fig2 = L.static_grid(L.draw_dropout_mask, [dict(drop_prob=0.0), dict(drop_prob=0.8)])
+    fig2 = L.static_grid(
+        L.draw_dropout_mask, [dict(drop_prob=0.0), dict(drop_prob=0.8)]
+    )
     plt.close("all")
     with pytest.raises(ValueError, match="drop_prob"):
         L.draw_dropout_mask(axes[1], drop_prob=1.0)
@@ -270,15 +290,24 @@ def test_figures_draw():
 def test_max_norm_callback_records_and_constrains():
     model, (x, y) = small_net(seed=2), data()
     record = []
-    L.train(model, x, y, steps=20, lr=2.0, momentum=0.9,
-            after_step=L.max_norm_callback(0.7, record=record, every=5))
+    L.train(
+        model,
+        x,
+        y,
+        steps=20,
+        lr=2.0,
+        momentum=0.9,
+        after_step=L.max_norm_callback(0.7, record=record, every=5),
+    )
     assert [s for s, _ in record] == [5, 10, 15, 20]
     assert all(n <= 0.7 + 1e-5 for _, n in record)
     free = []
     cb = L.max_norm_callback(None, record=free, every=1)
     before = [p.clone() for p in model.parameters()]
     cb(model, 1)
-    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))  # c=None: no change
+    assert all(
+        torch.equal(a, b) for a, b in zip(before, model.parameters())
+    )  # c=None: no change
     assert free == [(1, pytest.approx(L.max_row_norm(model)))]
     with pytest.raises(ValueError, match="c"):
         L.max_norm_callback(-1.0)
@@ -296,14 +325,18 @@ def test_neighbour_correlation_random_vs_smooth():
     model = nn.Sequential(nn.Linear(64, 3))
     with torch.no_grad():
         model[0].weight.copy_(blob.expand(3, 64))
-    assert L.neighbour_correlation(model) == pytest.approx(L.neighbour_correlation(blob))
+    assert L.neighbour_correlation(model) == pytest.approx(
+        L.neighbour_correlation(blob)
+    )
     with pytest.raises(ValueError, match="weights"):
         L.neighbour_correlation(torch.zeros(2, 10))
 
 
 def test_draw_thinned_network_masks():
     fig, ax = plt.subplots()
-    masks = L.draw_thinned_network(ax, (4, 6, 6, 3), drop_prob=0.5, input_drop_prob=0.2, seed=4)
+    masks = L.draw_thinned_network(
+        ax, (4, 6, 6, 3), drop_prob=0.5, input_drop_prob=0.2, seed=4
+    )
     assert [len(m) for m in masks] == [4, 6, 6, 3]
     assert masks[-1].all()  # the output layer is never dropped
     full = L.draw_thinned_network(ax, (4, 6, 3), drop_prob=0.0, input_drop_prob=0.0)
@@ -330,4 +363,9 @@ def test_modes_restored_exactly_even_when_mixed():
     L.ensemble_comparison(model, x, y, ks=(1, 2))
     L.hidden_activations(model, x)
     L.ablation_accuracy(model, x, y, "act1", fractions=(0.5,), n_repeats=1)
-    assert model.training and model.fc1.training and not model.drop1.training and model.drop2.training
+    assert (
+        model.training
+        and model.fc1.training
+        and not model.drop1.training
+        and model.drop2.training
+    )

@@ -1,5 +1,6 @@
 """Tests for lectures_lib.lab.family (Chapter 3): the measured property table, the RReLU and
 PReLU helpers, SELU's mean-field map, the fair-comparison runner and the explorer."""
+
 import dataclasses
 import math
 
@@ -22,13 +23,21 @@ def table():
 
 # --- FAMILY is the package's functions, as PyTorch computes them ----------------------------
 
+
 def test_family_members_match_pytorch():
     x = torch.linspace(-6, 6, 1001, dtype=torch.float64)
     torch_versions = {
-        "sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": F.relu, "leaky_relu": F.leaky_relu,
+        "sigmoid": torch.sigmoid,
+        "tanh": torch.tanh,
+        "relu": F.relu,
+        "leaky_relu": F.leaky_relu,
         "prelu": lambda t: F.prelu(t, torch.tensor([0.25], dtype=t.dtype)),
         "rrelu": F.rrelu,  # training=False by default: the fixed mean slope
-        "elu": F.elu, "selu": F.selu, "softplus": F.softplus, "swish": F.silu, "gelu": F.gelu,
+        "elu": F.elu,
+        "selu": F.selu,
+        "softplus": F.softplus,
+        "swish": F.silu,
+        "gelu": F.gelu,
     }
     assert set(torch_versions) == set(L.FAMILY)
     for name, (f, g) in L.FAMILY.items():
@@ -36,7 +45,9 @@ def test_family_members_match_pytorch():
         xg = x.clone().requires_grad_(True)
         torch_versions[name](xg).sum().backward()
         away_from_kink = x.abs() > 1e-9
-        torch.testing.assert_close(g(x)[away_from_kink], xg.grad[away_from_kink], msg=name)
+        torch.testing.assert_close(
+            g(x)[away_from_kink], xg.grad[away_from_kink], msg=name
+        )
 
 
 def test_nn_prelu_starts_at_the_table_slope():
@@ -46,13 +57,26 @@ def test_nn_prelu_starts_at_the_table_slope():
 
 # --- measured properties against closed forms ------------------------------------------------
 
+
 def test_ranges(table):
-    expected = {"sigmoid": "(0, 1)", "tanh": "(-1, 1)", "relu": "[0, ∞)", "leaky_relu": "(-∞, ∞)",
-                "prelu": "(-∞, ∞)", "rrelu": "(-∞, ∞)", "elu": "(-1, ∞)", "selu": "(-1.76, ∞)",
-                "softplus": "(0, ∞)", "swish": "[-0.28, ∞)", "gelu": "[-0.17, ∞)"}
+    expected = {
+        "sigmoid": "(0, 1)",
+        "tanh": "(-1, 1)",
+        "relu": "[0, ∞)",
+        "leaky_relu": "(-∞, ∞)",
+        "prelu": "(-∞, ∞)",
+        "rrelu": "(-∞, ∞)",
+        "elu": "(-1, ∞)",
+        "selu": "(-1.76, ∞)",
+        "softplus": "(0, ∞)",
+        "swish": "[-0.28, ∞)",
+        "gelu": "[-0.17, ∞)",
+    }
     assert {n: r.range_str for n, r in table.items()} == expected
     assert table["selu"].low == pytest.approx(-L.SELU_SCALE * L.SELU_ALPHA, abs=1e-9)
-    assert table["swish"].low == pytest.approx(-0.278464542761074, abs=1e-6)  # at x ~ -1.2785
+    assert table["swish"].low == pytest.approx(
+        -0.278464542761074, abs=1e-6
+    )  # at x ~ -1.2785
     assert table["gelu"].low == pytest.approx(-0.169971084, abs=1e-6)
 
 
@@ -60,12 +84,16 @@ def test_moments_under_unit_gaussian(table):
     inv = 1 / math.sqrt(2 * math.pi)
     relu = table["relu"]
     assert relu.mean_normal == pytest.approx(inv, abs=1e-6)
-    assert relu.var_normal == pytest.approx(0.5 - inv ** 2, abs=1e-6)
+    assert relu.var_normal == pytest.approx(0.5 - inv**2, abs=1e-6)
     # E[elu(z)] = E[z; z > 0] + E[e^z - 1; z < 0] = 1/sqrt(2 pi) + e^{1/2} Phi(-1) - 1/2
     phi_m1 = 0.5 * math.erfc(1 / math.sqrt(2))
-    assert table["elu"].mean_normal == pytest.approx(inv + math.exp(0.5) * phi_m1 - 0.5, abs=1e-6)
+    assert table["elu"].mean_normal == pytest.approx(
+        inv + math.exp(0.5) * phi_m1 - 0.5, abs=1e-6
+    )
     # E[z Phi(z)] = E[phi(z)] = 1 / (2 sqrt(pi))
-    assert table["gelu"].mean_normal == pytest.approx(1 / (2 * math.sqrt(math.pi)), abs=1e-6)
+    assert table["gelu"].mean_normal == pytest.approx(
+        1 / (2 * math.sqrt(math.pi)), abs=1e-6
+    )
     # SELU's constants are chosen so that N(0, 1) in gives mean 0, variance 1 out
     assert table["selu"].mean_normal == pytest.approx(0.0, abs=1e-6)
     assert table["selu"].var_normal == pytest.approx(1.0, abs=1e-6)
@@ -73,14 +101,25 @@ def test_moments_under_unit_gaussian(table):
 
 
 def test_qualitative_columns(table):
-    assert {n for n, r in table.items() if r.smooth} == {"sigmoid", "tanh", "elu", "softplus", "swish", "gelu"}
+    assert {n for n, r in table.items() if r.smooth} == {
+        "sigmoid",
+        "tanh",
+        "elu",
+        "softplus",
+        "swish",
+        "gelu",
+    }
     assert {n for n, r in table.items() if not r.monotonic} == {"swish", "gelu"}
     assert {n for n, r in table.items() if r.dying} == {"relu"}
     sat = {n: r.saturates for n, r in table.items()}
     assert sat["sigmoid"] == sat["tanh"] == "both"
     assert {sat[n] for n in ("leaky_relu", "prelu", "rrelu")} == {"no"}
-    assert {sat[n] for n in ("relu", "elu", "selu", "softplus", "swish", "gelu")} == {"left"}
-    assert table["selu"].grad_jump == pytest.approx(L.SELU_SCALE * (L.SELU_ALPHA - 1), rel=1e-3)
+    assert {sat[n] for n in ("relu", "elu", "selu", "softplus", "swish", "gelu")} == {
+        "left"
+    }
+    assert table["selu"].grad_jump == pytest.approx(
+        L.SELU_SCALE * (L.SELU_ALPHA - 1), rel=1e-3
+    )
 
 
 def test_ops_used_reads_the_implementation(table):
@@ -108,7 +147,9 @@ def test_format_family_table(table):
     lines = text.splitlines()
     assert lines[0].startswith("activation") and "time/ReLU" in lines[0]
     assert len(lines) == 2 + len(table)
-    assert any(line.startswith("gelu") and line.rstrip().endswith("4.0") for line in lines)
+    assert any(
+        line.startswith("gelu") and line.rstrip().endswith("4.0") for line in lines
+    )
     assert any(line.startswith("elu") and line.rstrip().endswith("-") for line in lines)
     with pytest.raises(ValueError, match="family must not be empty"):
         L.family_table({})
@@ -130,6 +171,7 @@ def test_relative_cost_shape_and_baseline():
 
 
 # --- SELU's mean-field map -----------------------------------------------------------------
+
 
 def test_normal_moments_closed_forms():
     m, v = L.normal_moments(lambda t: t, 0.3, 2.0)
@@ -164,6 +206,7 @@ def test_mean_field_selu_fixed_point_and_pytorch_gain():
 
 # --- RReLU conventions ---------------------------------------------------------------------
 
+
 def test_rrelu_slopes_conventions():
     g = torch.Generator().manual_seed(0)
     torch_slopes = L.rrelu_slope_samples(200_000, "pytorch", generator=g)
@@ -181,18 +224,28 @@ def test_rrelu_slopes_conventions():
     assert slopes.min() >= 1 / 8 and slopes.max() <= 1 / 3
     assert slopes.mean().item() == pytest.approx(11 / 48, abs=2e-3)
     assert torch.allclose(-m.eval()(x), torch.full_like(x, 11 / 48))
-    for bad in (lambda: L.rrelu_slope_samples(5, "keras"), lambda: L.rrelu_test_slope("keras")):
+    for bad in (
+        lambda: L.rrelu_slope_samples(5, "keras"),
+        lambda: L.rrelu_test_slope("keras"),
+    ):
         with pytest.raises(ValueError, match="convention must be"):
             bad()
 
 
 # --- PReLU: shared vs per-channel ----------------------------------------------------------
 
+
 def test_prelu_mlp_shapes_and_init():
     shared = L.prelu_mlp([8, 5, 3, 2])
     per = L.prelu_mlp([8, 5, 3, 2], per_channel=True, init=0.1)
-    assert {k: tuple(v.shape) for k, v in L.prelu_slopes(shared).items()} == {"act1": (1,), "act2": (1,)}
-    assert {k: tuple(v.shape) for k, v in L.prelu_slopes(per).items()} == {"act1": (5,), "act2": (3,)}
+    assert {k: tuple(v.shape) for k, v in L.prelu_slopes(shared).items()} == {
+        "act1": (1,),
+        "act2": (1,),
+    }
+    assert {k: tuple(v.shape) for k, v in L.prelu_slopes(per).items()} == {
+        "act1": (5,),
+        "act2": (3,),
+    }
     assert torch.all(L.prelu_slopes(shared)["act1"] == 0.25)
     assert torch.all(L.prelu_slopes(per)["act2"] == 0.1)
     assert [n for n, _ in per.named_children()] == ["fc1", "act1", "fc2", "act2", "fc3"]
@@ -218,6 +271,7 @@ def test_shared_slope_gradient_is_the_sum_of_per_channel_gradients():
 
 # --- the fair comparison runner -------------------------------------------------------------
 
+
 def test_compare_activations_structure_and_determinism():
     split = L.load_digits_split(seed=0)
     kwargs = dict(lrs=(0.05, 0.1), seeds=(0, 1), hidden=(16,), steps=20)
@@ -226,7 +280,10 @@ def test_compare_activations_structure_and_determinism():
     assert a.test_acc == b.test_acc and a.val_acc == b.val_acc
     for name in ("relu", "selu"):
         assert set(a.val_acc[name]) == {0.05, 0.1}
-        assert all(len(v) == 2 and all(0 <= x <= 1 for x in v) for v in a.test_acc[name].values())
+        assert all(
+            len(v) == 2 and all(0 <= x <= 1 for x in v)
+            for v in a.test_acc[name].values()
+        )
         best = max(a.lrs, key=lambda lr: sum(a.val_acc[name][lr]))
         assert a.best_lr[name] == best
         assert a.chosen_test(name) == a.test_acc[name][best]
@@ -248,13 +305,16 @@ def test_compare_activations_argument_checks():
 
 # --- the explorer's drawing function --------------------------------------------------------
 
+
 def test_draw_activation():
     fig, ax = plt.subplots()
     L.draw_activation(ax, "leaky_relu", 0.1)
     f_line, g_line = ax.get_lines()[2:]  # after the two axis lines
     x = torch.tensor(f_line.get_xdata())
     torch.testing.assert_close(torch.tensor(f_line.get_ydata()), F.leaky_relu(x, 0.1))
-    torch.testing.assert_close(torch.tensor(g_line.get_ydata()), L.leaky_relu_grad(x, 0.1))
+    torch.testing.assert_close(
+        torch.tensor(g_line.get_ydata()), L.leaky_relu_grad(x, 0.1)
+    )
     assert "negative_slope=0.1" in ax.get_title()
     ax.clear()
     L.draw_activation(ax, "prelu", 0.5)

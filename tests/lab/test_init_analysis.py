@@ -1,4 +1,5 @@
 """Tests for lectures_lib.lab.init_analysis (Chapter 4)."""
+
 import math
 
 import matplotlib
@@ -18,6 +19,7 @@ def digits():
 
 
 # --- initializer checks -------------------------------------------------------------------
+
 
 def test_pytorch_default_is_what_nn_linear_does():
     torch.manual_seed(0)
@@ -41,20 +43,25 @@ def test_initializer_std_table_matches_formulas(shape):
         assert abs(r.empirical_mean) < 0.02 * r.expected_std + 1e-3
     by_name = {r.name: r for r in rows}
     assert by_name["he_normal"].expected_std == pytest.approx(math.sqrt(2 / fan_in))
-    assert by_name["glorot_uniform"].expected_std == pytest.approx(math.sqrt(2 / (fan_in + fan_out)))
+    assert by_name["glorot_uniform"].expected_std == pytest.approx(
+        math.sqrt(2 / (fan_in + fan_out))
+    )
     # uniform bounds: sqrt(3) * std
     assert by_name["glorot_uniform"].max_abs <= math.sqrt(6 / (fan_in + fan_out))
     assert by_name["pytorch_default"].max_abs <= 1 / math.sqrt(fan_in)
 
 
-@pytest.mark.parametrize("name, torch_init", [
-    ("glorot_uniform", lambda w: nn.init.xavier_uniform_(w)),
-    ("glorot_normal", lambda w: nn.init.xavier_normal_(w)),
-    ("he_normal", lambda w: nn.init.kaiming_normal_(w, nonlinearity="relu")),
-    ("he_uniform", lambda w: nn.init.kaiming_uniform_(w, nonlinearity="relu")),
-    ("lecun_normal", lambda w: nn.init.kaiming_normal_(w, nonlinearity="linear")),
-    ("pytorch_default", lambda w: nn.init.kaiming_uniform_(w, a=math.sqrt(5))),
-])
+@pytest.mark.parametrize(
+    "name, torch_init",
+    [
+        ("glorot_uniform", lambda w: nn.init.xavier_uniform_(w)),
+        ("glorot_normal", lambda w: nn.init.xavier_normal_(w)),
+        ("he_normal", lambda w: nn.init.kaiming_normal_(w, nonlinearity="relu")),
+        ("he_uniform", lambda w: nn.init.kaiming_uniform_(w, nonlinearity="relu")),
+        ("lecun_normal", lambda w: nn.init.kaiming_normal_(w, nonlinearity="linear")),
+        ("pytorch_default", lambda w: nn.init.kaiming_uniform_(w, a=math.sqrt(5))),
+    ],
+)
 def test_formula_std_matches_pytorch_counterpart(name, torch_init):
     w = torch_init(torch.empty(300, 700))
     _, std_formula, _ = L.INIT_FORMULAS[name]
@@ -73,14 +80,18 @@ def test_initializer_std_table_rejects_bad_arguments():
 
 # --- symmetric initialization -------------------------------------------------------------
 
+
 def test_constant_init_and_spread():
     net = L.mlp([5, 4, 3, 2], "tanh", init_scheme="glorot")
     spread = L.hidden_unit_spread(net)
     assert list(spread) == ["fc1", "fc2"]  # the output layer is not a hidden layer
     assert all(v > 0 for v in spread.values())
     L.constant_init_(net, 0.3)
-    assert all(torch.all(m.weight == 0.3) and torch.all(m.bias == 0)
-               for m in net.modules() if isinstance(m, nn.Linear))
+    assert all(
+        torch.all(m.weight == 0.3) and torch.all(m.bias == 0)
+        for m in net.modules()
+        if isinstance(m, nn.Linear)
+    )
     assert all(v == 0 for v in L.hidden_unit_spread(net).values())
     with pytest.raises(TypeError, match="model"):
         L.constant_init_("net", 0.1)
@@ -98,7 +109,9 @@ def test_symmetric_start_stays_symmetric(digits):
 
 @pytest.mark.parametrize("activation", ["relu", "tanh"])
 def test_zero_init_gives_hidden_weights_zero_gradient(digits, activation):
-    res = L.symmetric_init_experiment(digits, 0.0, hidden=(8, 8), activation=activation, steps=30)
+    res = L.symmetric_init_experiment(
+        digits, 0.0, hidden=(8, 8), activation=activation, steps=30
+    )
     assert res.grad_norms_init["fc1"] == 0 and res.grad_norms_init["fc2"] == 0
     assert all(v == 0 for v in res.weight_change.values())
 
@@ -111,6 +124,7 @@ def test_random_control_breaks_symmetry(digits):
 
 
 # --- plots and the explorer ---------------------------------------------------------------
+
 
 def test_plot_helpers():
     stats = L.propagate(12, 32, "relu", "he", n=64)
@@ -131,7 +145,9 @@ def test_plot_helpers():
 
 def test_draw_init_explorer_matches_propagate():
     fig, ax = plt.subplots()
-    stats = L.draw_init_explorer(ax, depth=10, gain=math.sqrt(2), activation="relu", width=64, n=128)
+    stats = L.draw_init_explorer(
+        ax, depth=10, gain=math.sqrt(2), activation="relu", width=64, n=128
+    )
     ref = L.propagate(10, 64, "relu", "he", n=128)  # He = LeCun times sqrt(2)
     assert stats.act_std == pytest.approx(ref.act_std, rel=1e-5)
     assert len(ax.lines) == 3  # activations, gradients, the reference line at 1
@@ -145,7 +161,9 @@ def test_draw_init_explorer_matches_propagate():
 def test_per_layer_factor():
     assert L.per_layer_factor([1.0, 0.5, 0.25, 0.125]) == pytest.approx(0.5)
     stats = L.propagate(20, 256, "relu", "glorot", n=256)
-    assert L.per_layer_factor(stats.act_std) == pytest.approx(1 / math.sqrt(2), abs=0.05)
+    assert L.per_layer_factor(stats.act_std) == pytest.approx(
+        1 / math.sqrt(2), abs=0.05
+    )
     with pytest.raises(ValueError, match="stds"):
         L.per_layer_factor([1.0])
     with pytest.raises(ValueError, match="stds"):

@@ -1,4 +1,5 @@
 """Tests for lectures_lib.lab.piecewise (Chapter 7: maxout as piecewise-linear functions)."""
+
 import math
 
 import matplotlib
@@ -20,6 +21,7 @@ def _second_differences(y: torch.Tensor) -> torch.Tensor:
 
 # --- evaluating units ----------------------------------------------------------
 
+
 def test_maxout_units_1d_matches_explicit_max():
     g = torch.Generator().manual_seed(0)
     x = torch.randn(50, 1, generator=g, dtype=torch.float64)
@@ -33,7 +35,10 @@ def test_maxout_units_1d_matches_explicit_max():
 
 def test_maxout_units_1d_is_convex():
     g = torch.Generator().manual_seed(1)
-    w, b = torch.randn(1, 6, generator=g, dtype=torch.float64), torch.randn(1, 6, generator=g, dtype=torch.float64)
+    w, b = (
+        torch.randn(1, 6, generator=g, dtype=torch.float64),
+        torch.randn(1, 6, generator=g, dtype=torch.float64),
+    )
     x = torch.linspace(-3, 3, 401, dtype=torch.float64)[:, None]
     h = L.maxout_units_1d(x, w, b)
     assert (_second_differences(h) >= -1e-12).all()
@@ -50,6 +55,7 @@ def test_maxout_units_1d_checks_shapes():
 
 # --- the constructive theorem ----------------------------------------------------
 
+
 def test_convex_pwl_pieces_equals_relu_expansion():
     kinks = torch.tensor([-1.0, 0.5, 2.0], dtype=torch.float64)
     jumps = torch.tensor([0.5, 2.0, 1.0], dtype=torch.float64)
@@ -64,7 +70,9 @@ def test_convex_pwl_pieces_rejects_negative_jumps_and_unsorted_kinks():
     with pytest.raises(ValueError, match="jumps must be >= 0"):
         L.convex_pwl_pieces(0.0, 0.0, torch.tensor([0.0]), torch.tensor([-1.0]))
     with pytest.raises(ValueError, match="sorted"):
-        L.convex_pwl_pieces(0.0, 0.0, torch.tensor([1.0, 0.0]), torch.tensor([1.0, 1.0]))
+        L.convex_pwl_pieces(
+            0.0, 0.0, torch.tensor([1.0, 0.0]), torch.tensor([1.0, 1.0])
+        )
 
 
 @pytest.mark.parametrize("n_knots", [2, 3, 9, 17])
@@ -77,29 +85,36 @@ def test_convex_difference_reproduces_the_interpolant(n_knots):
     h2 = L.maxout_units_1d(x, w2[None], b2[None])
     torch.testing.assert_close(h1 - h2, L.pwl_interpolate(x, kx, ky))
     # both parts convex, and the pieces add up to the number of interior knots + 2
-    assert (_second_differences(h1) >= -1e-9).all() and (_second_differences(h2) >= -1e-9).all()
+    assert (_second_differences(h1) >= -1e-9).all() and (
+        _second_differences(h2) >= -1e-9
+    ).all()
     assert w1.numel() + w2.numel() <= n_knots
     torch.testing.assert_close(L.pwl_interpolate(kx[:, None], kx, ky)[:, 0], ky)
 
 
 def test_convex_difference_of_a_convex_interpolant_needs_no_second_unit():
     kx = torch.linspace(-2, 2, 7, dtype=torch.float64)
-    (w1, _), (w2, b2) = L.convex_difference(kx, kx ** 2)
+    (w1, _), (w2, b2) = L.convex_difference(kx, kx**2)
     assert w1.numel() == 6 and w2.numel() == 1 and w2.item() == 0 and b2.item() == 0
 
 
 def test_convex_difference_checks_arguments():
     with pytest.raises(ValueError, match="strictly increasing"):
-        L.convex_difference(torch.tensor([0.0, 0.0, 1.0]), torch.tensor([0.0, 1.0, 2.0]))
+        L.convex_difference(
+            torch.tensor([0.0, 0.0, 1.0]), torch.tensor([0.0, 1.0, 2.0])
+        )
     with pytest.raises(ValueError, match="same length"):
         L.convex_difference(torch.tensor([0.0, 1.0]), torch.tensor([0.0, 1.0, 2.0]))
 
 
 # --- best convex fit -------------------------------------------------------------------
 
+
 def test_best_convex_fit_is_exact_on_convex_data_and_convex_otherwise():
     x = torch.linspace(-2, 2, 81, dtype=torch.float64)[:, None]
-    torch.testing.assert_close(L.best_convex_fit(x, x ** 2 + x), x ** 2 + x, atol=1e-9, rtol=0)
+    torch.testing.assert_close(
+        L.best_convex_fit(x, x**2 + x), x**2 + x, atol=1e-9, rtol=0
+    )
     y = torch.sin(3 * x)
     fit = L.best_convex_fit(x, y)
     assert fit.shape == y.shape
@@ -111,14 +126,20 @@ def test_best_convex_fit_beats_every_convex_candidate():
     y = torch.sin(x)
     best = ((L.best_convex_fit(x, y) - y) ** 2).mean()
     g = torch.Generator().manual_seed(0)
-    for _ in range(20):  # random convex PWL functions (and their optimal shift) never do better
-        w, b = torch.randn(1, 5, generator=g, dtype=torch.float64), torch.randn(1, 5, generator=g, dtype=torch.float64)
+    for _ in range(
+        20
+    ):  # random convex PWL functions (and their optimal shift) never do better
+        w, b = (
+            torch.randn(1, 5, generator=g, dtype=torch.float64),
+            torch.randn(1, 5, generator=g, dtype=torch.float64),
+        )
         h = L.maxout_units_1d(x, w, b)
         h = h - (h - y).mean()
         assert ((h - y) ** 2).mean() >= best - 1e-12
 
 
 # --- fitting with k pieces -------------------------------------------------------------------
+
 
 def test_fit_one_unit_is_convex_and_never_beats_the_convex_floor():
     x, y = L.target_grid("sin")
@@ -137,7 +158,9 @@ def test_fit_two_units_improve_with_pieces():
     fit = L.fit_maxout_1d("sin", 8, units=2, steps=0)
     assert fit.weight.shape == (2, 8)
     x, y = L.target_grid("sin")
-    torch.testing.assert_close(((fit.predict(x) - y) ** 2).mean().sqrt().item(), fit.rmse)
+    torch.testing.assert_close(
+        ((fit.predict(x) - y) ** 2).mean().sqrt().item(), fit.rmse
+    )
 
 
 def test_fit_refinement_never_hurts_and_is_deterministic():
@@ -179,6 +202,7 @@ def test_cached_fits_are_not_shared_mutable_state():
 
 # --- maxout MLP -------------------------------------------------------------------------
 
+
 def test_maxout_mlp_structure_puts_dropout_before_each_affine_map():
     net = L.maxout_mlp([64, 30, 20, 10], 3, drop_prob=0.5, input_drop_prob=0.2)
     names = [n for n, _ in net.named_children()]
@@ -194,7 +218,9 @@ def test_maxout_mlp_parameter_count_matches_formula():
     net = L.maxout_mlp([64, 75, 10], 2)
     assert sum(p.numel() for p in net.parameters()) == 64 * 150 + 150 + 75 * 10 + 10
     relu = L.mlp([64, 140, 10], "relu")
-    assert sum(p.numel() for p in relu.parameters()) == sum(p.numel() for p in net.parameters())
+    assert sum(p.numel() for p in relu.parameters()) == sum(
+        p.numel() for p in net.parameters()
+    )
 
 
 def test_maxout_mlp_eval_is_deterministic_and_training_drops():
@@ -226,6 +252,7 @@ def test_maxout_mlp_checks_arguments():
 
 # --- explorer -----------------------------------------------------------------------------------
 
+
 def test_draw_maxout_fit_draws_target_and_two_fits():
     fig, ax = plt.subplots()
     L.draw_maxout_fit(ax, pieces=3, target="sin")
@@ -248,14 +275,19 @@ def test_module_exports():
 
 # --- why maxout suits dropout -----------------------------------------------------------------
 
+
 def test_exact_dropout_average_is_exact_for_affine_and_matches_monte_carlo():
     g = torch.Generator().manual_seed(0)
     x = torch.randn(3, 6, generator=g, dtype=torch.float64)
     w = torch.randn(6, 2, generator=g, dtype=torch.float64)
-    torch.testing.assert_close(L.exact_dropout_average(lambda t: t @ w + 1.0, x, 0.5), x @ w + 1.0)
+    torch.testing.assert_close(
+        L.exact_dropout_average(lambda t: t @ w + 1.0, x, 0.5), x @ w + 1.0
+    )
     fn = lambda t: (t @ w).amax(1)  # noqa: E731
     exact = L.exact_dropout_average(fn, x, 0.3)
-    masks = (torch.rand(20000, 3, 6, generator=g, dtype=torch.float64) >= 0.3).to(x.dtype)
+    masks = (torch.rand(20000, 3, 6, generator=g, dtype=torch.float64) >= 0.3).to(
+        x.dtype
+    )
     mc = fn((masks * x / 0.7).reshape(-1, 6)).reshape(20000, 3).mean(0)
     torch.testing.assert_close(exact, mc, atol=0.05, rtol=0)
     assert (exact >= fn(x) - 1e-12).all()  # Jensen: E[max] >= max of the mean input

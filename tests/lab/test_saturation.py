@@ -1,4 +1,5 @@
 """Tests for lectures_lib.lab.saturation (Chapter 1's tools)."""
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -21,7 +22,9 @@ def test_preactivations_shape_and_linearity_in_scale(x):
     torch.manual_seed(3)
     layer = torch.nn.Linear(64, 7)  # the same layer preactivations() builds with seed 3
     # z(2s) - b = 2 (z(s) - b): the scale multiplies the input, not the bias
-    assert torch.allclose(z2 - layer.bias.detach(), 2 * (z1 - layer.bias.detach()), atol=1e-4)
+    assert torch.allclose(
+        z2 - layer.bias.detach(), 2 * (z1 - layer.bias.detach()), atol=1e-4
+    )
 
 
 def test_saturation_grows_with_scale_and_slope_shrinks(x):
@@ -37,7 +40,9 @@ def test_saturation_matches_direct_count(x):
     z = L.preactivations(x, 4.0)
     row = L.saturation_by_scale(x, [4.0], "tanh")[0]
     assert row["saturated"] == pytest.approx((z.abs() > 2.5).float().mean().item())
-    assert row["relative_slope"] == pytest.approx(L.tanh_grad(z).mean().item(), rel=1e-5)
+    assert row["relative_slope"] == pytest.approx(
+        L.tanh_grad(z).mean().item(), rel=1e-5
+    )
 
 
 def test_bad_arguments(x):
@@ -65,7 +70,9 @@ def test_one_sign_fraction_sigmoid_vs_tanh(x):
         torch.manual_seed(0)
         net = L.mlp([64, 16, 10], act)
         fractions[act] = L.one_sign_fraction(net, "fc2", x[:30], y[:30])
-    assert fractions["sigmoid"] == 1.0  # positive inputs: every row shares the sign of delta_j
+    assert (
+        fractions["sigmoid"] == 1.0
+    )  # positive inputs: every row shares the sign of delta_j
     assert fractions["tanh"] < 0.05
     with pytest.raises(ValueError, match="layer.*'act1'"):
         L.one_sign_fraction(net, "act1", x[:2], y[:2])

@@ -1,4 +1,5 @@
 """The chapters' shared tools: data, models, training, propagation, book, widgets, plotting."""
+
 from __future__ import annotations
 
 import math
@@ -21,6 +22,7 @@ def _close_figures():
 
 # --- data -----------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def digits():
     return L.load_digits_split()
@@ -31,36 +33,65 @@ def test_digits_split_sizes_types_and_standardization(digits):
     assert sum(sizes) == 1797 and sizes[1] == sizes[2] == round(0.2 * 1797)
     assert digits.num_features == 64 and digits.num_classes == 10
     assert digits.x_train.dtype == torch.float32 and digits.y_train.dtype == torch.int64
-    for x, y in [(digits.x_train, digits.y_train), (digits.x_val, digits.y_val), (digits.x_test, digits.y_test)]:
+    for x, y in [
+        (digits.x_train, digits.y_train),
+        (digits.x_val, digits.y_val),
+        (digits.x_test, digits.y_test),
+    ]:
         assert x.shape == (len(y), 64)
     mean, std = digits.x_train.mean(dim=0), digits.x_train.std(dim=0)
     assert mean.abs().max() < 1e-5
     varying = std > 0
     assert (std[varying] - 1).abs().max() < 1e-5
-    assert (digits.x_train[:, ~varying] == 0).all()  # constant pixels: centred, not divided by 0
+    assert (
+        digits.x_train[:, ~varying] == 0
+    ).all()  # constant pixels: centred, not divided by 0
     assert torch.isfinite(digits.x_val).all() and torch.isfinite(digits.x_test).all()
 
 
 def test_digits_split_is_seeded_and_subsettable(digits):
     again = L.load_digits_split()
-    assert torch.equal(again.x_train, digits.x_train) and torch.equal(again.y_test, digits.y_test)
+    assert torch.equal(again.x_train, digits.x_train) and torch.equal(
+        again.y_test, digits.y_test
+    )
     assert not torch.equal(L.load_digits_split(seed=1).y_train, digits.y_train)
     small = L.load_digits_split(100)
-    assert len(small.x_train) == 100 and torch.equal(small.y_train, digits.y_train[:100])
-    assert small.x_train.mean(dim=0).abs().max() < 1e-5  # standardized with its own statistics
-    assert torch.equal(small.y_test, digits.y_test)  # the test set does not depend on n_train
+    assert len(small.x_train) == 100 and torch.equal(
+        small.y_train, digits.y_train[:100]
+    )
+    assert (
+        small.x_train.mean(dim=0).abs().max() < 1e-5
+    )  # standardized with its own statistics
+    assert torch.equal(
+        small.y_test, digits.y_test
+    )  # the test set does not depend on n_train
     raw = L.load_digits_split(standardize=False)
     assert raw.x_train.min() >= 0 and raw.x_train.max() <= 1
 
 
-@pytest.mark.parametrize("kwargs,exc,message", [
-    ({"val_fraction": 1.0}, ValueError, "val_fraction must be in [0, 1), got 1"),
-    ({"test_fraction": -0.1}, ValueError, "test_fraction must be in [0, 1), got -0.1"),
-    ({"val_fraction": 0.6, "test_fraction": 0.5}, ValueError, "val_fraction + test_fraction must be < 1, got 1.1"),
-    ({"n_train": 0}, ValueError, "n_train must be >= 1, got 0"),
-    ({"n_train": 5000}, ValueError, "n_train must be <= 1079 (the training split), got 5000"),
-    ({"n_train": 10.0}, TypeError, "n_train must be an int, got float: 10.0"),
-])
+@pytest.mark.parametrize(
+    "kwargs,exc,message",
+    [
+        ({"val_fraction": 1.0}, ValueError, "val_fraction must be in [0, 1), got 1"),
+        (
+            {"test_fraction": -0.1},
+            ValueError,
+            "test_fraction must be in [0, 1), got -0.1",
+        ),
+        (
+            {"val_fraction": 0.6, "test_fraction": 0.5},
+            ValueError,
+            "val_fraction + test_fraction must be < 1, got 1.1",
+        ),
+        ({"n_train": 0}, ValueError, "n_train must be >= 1, got 0"),
+        (
+            {"n_train": 5000},
+            ValueError,
+            "n_train must be <= 1079 (the training split), got 5000",
+        ),
+        ({"n_train": 10.0}, TypeError, "n_train must be an int, got float: 10.0"),
+    ],
+)
 def test_digits_bad_arguments(kwargs, exc, message):
     with pytest.raises(exc, match=re.escape(message)):
         L.load_digits_split(**kwargs)
@@ -74,7 +105,10 @@ def test_make_regression_1d():
     x2, y2 = L.make_regression_1d(torch.sin, 50, low=-2.0, high=1.0, noise=0.1)
     assert torch.equal(x2, x) and not torch.equal(y2, y)
     assert (y2 - y).std().item() == pytest.approx(0.1, rel=0.4)
-    assert L.make_regression_1d(torch.sin, 5, dtype=torch.float64)[0].dtype == torch.float64
+    assert (
+        L.make_regression_1d(torch.sin, 5, dtype=torch.float64)[0].dtype
+        == torch.float64
+    )
     with pytest.raises(ValueError, match=re.escape("n must be >= 1, got 0")):
         L.make_regression_1d(torch.sin, 0)
     with pytest.raises(TypeError, match=re.escape("fn must be callable, got str")):
@@ -83,12 +117,20 @@ def test_make_regression_1d():
 
 # --- models ---------------------------------------------------------------------
 
+
 def test_mlp_layer_names_and_shapes():
     net = L.mlp([64, 32, 16, 10], "tanh")
     assert [n for n, _ in net.named_children()] == ["fc1", "act1", "fc2", "act2", "fc3"]
     assert isinstance(net.act1, nn.Tanh) and net(torch.randn(7, 64)).shape == (7, 10)
     full = L.mlp([8, 6, 4], "relu", batch_norm=True, drop_prob=0.3, input_drop_prob=0.2)
-    assert [n for n, _ in full.named_children()] == ["drop0", "fc1", "bn1", "act1", "drop1", "fc2"]
+    assert [n for n, _ in full.named_children()] == [
+        "drop0",
+        "fc1",
+        "bn1",
+        "act1",
+        "drop1",
+        "fc2",
+    ]
     assert full.drop1.p == 0.3 and full.drop0.p == 0.2
     for name in L.ACTIVATION_MODULES:
         assert isinstance(L.make_activation(name), nn.Module)
@@ -110,14 +152,29 @@ def test_mlp_initialization_schemes():
     assert (default.fc1.bias != 0).any()
 
 
-@pytest.mark.parametrize("call,exc,message", [
-    (lambda: L.mlp([5], "relu"), ValueError, "sizes must list at least an input and an output size, got [5]"),
-    (lambda: L.mlp([5, 0, 2]), ValueError, "must be >= 1, got 0"),
-    (lambda: L.mlp([5, 2], "swishy"), ValueError, "activation must be one of"),
-    (lambda: L.mlp([5, 2], drop_prob=1.0), ValueError, "drop_prob must be in [0, 1), got 1"),
-    (lambda: L.mlp([5, 2], init_scheme="xavier"), ValueError, "init_scheme must be one of"),
-    (lambda: L.make_activation("Relu"), ValueError, "got 'Relu'"),
-])
+@pytest.mark.parametrize(
+    "call,exc,message",
+    [
+        (
+            lambda: L.mlp([5], "relu"),
+            ValueError,
+            "sizes must list at least an input and an output size, got [5]",
+        ),
+        (lambda: L.mlp([5, 0, 2]), ValueError, "must be >= 1, got 0"),
+        (lambda: L.mlp([5, 2], "swishy"), ValueError, "activation must be one of"),
+        (
+            lambda: L.mlp([5, 2], drop_prob=1.0),
+            ValueError,
+            "drop_prob must be in [0, 1), got 1",
+        ),
+        (
+            lambda: L.mlp([5, 2], init_scheme="xavier"),
+            ValueError,
+            "init_scheme must be one of",
+        ),
+        (lambda: L.make_activation("Relu"), ValueError, "got 'Relu'"),
+    ],
+)
 def test_models_bad_arguments(call, exc, message):
     with pytest.raises(exc, match=re.escape(message)):
         call()
@@ -125,12 +182,24 @@ def test_models_bad_arguments(call, exc, message):
 
 # --- training -------------------------------------------------------------------
 
+
 def _small_run(seed=0, **kwargs):
     data = L.load_digits_split(200)
     L.seed_everything(seed)
     net = L.mlp([64, 32, 10], "relu", init_scheme="he")
-    hist = L.train(net, data.x_train, data.y_train, x_val=data.x_val, y_val=data.y_val,
-                   steps=60, lr=0.1, batch_size=32, eval_every=20, seed=seed, **kwargs)
+    hist = L.train(
+        net,
+        data.x_train,
+        data.y_train,
+        x_val=data.x_val,
+        y_val=data.y_val,
+        steps=60,
+        lr=0.1,
+        batch_size=32,
+        eval_every=20,
+        seed=seed,
+        **kwargs,
+    )
     return net, hist, data
 
 
@@ -148,11 +217,15 @@ def test_train_learns_and_is_reproducible():
 
 
 def test_history_steps_to_and_stop_at():
-    hist = L.History(steps=[0, 10, 20], train_loss=[2.0, 1.0, 0.5], train_acc=[0.1, 0.6, 0.9])
+    hist = L.History(
+        steps=[0, 10, 20], train_loss=[2.0, 1.0, 0.5], train_acc=[0.1, 0.6, 0.9]
+    )
     assert hist.steps_to("train_acc", 0.6) == 10
     assert hist.steps_to("train_loss", 0.7) == 20
     assert hist.steps_to("train_acc", 0.95) is None
-    with pytest.raises(ValueError, match=re.escape("metric 'val_acc' was not recorded")):
+    with pytest.raises(
+        ValueError, match=re.escape("metric 'val_acc' was not recorded")
+    ):
         hist.steps_to("val_acc", 0.5)
     _, stopped, _ = _small_run(stop_at=("train_acc", 0.5))
     assert stopped.steps[-1] < 60 and stopped.train_acc[-1] >= 0.5
@@ -176,16 +249,27 @@ def test_seed_everything():
     assert torch.equal(torch.rand(3), a)
 
 
-@pytest.mark.parametrize("kwargs,exc,message", [
-    ({"x": [[0.0]]}, TypeError, "x must be a torch.Tensor, got list"),
-    ({"y": [0, 1]}, TypeError, "y must be a torch.Tensor, got list"),
-    ({"y": torch.zeros(3, dtype=torch.int64)}, ValueError, "y must have one label per row of x (4), got shape (3,)"),
-    ({"steps": -1}, ValueError, "steps must be >= 0, got -1"),
-    ({"batch_size": 0}, ValueError, "batch_size must be >= 1, got 0"),
-    ({"lr": 0.0}, ValueError, "lr must be > 0, got 0"),
-    ({"momentum": 1.0}, ValueError, "momentum must be in [0, 1), got 1"),
-    ({"optimizer": "rmsprop"}, ValueError, "optimizer must be one of ['adam', 'sgd'], got 'rmsprop'"),
-])
+@pytest.mark.parametrize(
+    "kwargs,exc,message",
+    [
+        ({"x": [[0.0]]}, TypeError, "x must be a torch.Tensor, got list"),
+        ({"y": [0, 1]}, TypeError, "y must be a torch.Tensor, got list"),
+        (
+            {"y": torch.zeros(3, dtype=torch.int64)},
+            ValueError,
+            "y must have one label per row of x (4), got shape (3,)",
+        ),
+        ({"steps": -1}, ValueError, "steps must be >= 0, got -1"),
+        ({"batch_size": 0}, ValueError, "batch_size must be >= 1, got 0"),
+        ({"lr": 0.0}, ValueError, "lr must be > 0, got 0"),
+        ({"momentum": 1.0}, ValueError, "momentum must be in [0, 1), got 1"),
+        (
+            {"optimizer": "rmsprop"},
+            ValueError,
+            "optimizer must be one of ['adam', 'sgd'], got 'rmsprop'",
+        ),
+    ],
+)
 def test_train_bad_arguments(kwargs, exc, message):
     args = dict(x=torch.randn(4, 3), y=torch.zeros(4, dtype=torch.int64))
     args.update(kwargs)
@@ -195,25 +279,43 @@ def test_train_bad_arguments(kwargs, exc, message):
 
 # --- propagation ----------------------------------------------------------------
 
+
 def test_propagate_reproduces_the_depth_behaviour_of_each_initialization():
     he = L.propagate(depth=16, width=48, activation="relu", init_scheme="he", n=128)
-    assert len(he.act_std) == len(he.act_mean) == len(he.grad_std) == len(he.activations) == 16
+    assert (
+        len(he.act_std)
+        == len(he.act_mean)
+        == len(he.grad_std)
+        == len(he.activations)
+        == 16
+    )
     assert he.activations[0].shape == (128, 48)
     assert 0.1 < he.act_std[-1] < 10  # He keeps ReLU activations O(1)
-    xavier = L.propagate(depth=16, width=48, activation="relu", init_scheme="glorot", n=128)
-    assert xavier.act_std[-1] < 0.05 * xavier.act_std[0]  # Xavier halves the variance per ReLU layer
-    selu = L.propagate(depth=16, width=48, activation="selu", init_scheme="lecun", n=128)
-    assert abs(selu.act_mean[-1]) < 0.2 and 0.7 < selu.act_std[-1] < 1.3  # self-normalizing
+    xavier = L.propagate(
+        depth=16, width=48, activation="relu", init_scheme="glorot", n=128
+    )
+    assert (
+        xavier.act_std[-1] < 0.05 * xavier.act_std[0]
+    )  # Xavier halves the variance per ReLU layer
+    selu = L.propagate(
+        depth=16, width=48, activation="selu", init_scheme="lecun", n=128
+    )
+    assert (
+        abs(selu.act_mean[-1]) < 0.2 and 0.7 < selu.act_std[-1] < 1.3
+    )  # self-normalizing
     again = L.propagate(depth=16, width=48, activation="relu", init_scheme="he", n=128)
     assert again.act_std == he.act_std  # seeded
 
 
-@pytest.mark.parametrize("kwargs,message", [
-    ({"depth": 0}, "depth must be >= 1, got 0"),
-    ({"width": 0}, "width must be >= 1, got 0"),
-    ({"n": 1}, "n must be >= 2, got 1"),
-    ({"gain": 0.0}, "gain must be > 0, got 0"),
-])
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [
+        ({"depth": 0}, "depth must be >= 1, got 0"),
+        ({"width": 0}, "width must be >= 1, got 0"),
+        ({"n": 1}, "n must be >= 2, got 1"),
+        ({"gain": 0.0}, "gain must be > 0, got 0"),
+    ],
+)
 def test_propagate_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         L.propagate(**kwargs)
@@ -221,10 +323,15 @@ def test_propagate_bad_arguments(kwargs, message):
 
 # --- book -----------------------------------------------------------------------
 
+
 def test_glue_number_rounds_what_it_glues():
     assert L.glue_number("test_value", 3.14159, 2) == 3.14
-    assert L.glue_number("test_int", 41.7, 0) == 42 and isinstance(L.glue_number("test_int", 41.7, 0), int)
-    with pytest.raises(TypeError, match=re.escape("value must be a real number, got bool: True")):
+    assert L.glue_number("test_int", 41.7, 0) == 42 and isinstance(
+        L.glue_number("test_int", 41.7, 0), int
+    )
+    with pytest.raises(
+        TypeError, match=re.escape("value must be a real number, got bool: True")
+    ):
         L.glue_number("test_bool", True)
 
 
@@ -247,7 +354,9 @@ def test_glue_number_writes_what_myst_nb_glue_writes(monkeypatch, value):
 def test_claim_prints_or_raises(capsys):
     L.claim(1 < 2, "one is less than two")
     assert capsys.readouterr().out == "✓ one is less than two\n"
-    with pytest.raises(AssertionError, match=re.escape("Claim no longer holds: two is less than one")):
+    with pytest.raises(
+        AssertionError, match=re.escape("Claim no longer holds: two is less than one")
+    ):
         L.claim(2 < 1, "two is less than one")
 
 
@@ -265,14 +374,19 @@ def test_show_source_and_spread(capsys):
 
 # --- widgets and plotting ---------------------------------------------------------
 
+
 def _draw(ax, slope=1.0, kind="relu"):
     x = torch.linspace(-2, 2, 21)
     ax.plot(x, L.leaky_relu(x, slope) if kind == "leaky" else L.relu(x))
 
 
 def test_static_grid_draws_one_panel_per_setting():
-    settings = [dict(slope=0.1, kind="leaky"), dict(slope=0.3, kind="leaky"), dict(kind="relu"),
-                dict(slope=0.5, kind="leaky")]
+    settings = [
+        dict(slope=0.1, kind="leaky"),
+        dict(slope=0.3, kind="leaky"),
+        dict(kind="relu"),
+        dict(slope=0.5, kind="leaky"),
+    ]
     fig = L.static_grid(_draw, settings, ncols=3)
     visible = [ax for ax in fig.axes if ax.get_visible()]
     assert len(fig.axes) == 6 and len(visible) == 4
@@ -291,7 +405,9 @@ def test_explore_builds_sliders_and_dropdowns(recwarn):
     assert w.FloatSlider in kinds and w.Dropdown in kinds
     ints = L.explore(lambda ax, n=1: ax.plot(range(n)), n=(1, 5, 1, 2))
     assert any(isinstance(c, w.IntSlider) for c in ints.children)
-    with pytest.raises(ValueError, match=re.escape("slider 'slope' must be (min, max, step, value)")):
+    with pytest.raises(
+        ValueError, match=re.escape("slider 'slope' must be (min, max, step, value)")
+    ):
         L.explore(_draw, slope=(0.0, 1.0))
     with pytest.raises(TypeError, match="draw must be callable, got int"):
         L.explore(3, slope=(0.0, 1.0, 0.1, 0.2))
@@ -300,7 +416,9 @@ def test_explore_builds_sliders_and_dropdowns(recwarn):
 def test_course_style_and_colours():
     L.use_course_style()
     assert matplotlib.rcParams["savefig.dpi"] == 90
-    assert L.color_for("relu") == L.COLORS["relu"] and L.color_for("unknown") == "#999999"
+    assert (
+        L.color_for("relu") == L.COLORS["relu"] and L.color_for("unknown") == "#999999"
+    )
     assert len(set(L.PALETTE)) == len(L.PALETTE) == 8
 
 
@@ -319,8 +437,13 @@ def test_roundoff_prints_a_bound_below_it_and_the_value_above():
 
 def test_format_run_prints_diverged_runs_as_diverged():
     assert L.format_run(0.4567) == "0.46" and L.format_run(12.0, ".0f") == "12"
-    assert L.format_run(float("nan")) == "diverged" and L.format_run(-math.inf) == "diverged"
-    assert L.format_run(431596960.0, ".0%", limit=100) == "diverged"  # finite, but blown up
+    assert (
+        L.format_run(float("nan")) == "diverged"
+        and L.format_run(-math.inf) == "diverged"
+    )
+    assert (
+        L.format_run(431596960.0, ".0%", limit=100) == "diverged"
+    )  # finite, but blown up
     assert L.format_run(2.4, ".0%", limit=100) == "240%"
     with pytest.raises(TypeError, match="value must be a real number"):
         L.format_run(None)

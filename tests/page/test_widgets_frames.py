@@ -1,5 +1,6 @@
 """Frame explorers (lectures_lib.page.widgets.explore_frames): sliders that switch between
 pictures drawn ahead, so the explorer works on the static site without a kernel."""
+
 from __future__ import annotations
 
 import base64
@@ -14,25 +15,34 @@ from PIL import Image
 import lectures_lib as L
 from lectures_lib.page import widgets
 
+
 def _draw(ax, slope=1.0, kind="relu"):
     ax.plot([-1, 0, 1], [-slope if kind == "leaky" else 0.0, 0.0, 1.0])
     ax.set_title(f"{kind} {slope}")
 
 
 def _decoded(frame: w.HTML) -> tuple[bytes, str]:
-    src, alt = re.fullmatch(r'<img class="course-frame" src="data:image/png;base64,([^"]+)" alt="([^"]*)">',
-                            frame.value).groups()
+    src, alt = re.fullmatch(
+        r'<img class="course-frame" src="data:image/png;base64,([^"]+)" alt="([^"]*)">',
+        frame.value,
+    ).groups()
     return base64.b64decode(src), html.unescape(alt)
 
 
 def test_render_frame_is_a_small_deterministic_palette_png_of_fixed_size():
     first = L.render_frame(_draw, dict(slope=0.1), figsize=(3.0, 2.0), dpi=50)
     again = L.render_frame(_draw, dict(slope=0.1), figsize=(3.0, 2.0), dpi=50)
-    other = L.render_frame(_draw, dict(slope=0.9, kind="leaky"), figsize=(3.0, 2.0), dpi=50)
+    other = L.render_frame(
+        _draw, dict(slope=0.9, kind="leaky"), figsize=(3.0, 2.0), dpi=50
+    )
     assert first == again and first != other
     for png in (first, other):
         picture = Image.open(io.BytesIO(png))
-        assert picture.format == "PNG" and picture.mode == "P" and picture.size == (150, 100)
+        assert (
+            picture.format == "PNG"
+            and picture.mode == "P"
+            and picture.size == (150, 100)
+        )
         assert len(picture.getcolors(256)) <= widgets.FRAME_COLORS
     with pytest.raises(ValueError, match="dpi must be <= 200"):
         L.render_frame(_draw, {}, dpi=1000)
@@ -52,11 +62,22 @@ def test_frame_html_carries_the_png_and_an_escaped_alt_text():
 
 def test_explore_frames_nests_one_stack_per_slider_and_links_each_to_its_control():
     slopes, kinds = [0.1, 0.3, 0.5], ["leaky", "relu"]
-    explorer = L.explore_frames(_draw, alt="A ramp", start=dict(slope=0.3), figsize=(2.0, 1.5),
-                                dpi=30, slope=slopes, kind=kinds)
+    explorer = L.explore_frames(
+        _draw,
+        alt="A ramp",
+        start=dict(slope=0.3),
+        figsize=(2.0, 1.5),
+        dpi=30,
+        slope=slopes,
+        kind=kinds,
+    )
     slider, dropdown = explorer.controls["slope"], explorer.controls["kind"]
     assert isinstance(slider, w.SelectionSlider) and isinstance(dropdown, w.Dropdown)
-    assert slider._options_labels == ("0.1", "0.3", "0.5") and slider.value == 0.3 and slider.index == 1
+    assert (
+        slider._options_labels == ("0.1", "0.3", "0.5")
+        and slider.value == 0.3
+        and slider.index == 1
+    )
     assert dropdown.index == 0
     outer = explorer.box.children[-1]
     assert isinstance(outer, w.Stack) and outer.selected_index == 1
@@ -67,31 +88,50 @@ def test_explore_frames_nests_one_stack_per_slider_and_links_each_to_its_control
             assert frame is explorer.frames[(slope, kind)]
             png, alt = _decoded(frame)
             assert alt == f"A ramp (slope = {slope:g}, kind = {kind})"
-            assert png == L.render_frame(_draw, dict(slope=slope, kind=kind), figsize=(2.0, 1.5), dpi=30)
+            assert png == L.render_frame(
+                _draw, dict(slope=slope, kind=kind), figsize=(2.0, 1.5), dpi=30
+            )
     # one link for the outer stack (slope) and one per inner stack (kind), all client-side
-    links = {(link.source[0].model_id, link.target[0].model_id) for link in explorer.links}
-    assert all(isinstance(link, w.widget_link.Link) for link in explorer.links) and len(links) == 4
+    links = {
+        (link.source[0].model_id, link.target[0].model_id) for link in explorer.links
+    }
+    assert (
+        all(isinstance(link, w.widget_link.Link) for link in explorer.links)
+        and len(links) == 4
+    )
     assert (slider.model_id, outer.model_id) in links
     assert {(dropdown.model_id, inner.model_id) for inner in outer.children} <= links
-    assert all(link.source[1] == "index" and link.target[1] == "selected_index" for link in explorer.links)
+    assert all(
+        link.source[1] == "index" and link.target[1] == "selected_index"
+        for link in explorer.links
+    )
 
 
 def test_explore_frames_text_form_is_short_and_never_the_image_bytes():
-    explorer = L.explore_frames(_draw, alt="A ramp", figsize=(1.0, 1.0), dpi=30, slope=[0.1, 0.2])
+    explorer = L.explore_frames(
+        _draw, alt="A ramp", figsize=(1.0, 1.0), dpi=30, slope=[0.1, 0.2]
+    )
     assert repr(explorer) == "FrameExplorer: 2 precomputed frames, slope (2)"
     bundle = explorer._repr_mimebundle_()
     assert bundle["text/plain"] == repr(explorer)
-    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == explorer.box.model_id
+    assert (
+        bundle["application/vnd.jupyter.widget-view+json"]["model_id"]
+        == explorer.box.model_id
+    )
 
 
 def test_explore_frames_refuses_bad_sliders():
-    with pytest.raises(ValueError, match="sliders give 41 frames, more than MAX_FRAMES = 40"):
+    with pytest.raises(
+        ValueError, match="sliders give 41 frames, more than MAX_FRAMES = 40"
+    ):
         L.explore_frames(_draw, alt="x", slope=list(range(41)))
     with pytest.raises(TypeError, match="slider slope must list numbers or strings"):
         L.explore_frames(_draw, alt="x", slope=[1, "relu"])
     with pytest.raises(ValueError, match="slider slope must list distinct positions"):
         L.explore_frames(_draw, alt="x", slope=[1, 1])
-    with pytest.raises(ValueError, match=r"start\['slope'\] must be one of the slider's positions"):
+    with pytest.raises(
+        ValueError, match=r"start\['slope'\] must be one of the slider's positions"
+    ):
         L.explore_frames(_draw, alt="x", start=dict(slope=3), slope=[1, 2])
     with pytest.raises(ValueError, match="sliders must not be empty"):
         L.explore_frames(_draw, alt="x")

@@ -1,5 +1,6 @@
 """lectures_lib.reference.activations against PyTorch: values, hand-written derivatives, autograd,
 extreme inputs, properties (hypothesis) and argument checking."""
+
 from __future__ import annotations
 
 import math
@@ -8,7 +9,8 @@ import re
 import pytest
 import torch
 import torch.nn.functional as F
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 from torch.testing import assert_close
 
 import lectures_lib as L
@@ -31,16 +33,40 @@ CASES = [
     ("tanh", L.tanh, L.tanh_grad, torch.tanh, {}),
     ("relu", L.relu, L.relu_grad, torch.relu, {}),
     ("leaky_relu", L.leaky_relu, L.leaky_relu_grad, F.leaky_relu, {}),
-    ("leaky_relu", L.leaky_relu, L.leaky_relu_grad, F.leaky_relu, {"negative_slope": 0.2}),
-    ("leaky_relu", L.leaky_relu, L.leaky_relu_grad, F.leaky_relu, {"negative_slope": 0.0}),
-    ("leaky_relu", L.leaky_relu, L.leaky_relu_grad, F.leaky_relu, {"negative_slope": 3.0}),
+    (
+        "leaky_relu",
+        L.leaky_relu,
+        L.leaky_relu_grad,
+        F.leaky_relu,
+        {"negative_slope": 0.2},
+    ),
+    (
+        "leaky_relu",
+        L.leaky_relu,
+        L.leaky_relu_grad,
+        F.leaky_relu,
+        {"negative_slope": 0.0},
+    ),
+    (
+        "leaky_relu",
+        L.leaky_relu,
+        L.leaky_relu_grad,
+        F.leaky_relu,
+        {"negative_slope": 3.0},
+    ),
     ("elu", L.elu, L.elu_grad, F.elu, {}),
     ("elu", L.elu, L.elu_grad, F.elu, {"alpha": 0.5}),
     ("elu", L.elu, L.elu_grad, F.elu, {"alpha": 2.0}),
     ("selu", L.selu, L.selu_grad, F.selu, {}),
     ("softplus", L.softplus, L.softplus_grad, F.softplus, {}),
     ("softplus", L.softplus, L.softplus_grad, F.softplus, {"beta": 2.0}),
-    ("softplus", L.softplus, L.softplus_grad, F.softplus, {"beta": 0.5, "threshold": 5.0}),
+    (
+        "softplus",
+        L.softplus,
+        L.softplus_grad,
+        F.softplus,
+        {"beta": 0.5, "threshold": 5.0},
+    ),
     ("softplus", L.softplus, L.softplus_grad, F.softplus, {"threshold": -1.0}),
     ("swish", L.swish, L.swish_grad, _swish_ref, {}),
     ("swish", L.swish, L.swish_grad, _swish_ref, {"beta": 2.0}),
@@ -52,7 +78,12 @@ CASES = [
 IDS = [f"{name}-{kw}" if kw else name for name, *_, kw in CASES]
 
 MONOTONE = ["sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "softplus", "rrelu"]
-KINKED = {"relu", "leaky_relu", "elu", "rrelu"}  # derivative jumps at 0 (elu only if alpha != 1)
+KINKED = {
+    "relu",
+    "leaky_relu",
+    "elu",
+    "rrelu",
+}  # derivative jumps at 0 (elu only if alpha != 1)
 
 
 def _autograd(fn, x, dout, **kw):
@@ -63,6 +94,7 @@ def _autograd(fn, x, dout, **kw):
 
 
 # --- against PyTorch ------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name,ours,ours_grad,ref,kw", CASES, ids=IDS)
 def test_values_match_pytorch(name, ours, ours_grad, ref, kw):
@@ -89,7 +121,9 @@ def test_grad_matches_autograd_of_pytorch(name, ours, ours_grad, ref, kw):
 
 @pytest.mark.parametrize("name,ours,ours_grad,ref,kw", CASES, ids=IDS)
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
-def test_extreme_inputs_give_finite_values_and_derivatives(name, ours, ours_grad, ref, kw, dtype):
+def test_extreme_inputs_give_finite_values_and_derivatives(
+    name, ours, ours_grad, ref, kw, dtype
+):
     x = torch.tensor([-1000.0, -100.0, -30.0, 0.0, 30.0, 100.0, 1000.0], dtype=dtype)
     y, g = _autograd(ours, x, torch.ones_like(x), **kw)
     for t in (y, g, ours_grad(x, **kw)):
@@ -124,13 +158,24 @@ def test_derivatives_at_the_kink_follow_pytorch():
     assert L.relu_grad(zero).item() == 0.0
     assert L.leaky_relu_grad(zero, negative_slope=0.2).item() == 0.2
     assert L.elu_grad(zero, alpha=2.0).item() == 2.0
-    assert L.selu_grad(zero).item() == pytest.approx(L.SELU_SCALE * L.SELU_ALPHA, rel=1e-15)
+    assert L.selu_grad(zero).item() == pytest.approx(
+        L.SELU_SCALE * L.SELU_ALPHA, rel=1e-15
+    )
     assert L.rrelu_grad(zero).item() == pytest.approx((1 / 8 + 1 / 3) / 2, rel=1e-15)
 
 
 def test_activations_registry():
-    assert set(L.ACTIVATIONS) == {"sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu",
-                                  "softplus", "swish", "gelu"}
+    assert set(L.ACTIVATIONS) == {
+        "sigmoid",
+        "tanh",
+        "relu",
+        "leaky_relu",
+        "elu",
+        "selu",
+        "softplus",
+        "swish",
+        "gelu",
+    }
     for name, (f, f_grad) in L.ACTIVATIONS.items():
         assert f.__name__ == name and f_grad.__name__ == f"{name}_grad"
 
@@ -138,8 +183,12 @@ def test_activations_registry():
 def test_selu_constants_match_pytorch():
     x = torch.tensor([-1e6, 1.0], dtype=torch.float64)
     # selu(-inf) -> -lambda alpha, selu(1) = lambda
-    assert_close(F.selu(x), torch.tensor([-L.SELU_SCALE * L.SELU_ALPHA, L.SELU_SCALE],
-                                         dtype=torch.float64), rtol=1e-15, atol=0)
+    assert_close(
+        F.selu(x),
+        torch.tensor([-L.SELU_SCALE * L.SELU_ALPHA, L.SELU_SCALE], dtype=torch.float64),
+        rtol=1e-15,
+        atol=0,
+    )
 
 
 def test_sigmoid_and_tanh_derivative_bounds():
@@ -196,13 +245,20 @@ def test_gelu_is_the_exact_erf_form_not_the_tanh_approximation():
 
 # --- PReLU ----------------------------------------------------------------------
 
-@pytest.mark.parametrize("shape,weight", [
-    ((6, 3), [0.25]),
-    ((4, 3, 5), [0.25]),
-    ((4, 3, 5), [0.25, 1.5, -0.3]),  # per channel; a > 1 and a < 0 take the general branch
-    ((2, 3, 4, 4), [0.1, 0.2, 0.3]),
-    ((5,), [0.25]),
-])
+
+@pytest.mark.parametrize(
+    "shape,weight",
+    [
+        ((6, 3), [0.25]),
+        ((4, 3, 5), [0.25]),
+        (
+            (4, 3, 5),
+            [0.25, 1.5, -0.3],
+        ),  # per channel; a > 1 and a < 0 take the general branch
+        ((2, 3, 4, 4), [0.1, 0.2, 0.3]),
+        ((5,), [0.25]),
+    ],
+)
 def test_prelu_matches_pytorch_in_x_and_weight(shape, weight):
     g = torch.Generator().manual_seed(3)
     x = 3 * torch.randn(shape, generator=g, dtype=torch.float64)
@@ -230,6 +286,7 @@ def test_prelu_with_nn_prelu_parameter_trains():
 
 # --- RReLU ----------------------------------------------------------------------
 
+
 def test_rrelu_eval_matches_pytorch_and_uses_the_mean_slope():
     x = special_and_random()
     assert_close(L.rrelu(x), F.rrelu(x, training=False), **TOL)
@@ -250,7 +307,9 @@ def test_rrelu_training_slopes_are_uniform_in_range(lower, upper, generator):
     bound = 5 * (upper - lower) / math.sqrt(12 * n) + 1e-12
     assert abs(slopes.mean().item() - (lower + upper) / 2) <= bound
     # positive inputs pass unchanged
-    assert torch.equal(L.rrelu(-x, lower, upper, training=True, generator=generator), -x)
+    assert torch.equal(
+        L.rrelu(-x, lower, upper, training=True, generator=generator), -x
+    )
 
 
 def test_rrelu_training_follows_pytorchs_convention(generator):
@@ -262,7 +321,10 @@ def test_rrelu_training_follows_pytorchs_convention(generator):
     ours = L.rrelu(x, lower, upper, training=True, generator=generator) / x
     bound = 5 * (upper - lower) / math.sqrt(12 * n)
     for slopes in (theirs, ours):
-        assert lower - 1e-12 <= slopes.min().item() and slopes.max().item() <= upper + 1e-12
+        assert (
+            lower - 1e-12 <= slopes.min().item()
+            and slopes.max().item() <= upper + 1e-12
+        )
         assert abs(slopes.mean().item() - (lower + upper) / 2) <= bound
     assert abs(ours.std().item() - theirs.std().item()) < 0.05 * theirs.std().item()
 
@@ -270,8 +332,11 @@ def test_rrelu_training_follows_pytorchs_convention(generator):
 def test_rrelu_grad_and_autograd_use_the_same_random_slopes():
     x = special_and_random()
     dout = random_like(x)
-    y, g = _autograd(lambda t: L.rrelu(t, training=True, generator=torch.Generator().manual_seed(7)),
-                     x, dout)
+    y, g = _autograd(
+        lambda t: L.rrelu(t, training=True, generator=torch.Generator().manual_seed(7)),
+        x,
+        dout,
+    )
     g2 = L.rrelu_grad(x, training=True, generator=torch.Generator().manual_seed(7))
     assert_close(g, g2 * dout, **TOL)
     slopes = torch.where(x > 0, torch.ones_like(x), y / x)
@@ -281,10 +346,13 @@ def test_rrelu_grad_and_autograd_use_the_same_random_slopes():
 
 # --- softmax --------------------------------------------------------------------
 
+
 def _softmax_inputs():
     g = torch.Generator().manual_seed(5)
     x = 3 * torch.randn(4, 5, 6, generator=g, dtype=torch.float64)
-    x[0, 0] = torch.tensor([1000.0, -1000.0, 0.0, 999.0, 1e-300, -1e-8], dtype=torch.float64)
+    x[0, 0] = torch.tensor(
+        [1000.0, -1000.0, 0.0, 999.0, 1e-300, -1e-8], dtype=torch.float64
+    )
     x[1, 1] = 1000.0  # a constant row
     return x
 
@@ -322,7 +390,10 @@ def test_softmax_backward_accepts_outputs_recorded_by_autograd():
 
 
 def test_softmax_two_classes_is_a_sigmoid_and_edge_shapes():
-    a, b = torch.tensor(2.5, dtype=torch.float64), torch.tensor(-0.7, dtype=torch.float64)
+    a, b = (
+        torch.tensor(2.5, dtype=torch.float64),
+        torch.tensor(-0.7, dtype=torch.float64),
+    )
     assert_close(L.softmax(torch.stack([a, b]))[0], L.sigmoid(a - b), **TOL)
     assert L.softmax(torch.tensor(3.0)).item() == 1.0  # 0-d, like torch.softmax
     assert L.softmax(torch.empty(0, 3)).shape == (0, 3)
@@ -335,11 +406,18 @@ shapes = st.lists(st.integers(0, 4), min_size=0, max_size=3).map(tuple)
 dtypes = st.sampled_from([torch.float32, torch.float64])
 
 
-@given(name=st.sampled_from(sorted(FUNCTIONS)), shape=shapes, dtype=dtypes,
-       seed=st.integers(0, 2**16), scale=st.sampled_from([1e-6, 1.0, 30.0, 1e3]))
+@given(
+    name=st.sampled_from(sorted(FUNCTIONS)),
+    shape=shapes,
+    dtype=dtypes,
+    seed=st.integers(0, 2**16),
+    scale=st.sampled_from([1e-6, 1.0, 30.0, 1e3]),
+)
 def test_shape_and_dtype_preserved(name, shape, dtype, seed, scale):
     f, f_grad, _ = FUNCTIONS[name]
-    x = scale * torch.randn(shape, generator=torch.Generator().manual_seed(seed), dtype=dtype)
+    x = scale * torch.randn(
+        shape, generator=torch.Generator().manual_seed(seed), dtype=dtype
+    )
     for out in (f(x), f_grad(x)):
         assert out.shape == x.shape and out.dtype == dtype
         assert torch.isfinite(out).all()
@@ -372,13 +450,21 @@ def test_derivative_equals_finite_difference(name, x0):
     assert fd == pytest.approx(f_grad(x)[1].item(), rel=1e-6, abs=1e-7)
 
 
-@given(shape=st.tuples(st.integers(1, 4), st.integers(1, 6)), seed=st.integers(0, 2**16),
-       shift=st.floats(-500, 500, allow_nan=False), scale=st.sampled_from([1e-3, 1.0, 100.0]))
+@given(
+    shape=st.tuples(st.integers(1, 4), st.integers(1, 6)),
+    seed=st.integers(0, 2**16),
+    shift=st.floats(-500, 500, allow_nan=False),
+    scale=st.sampled_from([1e-3, 1.0, 100.0]),
+)
 def test_softmax_sums_to_one_and_is_shift_invariant(shape, seed, shift, scale):
-    x = scale * torch.randn(shape, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+    x = scale * torch.randn(
+        shape, generator=torch.Generator().manual_seed(seed), dtype=torch.float64
+    )
     y = L.softmax(x, dim=-1)
     assert ((y >= 0) & (y <= 1)).all()
-    assert_close(y.sum(dim=-1), torch.ones(shape[0], dtype=torch.float64), rtol=0, atol=1e-14)
+    assert_close(
+        y.sum(dim=-1), torch.ones(shape[0], dtype=torch.float64), rtol=0, atol=1e-14
+    )
     assert_close(L.softmax(x + shift, dim=-1), y, rtol=1e-9, atol=1e-15)
 
 
@@ -387,39 +473,125 @@ def test_softmax_sums_to_one_and_is_shift_invariant(shape, seed, shift, scale):
 ALL_ELEMENTWISE = [f for _, f, _, _, _ in CASES] + [g for _, _, g, _, _ in CASES]
 
 
-@pytest.mark.parametrize("fn", sorted(set(ALL_ELEMENTWISE), key=lambda f: f.__name__),
-                         ids=lambda f: f.__name__)
+@pytest.mark.parametrize(
+    "fn",
+    sorted(set(ALL_ELEMENTWISE), key=lambda f: f.__name__),
+    ids=lambda f: f.__name__,
+)
 def test_non_tensor_and_integer_inputs_are_rejected(fn):
-    with pytest.raises(TypeError, match=re.escape("x must be a torch.Tensor, got list: [1.0, 2.0]")):
+    with pytest.raises(
+        TypeError, match=re.escape("x must be a torch.Tensor, got list: [1.0, 2.0]")
+    ):
         fn([1.0, 2.0])
-    with pytest.raises(TypeError, match=re.escape("x must be a floating-point tensor, got dtype torch.int64")):
+    with pytest.raises(
+        TypeError,
+        match=re.escape("x must be a floating-point tensor, got dtype torch.int64"),
+    ):
         fn(torch.tensor([1, 2]))
 
 
-@pytest.mark.parametrize("call,exc,message", [
-    (lambda x: L.softplus(x, beta=0.0), ValueError, "beta must be > 0, got 0"),
-    (lambda x: L.softplus(x, beta=-2.0), ValueError, "beta must be > 0, got -2"),
-    (lambda x: L.softplus_grad(x, beta=-2.0), ValueError, "beta must be > 0, got -2"),
-    (lambda x: L.softplus(x, threshold=float("inf")), ValueError, "threshold must be finite, got inf"),
-    (lambda x: L.rrelu(x, lower=0.5, upper=0.2), ValueError, "lower must be <= upper, got lower=0.5, upper=0.2"),
-    (lambda x: L.rrelu_grad(x, lower=0.5, upper=0.2, training=True), ValueError,
-     "lower must be <= upper, got lower=0.5, upper=0.2"),
-    (lambda x: L.rrelu(x, lower=-0.1), ValueError, "lower must be in [0, 1], got -0.1"),
-    (lambda x: L.rrelu(x, upper=1.5), ValueError, "upper must be in [0, 1], got 1.5"),
-    (lambda x: L.rrelu(x, lower="a"), TypeError, "lower must be a real number, got str: 'a'"),
-    (lambda x: L.leaky_relu(x, negative_slope=-0.1), ValueError, "negative_slope must be in [0, inf], got -0.1"),
-    (lambda x: L.leaky_relu_grad(x, negative_slope=-0.1), ValueError, "negative_slope must be in [0, inf], got -0.1"),
-    (lambda x: L.elu(x, alpha=-1.0), ValueError, "alpha must be in [0, inf], got -1"),
-    (lambda x: L.swish(x, beta=-1.0), ValueError, "beta must be in [0, inf], got -1"),
-    (lambda x: L.prelu(x, torch.ones(2)), ValueError, "weight must have 1 element or one per channel"),
-    (lambda x: L.prelu(x, [0.25]), TypeError, "weight must be a torch.Tensor, got list: [0.25]"),
-    (lambda x: L.prelu_grad(x, torch.ones(2)), ValueError, "got weight of shape (2,) for x of shape (4, 3)"),
-    (lambda x: L.softmax(x, dim=2), ValueError, "dim must be in [-2, 2) for x of shape (4, 3), got 2"),
-    (lambda x: L.softmax(x, dim=1.0), TypeError, "dim must be an int, got float: 1.0"),
-    (lambda x: L.softmax([1.0]), TypeError, "x must be a torch.Tensor, got list: [1.0]"),
-    (lambda x: L.softmax_backward(x, x[:2]), ValueError, "dout and y must have the same shape, got (4, 3) and (2, 3)"),
-    (lambda x: L.softmax_backward([0.0], x), TypeError, "dout must be a torch.Tensor, got list"),
-])
+@pytest.mark.parametrize(
+    "call,exc,message",
+    [
+        (lambda x: L.softplus(x, beta=0.0), ValueError, "beta must be > 0, got 0"),
+        (lambda x: L.softplus(x, beta=-2.0), ValueError, "beta must be > 0, got -2"),
+        (
+            lambda x: L.softplus_grad(x, beta=-2.0),
+            ValueError,
+            "beta must be > 0, got -2",
+        ),
+        (
+            lambda x: L.softplus(x, threshold=float("inf")),
+            ValueError,
+            "threshold must be finite, got inf",
+        ),
+        (
+            lambda x: L.rrelu(x, lower=0.5, upper=0.2),
+            ValueError,
+            "lower must be <= upper, got lower=0.5, upper=0.2",
+        ),
+        (
+            lambda x: L.rrelu_grad(x, lower=0.5, upper=0.2, training=True),
+            ValueError,
+            "lower must be <= upper, got lower=0.5, upper=0.2",
+        ),
+        (
+            lambda x: L.rrelu(x, lower=-0.1),
+            ValueError,
+            "lower must be in [0, 1], got -0.1",
+        ),
+        (
+            lambda x: L.rrelu(x, upper=1.5),
+            ValueError,
+            "upper must be in [0, 1], got 1.5",
+        ),
+        (
+            lambda x: L.rrelu(x, lower="a"),
+            TypeError,
+            "lower must be a real number, got str: 'a'",
+        ),
+        (
+            lambda x: L.leaky_relu(x, negative_slope=-0.1),
+            ValueError,
+            "negative_slope must be in [0, inf], got -0.1",
+        ),
+        (
+            lambda x: L.leaky_relu_grad(x, negative_slope=-0.1),
+            ValueError,
+            "negative_slope must be in [0, inf], got -0.1",
+        ),
+        (
+            lambda x: L.elu(x, alpha=-1.0),
+            ValueError,
+            "alpha must be in [0, inf], got -1",
+        ),
+        (
+            lambda x: L.swish(x, beta=-1.0),
+            ValueError,
+            "beta must be in [0, inf], got -1",
+        ),
+        (
+            lambda x: L.prelu(x, torch.ones(2)),
+            ValueError,
+            "weight must have 1 element or one per channel",
+        ),
+        (
+            lambda x: L.prelu(x, [0.25]),
+            TypeError,
+            "weight must be a torch.Tensor, got list: [0.25]",
+        ),
+        (
+            lambda x: L.prelu_grad(x, torch.ones(2)),
+            ValueError,
+            "got weight of shape (2,) for x of shape (4, 3)",
+        ),
+        (
+            lambda x: L.softmax(x, dim=2),
+            ValueError,
+            "dim must be in [-2, 2) for x of shape (4, 3), got 2",
+        ),
+        (
+            lambda x: L.softmax(x, dim=1.0),
+            TypeError,
+            "dim must be an int, got float: 1.0",
+        ),
+        (
+            lambda x: L.softmax([1.0]),
+            TypeError,
+            "x must be a torch.Tensor, got list: [1.0]",
+        ),
+        (
+            lambda x: L.softmax_backward(x, x[:2]),
+            ValueError,
+            "dout and y must have the same shape, got (4, 3) and (2, 3)",
+        ),
+        (
+            lambda x: L.softmax_backward([0.0], x),
+            TypeError,
+            "dout must be a torch.Tensor, got list",
+        ),
+    ],
+)
 def test_bad_arguments_name_the_argument_and_value(call, exc, message):
     with pytest.raises(exc, match=re.escape(message)):
         call(torch.randn(4, 3))

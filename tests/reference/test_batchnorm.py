@@ -1,6 +1,7 @@
 """lectures_lib.reference.batchnorm against PyTorch: the forward/backward pair (vs F.batch_norm,
 autograd and numerical gradients), BatchNorm1d vs nn.BatchNorm1d over training steps
 and in evaluation, and bad input."""
+
 from __future__ import annotations
 
 import re
@@ -21,7 +22,11 @@ NUMERICAL_TOL = dict(rtol=1e-6, atol=1e-8)
 def _inputs(n=6, d=4, seed=0):
     g = torch.Generator().manual_seed(seed)
     # features with different means and scales, so that normalization does something
-    x = torch.randn(n, d, generator=g, dtype=torch.float64) * torch.linspace(0.5, 20, d, dtype=torch.float64) + 3
+    x = (
+        torch.randn(n, d, generator=g, dtype=torch.float64)
+        * torch.linspace(0.5, 20, d, dtype=torch.float64)
+        + 3
+    )
     gamma = 1 + 0.5 * torch.randn(d, generator=g, dtype=torch.float64)
     beta = torch.randn(d, generator=g, dtype=torch.float64)
     running_mean = torch.randn(d, generator=g, dtype=torch.float64)
@@ -30,12 +35,18 @@ def _inputs(n=6, d=4, seed=0):
 
 
 @pytest.mark.parametrize("training", [True, False])
-@pytest.mark.parametrize("momentum,eps", [(0.1, 1e-5), (0.5, 1e-3), (0.0, 1e-5), (1.0, 1e-5)])
+@pytest.mark.parametrize(
+    "momentum,eps", [(0.1, 1e-5), (0.5, 1e-3), (0.0, 1e-5), (1.0, 1e-5)]
+)
 def test_forward_and_running_stats_match_f_batch_norm(training, momentum, eps):
     x, gamma, beta, rm, rv = _inputs()
     rm_ref, rv_ref = rm.clone(), rv.clone()
-    out, _ = L.batch_norm_forward(x, gamma, beta, rm, rv, training=training, momentum=momentum, eps=eps)
-    ref = F.batch_norm(x, rm_ref, rv_ref, gamma, beta, training=training, momentum=momentum, eps=eps)
+    out, _ = L.batch_norm_forward(
+        x, gamma, beta, rm, rv, training=training, momentum=momentum, eps=eps
+    )
+    ref = F.batch_norm(
+        x, rm_ref, rv_ref, gamma, beta, training=training, momentum=momentum, eps=eps
+    )
     assert_close(out, ref, **TOL)
     assert_close(rm, rm_ref, **TOL)  # updated in place exactly as PyTorch does
     assert_close(rv, rv_ref, **TOL)
@@ -43,29 +54,44 @@ def test_forward_and_running_stats_match_f_batch_norm(training, momentum, eps):
 
 def test_training_normalizes_with_the_biased_batch_variance_and_stores_the_unbiased_one():
     x, gamma, beta, _, _ = _inputs(n=5)
-    ones, zeros = torch.ones(4, dtype=torch.float64), torch.zeros(4, dtype=torch.float64)
+    ones, zeros = (
+        torch.ones(4, dtype=torch.float64),
+        torch.zeros(4, dtype=torch.float64),
+    )
     rm, rv = zeros.clone(), ones.clone()
-    out, _ = L.batch_norm_forward(x, ones, zeros, rm, rv, training=True, momentum=1.0, eps=1e-12)
+    out, _ = L.batch_norm_forward(
+        x, ones, zeros, rm, rv, training=True, momentum=1.0, eps=1e-12
+    )
     assert_close(out.mean(dim=0), zeros, rtol=0, atol=1e-12)
     assert_close(out.var(dim=0, unbiased=False), ones, rtol=1e-9, atol=0)
     assert_close(rm, x.mean(dim=0), **TOL)
-    assert_close(rv, x.var(dim=0, unbiased=True), **TOL)  # momentum 1: the batch statistic itself
+    assert_close(
+        rv, x.var(dim=0, unbiased=True), **TOL
+    )  # momentum 1: the batch statistic itself
 
 
 @pytest.mark.parametrize("training", [True, False])
 def test_backward_matches_autograd_and_numerical_gradients(training):
     x, gamma, beta, rm, rv = _inputs(n=7, d=3, seed=1)
-    dout = random_like(x, seed=3)  # non-uniform: a ones dout hides errors (sum of dx is 0)
+    dout = random_like(
+        x, seed=3
+    )  # non-uniform: a ones dout hides errors (sum of dx is 0)
 
     def forward(x_, gamma_, beta_):
-        return L.batch_norm_forward(x_, gamma_, beta_, rm.clone(), rv.clone(), training=training)
+        return L.batch_norm_forward(
+            x_, gamma_, beta_, rm.clone(), rv.clone(), training=training
+        )
 
     _, cache = forward(x, gamma, beta)
     dx, dgamma, dbeta = L.batch_norm_backward(dout, cache)
 
     # autograd through our forward, and through PyTorch's F.batch_norm
-    for fn in (lambda *a: forward(*a)[0],
-               lambda x_, g_, b_: F.batch_norm(x_, rm.clone(), rv.clone(), g_, b_, training=training)):
+    for fn in (
+        lambda *a: forward(*a)[0],
+        lambda x_, g_, b_: F.batch_norm(
+            x_, rm.clone(), rv.clone(), g_, b_, training=training
+        ),
+    ):
         leaves = [t.clone().requires_grad_(True) for t in (x, gamma, beta)]
         grads = torch.autograd.grad(fn(*leaves), leaves, dout)
         for ours, ref in zip((dx, dgamma, dbeta), grads):
@@ -79,7 +105,9 @@ def test_backward_matches_autograd_and_numerical_gradients(training):
     assert_close(dgamma, num_dgamma, **NUMERICAL_TOL)
     assert_close(dbeta, num_dbeta, **NUMERICAL_TOL)
     if training:  # the batch mean is subtracted: dx sums to zero over the batch
-        assert_close(dx.sum(dim=0), torch.zeros(3, dtype=torch.float64), rtol=0, atol=1e-12)
+        assert_close(
+            dx.sum(dim=0), torch.zeros(3, dtype=torch.float64), rtol=0, atol=1e-12
+        )
 
 
 def test_backward_accepts_a_cache_recorded_by_autograd():
@@ -112,7 +140,10 @@ def _sgd_step(module: nn.Module, lr: float) -> None:
 
 def _pair(num_features, **kwargs):
     torch.manual_seed(0)
-    ours, theirs = L.BatchNorm1d(num_features, **kwargs).double(), nn.BatchNorm1d(num_features, **kwargs).double()
+    ours, theirs = (
+        L.BatchNorm1d(num_features, **kwargs).double(),
+        nn.BatchNorm1d(num_features, **kwargs).double(),
+    )
     with torch.no_grad():  # non-trivial affine parameters, the same in both
         ours.weight.copy_(1 + 0.3 * torch.randn(num_features))
         ours.bias.copy_(torch.randn(num_features))
@@ -120,7 +151,9 @@ def _pair(num_features, **kwargs):
     return ours, theirs
 
 
-@pytest.mark.parametrize("kwargs", [{}, {"momentum": 0.3, "eps": 1e-3}, {"momentum": None}])
+@pytest.mark.parametrize(
+    "kwargs", [{}, {"momentum": 0.3, "eps": 1e-3}, {"momentum": None}]
+)
 def test_batchnorm1d_matches_nn_batchnorm1d_over_training_steps_then_eval(kwargs):
     d = 5
     ours, theirs = _pair(d, **kwargs)
@@ -134,13 +167,19 @@ def test_batchnorm1d_matches_nn_batchnorm1d_over_training_steps_then_eval(kwargs
             xg = x.clone().requires_grad_(True)
             y = m(xg)
             y.backward(dout)
-            results.append((y.detach(), xg.grad, m.weight.grad.clone(), m.bias.grad.clone()))
+            results.append(
+                (y.detach(), xg.grad, m.weight.grad.clone(), m.bias.grad.clone())
+            )
             _sgd_step(m, lr=0.1)
         for a, b in zip(*results):
             assert_close(a, b, **TOL)
         assert_close(ours.running_mean, theirs.running_mean, **TOL)
         assert_close(ours.running_var, theirs.running_var, **TOL)
-        assert ours.num_batches_tracked.item() == theirs.num_batches_tracked.item() == step + 1
+        assert (
+            ours.num_batches_tracked.item()
+            == theirs.num_batches_tracked.item()
+            == step + 1
+        )
         assert_close(ours.weight.detach(), theirs.weight.detach(), **TOL)
 
     ours.eval(), theirs.eval()
@@ -150,12 +189,16 @@ def test_batchnorm1d_matches_nn_batchnorm1d_over_training_steps_then_eval(kwargs
     for m in (ours, theirs):
         xg = x.clone().requires_grad_(True)
         y = m(xg)
-        results.append((y.detach(), *torch.autograd.grad(y, (xg, m.weight, m.bias), dout)))
+        results.append(
+            (y.detach(), *torch.autograd.grad(y, (xg, m.weight, m.bias), dout))
+        )
     for a, b in zip(*results):
         assert_close(a, b, **TOL)
     before = ours.running_mean.clone()
     ours(x)
-    assert torch.equal(ours.running_mean, before)  # evaluation never updates the statistics
+    assert torch.equal(
+        ours.running_mean, before
+    )  # evaluation never updates the statistics
     assert ours(x[:1]).shape == (1, d)  # a batch of one is fine in evaluation
 
 
@@ -173,9 +216,14 @@ def test_batchnorm1d_uses_the_hand_written_backward_and_shares_pytorchs_state_di
 def test_batchnorm1d_trains_a_network_exactly_like_nn_batchnorm1d():
     def run(bn_class):
         torch.manual_seed(0)
-        net = nn.Sequential(nn.Linear(6, 8), bn_class(8), nn.ReLU(), nn.Linear(8, 3)).double()
+        net = nn.Sequential(
+            nn.Linear(6, 8), bn_class(8), nn.ReLU(), nn.Linear(8, 3)
+        ).double()
         g = torch.Generator().manual_seed(1)
-        x, y = torch.randn(64, 6, generator=g, dtype=torch.float64), torch.randint(0, 3, (64,), generator=g)
+        x, y = (
+            torch.randn(64, 6, generator=g, dtype=torch.float64),
+            torch.randint(0, 3, (64,), generator=g),
+        )
         losses = []
         for step in range(40):
             idx = torch.arange(16) + 16 * (step % 4)
@@ -190,40 +238,106 @@ def test_batchnorm1d_trains_a_network_exactly_like_nn_batchnorm1d():
     (ours, ours_eval), (theirs, theirs_eval) = run(L.BatchNorm1d), run(nn.BatchNorm1d)
     assert_close(ours, theirs, rtol=1e-9, atol=1e-12)
     assert ours_eval == pytest.approx(theirs_eval, rel=1e-9)
-    assert ours[-4:].mean() < 0.85 * ours[:4].mean()  # and it does learn (random labels: slowly)
+    assert (
+        ours[-4:].mean() < 0.85 * ours[:4].mean()
+    )  # and it does learn (random labels: slowly)
 
 
 def _bad_call(**overrides):
     x, gamma, beta, rm, rv = _inputs()
-    args = dict(x=x, gamma=gamma, beta=beta, running_mean=rm, running_var=rv, training=True)
+    args = dict(
+        x=x, gamma=gamma, beta=beta, running_mean=rm, running_var=rv, training=True
+    )
     args.update(overrides)
-    return lambda: L.batch_norm_forward(args.pop("x"), args.pop("gamma"), args.pop("beta"),
-                                        args.pop("running_mean"), args.pop("running_var"), **args)
+    return lambda: L.batch_norm_forward(
+        args.pop("x"),
+        args.pop("gamma"),
+        args.pop("beta"),
+        args.pop("running_mean"),
+        args.pop("running_var"),
+        **args,
+    )
 
 
-@pytest.mark.parametrize("call,exc,message", [
-    (_bad_call(x=torch.ones(6)), ValueError, "x must be 2-D (N, D), got shape (6,)"),
-    (_bad_call(x=torch.ones(6, 4, 2)), ValueError, "x must be 2-D (N, D), got shape (6, 4, 2)"),
-    (_bad_call(x=[[1.0, 2.0]]), TypeError, "x must be a torch.Tensor, got list: [[1.0, 2.0]]"),
-    (_bad_call(gamma=torch.ones(3)), ValueError, "gamma must have shape (4,) to match x of shape (6, 4), got (3,)"),
-    (_bad_call(beta=torch.ones(1, 4)), ValueError, "beta must have shape (4,) to match x of shape (6, 4), got (1, 4)"),
-    (_bad_call(running_mean=torch.ones(5)), ValueError, "running_mean must have shape (4,) to match x of shape (6, 4), got (5,)"),
-    (_bad_call(running_var=torch.ones(())), ValueError, "running_var must have shape (4,) to match x of shape (6, 4), got ()"),
-    (_bad_call(gamma=[1.0] * 4), TypeError, "gamma must be a torch.Tensor, got list"),
-    (_bad_call(x=torch.ones(1, 4)), ValueError, "at least 2 examples in training (a batch of one has no variance), got N=1"),
-    (_bad_call(momentum=1.5), ValueError, "momentum must be in [0, 1], got 1.5"),
-    (_bad_call(momentum=-0.1), ValueError, "momentum must be in [0, 1], got -0.1"),
-    (_bad_call(eps=0.0), ValueError, "eps must be > 0, got 0"),
-    (_bad_call(eps=-1e-5), ValueError, "eps must be > 0, got -1e-05"),
-    (lambda: L.batch_norm_backward(torch.ones(2, 4), L.batch_norm_forward(*_inputs(), training=True)[1]),
-     ValueError, "dout must have shape (6, 4), got (2, 4)"),
-    (lambda: L.BatchNorm1d(0), ValueError, "num_features must be >= 1, got 0"),
-    (lambda: L.BatchNorm1d(4, eps=0), ValueError, "eps must be > 0, got 0"),
-    (lambda: L.BatchNorm1d(4, momentum=2.0), ValueError, "momentum must be in [0, 1], got 2"),
-    (lambda: L.BatchNorm1d(4)(torch.ones(1, 4)), ValueError, "got N=1"),
-    (lambda: L.BatchNorm1d(4)(torch.ones(3, 5)), ValueError, "x must have shape (N, 4) for BatchNorm1d(4), got (3, 5)"),
-    (lambda: L.BatchNorm1d(4)([[1.0] * 4] * 2), TypeError, "x must be a torch.Tensor, got list"),
-])
+@pytest.mark.parametrize(
+    "call,exc,message",
+    [
+        (
+            _bad_call(x=torch.ones(6)),
+            ValueError,
+            "x must be 2-D (N, D), got shape (6,)",
+        ),
+        (
+            _bad_call(x=torch.ones(6, 4, 2)),
+            ValueError,
+            "x must be 2-D (N, D), got shape (6, 4, 2)",
+        ),
+        (
+            _bad_call(x=[[1.0, 2.0]]),
+            TypeError,
+            "x must be a torch.Tensor, got list: [[1.0, 2.0]]",
+        ),
+        (
+            _bad_call(gamma=torch.ones(3)),
+            ValueError,
+            "gamma must have shape (4,) to match x of shape (6, 4), got (3,)",
+        ),
+        (
+            _bad_call(beta=torch.ones(1, 4)),
+            ValueError,
+            "beta must have shape (4,) to match x of shape (6, 4), got (1, 4)",
+        ),
+        (
+            _bad_call(running_mean=torch.ones(5)),
+            ValueError,
+            "running_mean must have shape (4,) to match x of shape (6, 4), got (5,)",
+        ),
+        (
+            _bad_call(running_var=torch.ones(())),
+            ValueError,
+            "running_var must have shape (4,) to match x of shape (6, 4), got ()",
+        ),
+        (
+            _bad_call(gamma=[1.0] * 4),
+            TypeError,
+            "gamma must be a torch.Tensor, got list",
+        ),
+        (
+            _bad_call(x=torch.ones(1, 4)),
+            ValueError,
+            "at least 2 examples in training (a batch of one has no variance), got N=1",
+        ),
+        (_bad_call(momentum=1.5), ValueError, "momentum must be in [0, 1], got 1.5"),
+        (_bad_call(momentum=-0.1), ValueError, "momentum must be in [0, 1], got -0.1"),
+        (_bad_call(eps=0.0), ValueError, "eps must be > 0, got 0"),
+        (_bad_call(eps=-1e-5), ValueError, "eps must be > 0, got -1e-05"),
+        (
+            lambda: L.batch_norm_backward(
+                torch.ones(2, 4), L.batch_norm_forward(*_inputs(), training=True)[1]
+            ),
+            ValueError,
+            "dout must have shape (6, 4), got (2, 4)",
+        ),
+        (lambda: L.BatchNorm1d(0), ValueError, "num_features must be >= 1, got 0"),
+        (lambda: L.BatchNorm1d(4, eps=0), ValueError, "eps must be > 0, got 0"),
+        (
+            lambda: L.BatchNorm1d(4, momentum=2.0),
+            ValueError,
+            "momentum must be in [0, 1], got 2",
+        ),
+        (lambda: L.BatchNorm1d(4)(torch.ones(1, 4)), ValueError, "got N=1"),
+        (
+            lambda: L.BatchNorm1d(4)(torch.ones(3, 5)),
+            ValueError,
+            "x must have shape (N, 4) for BatchNorm1d(4), got (3, 5)",
+        ),
+        (
+            lambda: L.BatchNorm1d(4)([[1.0] * 4] * 2),
+            TypeError,
+            "x must be a torch.Tensor, got list",
+        ),
+    ],
+)
 def test_bad_arguments_name_the_argument_and_value(call, exc, message):
     with pytest.raises(exc, match=re.escape(message)):
         call()
@@ -240,4 +354,6 @@ def test_a_rejected_batch_leaves_the_module_unchanged():
     with pytest.raises(ValueError, match="got N=1"):
         bn(torch.ones(1, 4))
     assert bn.num_batches_tracked.item() == 0
-    assert torch.equal(bn.running_mean, torch.zeros(4)) and torch.equal(bn.running_var, torch.ones(4))
+    assert torch.equal(bn.running_mean, torch.zeros(4)) and torch.equal(
+        bn.running_var, torch.ones(4)
+    )

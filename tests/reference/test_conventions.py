@@ -1,4 +1,5 @@
 """Every PyTorch / lectures_lib entry of book/conventions.md, checked against PyTorch."""
+
 import math
 
 import pytest
@@ -14,7 +15,9 @@ def test_dropout_p_is_drop_probability_and_inverted():
     x = torch.ones(200_000)
     y = nn.Dropout(p=0.2).train()(x)
     assert abs((y == 0).float().mean().item() - 0.2) < 0.01  # p drops
-    assert torch.allclose(y[y != 0], torch.full_like(y[y != 0], 1 / 0.8))  # survivors scaled
+    assert torch.allclose(
+        y[y != 0], torch.full_like(y[y != 0], 1 / 0.8)
+    )  # survivors scaled
     assert torch.equal(nn.Dropout(p=0.2).eval()(x), x)  # identity in eval
 
 
@@ -70,22 +73,31 @@ def test_activation_defaults():
     sp = nn.Softplus()
     assert sp.beta == 1.0 and sp.threshold == 20.0
     x = torch.tensor([21.0])
-    assert F.softplus(x).item() == 21.0 and L.softplus(x).item() == 21.0  # returns x above threshold
+    assert (
+        F.softplus(x).item() == 21.0 and L.softplus(x).item() == 21.0
+    )  # returns x above threshold
     assert nn.GELU().approximate == "none"
 
 
 def test_rrelu_convention():
     x = -torch.ones(5)
     eval_slope = (1 / 8 + 1 / 3) / 2
-    assert torch.allclose(F.rrelu(x), -eval_slope * torch.ones(5))  # training=False by default
+    assert torch.allclose(
+        F.rrelu(x), -eval_slope * torch.ones(5)
+    )  # training=False by default
     assert torch.allclose(L.rrelu(x), -eval_slope * torch.ones(5))
-    assert abs(eval_slope - 0.229) < 1e-3 and abs(2 / 11 - 0.182) < 1e-3  # PyTorch vs paper test slope
+    assert (
+        abs(eval_slope - 0.229) < 1e-3 and abs(2 / 11 - 0.182) < 1e-3
+    )  # PyTorch vs paper test slope
 
 
 def test_selu_constants():
     x = torch.tensor([-1.0, 1.0], dtype=torch.float64)
     assert torch.allclose(L.selu(x), F.selu(x))
-    assert abs(L.SELU_ALPHA - 1.6732632423543772) < 1e-12 and abs(L.SELU_SCALE - 1.0507009873554805) < 1e-12
+    assert (
+        abs(L.SELU_ALPHA - 1.6732632423543772) < 1e-12
+        and abs(L.SELU_SCALE - 1.0507009873554805) < 1e-12
+    )
 
 
 def test_calculate_gain_values():
@@ -93,7 +105,7 @@ def test_calculate_gain_values():
     assert gain("linear") == 1 and gain("sigmoid") == 1
     assert gain("tanh") == pytest.approx(5 / 3)
     assert gain("relu") == pytest.approx(math.sqrt(2))
-    assert gain("leaky_relu", 0.2) == pytest.approx(math.sqrt(2 / (1 + 0.2 ** 2)))
+    assert gain("leaky_relu", 0.2) == pytest.approx(math.sqrt(2 / (1 + 0.2**2)))
     assert gain("selu") == pytest.approx(3 / 4)
 
 
@@ -125,6 +137,7 @@ def test_noise_penalty_has_the_square():
 
 
 # Optimizers (book/conventions.md, "Optimizers"; Chapter 9)
+
 
 def _param(values):
     return nn.Parameter(torch.tensor(values, dtype=torch.float64))
@@ -191,18 +204,24 @@ def test_adam_weight_decay_is_l2_and_adamw_is_decoupled():
         p, q = _param([2.0]), _param([2.0])
         _step(adam([p], lr=0.01, weight_decay=0.1), p, [0.0])
         _step(adamw([q], lr=0.01, weight_decay=0.1), q, [0.0])
-        assert p.item() == pytest.approx(2.0 - 0.01, rel=1e-9)  # L2 through Adam: a full step
-        assert q.item() == pytest.approx(2.0 * (1 - 0.01 * 0.1), rel=1e-12)  # decoupled, times lr
+        assert p.item() == pytest.approx(
+            2.0 - 0.01, rel=1e-9
+        )  # L2 through Adam: a full step
+        assert q.item() == pytest.approx(
+            2.0 * (1 - 0.01 * 0.1), rel=1e-12
+        )  # decoupled, times lr
 
 
 def test_optimizer_defaults():
     import inspect
 
-    expected = {"SGD": dict(lr=1e-3, momentum=0.0, dampening=0.0, nesterov=False),
-                "Adagrad": dict(lr=1e-2, eps=1e-10, initial_accumulator_value=0.0),
-                "RMSprop": dict(lr=1e-2, alpha=0.99, eps=1e-8, momentum=0.0, centered=False),
-                "Adam": dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0),
-                "AdamW": dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2)}
+    expected = {
+        "SGD": dict(lr=1e-3, momentum=0.0, dampening=0.0, nesterov=False),
+        "Adagrad": dict(lr=1e-2, eps=1e-10, initial_accumulator_value=0.0),
+        "RMSprop": dict(lr=1e-2, alpha=0.99, eps=1e-8, momentum=0.0, centered=False),
+        "Adam": dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0),
+        "AdamW": dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2),
+    }
     for name, defaults in expected.items():
         for cls in (getattr(torch.optim, name), getattr(L, name)):
             params = inspect.signature(cls.__init__).parameters
@@ -220,6 +239,7 @@ def test_clip_grad_norm_uses_one_joint_norm():
         scale = 1.0 / (5.0 + 1e-6)
         assert a.grad[0].item() == pytest.approx(3.0 * scale, rel=1e-12)
         assert b.grad[0].item() == pytest.approx(4.0 * scale, rel=1e-12)
+
 
 def test_model_taking_tools_run_in_the_models_dtype():
     torch.manual_seed(0)

@@ -1,5 +1,6 @@
 """lectures_lib.reference.dropout: statistics with binomial bounds, both conventions, the hand-written
 backward, the module's train()/eval() behaviour, PyTorch's F.dropout, and bad input."""
+
 from __future__ import annotations
 
 import math
@@ -8,7 +9,8 @@ import re
 import pytest
 import torch
 import torch.nn.functional as F
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 from torch.testing import assert_close
 
 import lectures_lib as L
@@ -28,9 +30,16 @@ def test_inverted_dropout_statistics(drop_prob, generator):
     out = L.dropout(x, drop_prob, generator=generator)
     dropped = out == 0
     # drop fraction ~ Binomial(N, drop_prob) / N
-    assert abs(dropped.double().mean().item() - drop_prob) <= five_sigma_fraction(drop_prob, N)
+    assert abs(dropped.double().mean().item() - drop_prob) <= five_sigma_fraction(
+        drop_prob, N
+    )
     # every survivor is scaled by exactly 1 / (1 - drop_prob)
-    assert_close(out[~dropped], torch.full_like(out[~dropped], 1 / (1 - drop_prob)), rtol=1e-15, atol=0)
+    assert_close(
+        out[~dropped],
+        torch.full_like(out[~dropped], 1 / (1 - drop_prob)),
+        rtol=1e-15,
+        atol=0,
+    )
     # the mean is preserved: out_i = B_i / q has mean 1 and variance p / q
     sd_mean = math.sqrt(drop_prob / (1 - drop_prob) / N)
     assert abs(out.mean().item() - 1.0) <= 5 * sd_mean
@@ -65,7 +74,9 @@ def test_survivor_scale_matches_pytorch(generator):
     theirs = F.dropout(x, 0.3, training=True)
     assert torch.equal(ours[ours != 0].unique(), theirs[theirs != 0].unique())
     for out in (ours, theirs):
-        assert abs((out == 0).float().mean().item() - 0.3) <= five_sigma_fraction(0.3, N)
+        assert abs((out == 0).float().mean().item() - 0.3) <= five_sigma_fraction(
+            0.3, N
+        )
 
 
 def test_drop_prob_zero_keeps_everything_and_generator_makes_masks_reproducible():
@@ -82,7 +93,9 @@ def test_dropout_units_are_independent(generator):
     out = L.dropout(torch.ones(N, dtype=torch.float64), 0.5, generator=generator)
     dropped = (out == 0).double()
     both = (dropped[:-1] * dropped[1:]).mean().item()
-    assert abs(both - 0.25) <= five_sigma_fraction(0.25, N - 1) * 2  # pairs overlap: be generous
+    assert (
+        abs(both - 0.25) <= five_sigma_fraction(0.25, N - 1) * 2
+    )  # pairs overlap: be generous
 
 
 @pytest.mark.parametrize("inverted", [True, False])
@@ -91,12 +104,15 @@ def test_dropout_backward_against_autograd_and_numerical_gradient(inverted, trai
     g = torch.Generator().manual_seed(2)
     x = torch.randn(4, 6, generator=g, dtype=torch.float64)
     dout = random_like(x)
-    out, cache = L.dropout_forward(x, 0.4, training, inverted=inverted,
-                                   generator=torch.Generator().manual_seed(8))
+    out, cache = L.dropout_forward(
+        x, 0.4, training, inverted=inverted, generator=torch.Generator().manual_seed(8)
+    )
     dx = L.dropout_backward(dout, cache)
     # autograd through dropout() with the same mask (same generator state)
     xg = x.clone().requires_grad_(True)
-    y = L.dropout(xg, 0.4, training, inverted=inverted, generator=torch.Generator().manual_seed(8))
+    y = L.dropout(
+        xg, 0.4, training, inverted=inverted, generator=torch.Generator().manual_seed(8)
+    )
     assert_close(y.detach(), out, rtol=0, atol=0)
     (g_auto,) = torch.autograd.grad(y, xg, dout)
     assert_close(dx, g_auto, rtol=1e-15, atol=0)
@@ -114,7 +130,9 @@ def test_dropout_module_follows_train_and_eval():
         m = L.Dropout(0.5, inverted=inverted)
         assert m.training
         y = m(x)
-        assert abs((y == 0).float().mean().item() - 0.5) <= five_sigma_fraction(0.5, x.numel())
+        assert abs((y == 0).float().mean().item() - 0.5) <= five_sigma_fraction(
+            0.5, x.numel()
+        )
         m.eval()
         assert torch.equal(m(x), eval_scale * x)
         m.train()
@@ -124,8 +142,9 @@ def test_dropout_module_follows_train_and_eval():
 
 def test_dropout_module_is_a_drop_in_for_nn_dropout_in_a_network():
     torch.manual_seed(0)
-    net = torch.nn.Sequential(torch.nn.Linear(10, 20), torch.nn.ReLU(), L.Dropout(0.5),
-                              torch.nn.Linear(20, 3))
+    net = torch.nn.Sequential(
+        torch.nn.Linear(10, 20), torch.nn.ReLU(), L.Dropout(0.5), torch.nn.Linear(20, 3)
+    )
     x = torch.randn(8, 10)
     net(x).sum().backward()
     assert net[0].weight.grad is not None
@@ -133,12 +152,22 @@ def test_dropout_module_is_a_drop_in_for_nn_dropout_in_a_network():
     assert torch.equal(net(x), net(x))  # deterministic in evaluation
 
 
-@given(shape=st.lists(st.integers(0, 5), max_size=3).map(tuple),
-       dtype=st.sampled_from([torch.float32, torch.float64]),
-       drop_prob=st.floats(0.0, 0.99), inverted=st.booleans(), training=st.booleans())
+@given(
+    shape=st.lists(st.integers(0, 5), max_size=3).map(tuple),
+    dtype=st.sampled_from([torch.float32, torch.float64]),
+    drop_prob=st.floats(0.0, 0.99),
+    inverted=st.booleans(),
+    training=st.booleans(),
+)
 def test_dropout_preserves_shape_and_dtype(shape, dtype, drop_prob, inverted, training):
     x = torch.randn(shape, dtype=dtype, generator=torch.Generator().manual_seed(0))
-    out = L.dropout(x, drop_prob, training, inverted=inverted, generator=torch.Generator().manual_seed(1))
+    out = L.dropout(
+        x,
+        drop_prob,
+        training,
+        inverted=inverted,
+        generator=torch.Generator().manual_seed(1),
+    )
     assert out.shape == x.shape and out.dtype == dtype
     # each output is 0 or the input times one of the allowed scales
     q = 1 - drop_prob
@@ -147,20 +176,58 @@ def test_dropout_preserves_shape_and_dtype(shape, dtype, drop_prob, inverted, tr
     assert_close(out[kept], x[kept] * scale)
 
 
-@pytest.mark.parametrize("call,exc,message", [
-    (lambda x: L.dropout(x, 1.0), ValueError, "drop_prob must be in [0, 1), got 1"),
-    (lambda x: L.dropout(x, -0.1), ValueError, "drop_prob must be in [0, 1), got -0.1"),
-    (lambda x: L.dropout(x, 1.5, training=False), ValueError, "drop_prob must be in [0, 1), got 1.5"),
-    (lambda x: L.dropout_forward(x, 2.0), ValueError, "drop_prob must be in [0, 1), got 2"),
-    (lambda x: L.dropout(x, "0.5"), TypeError, "drop_prob must be a real number, got str: '0.5'"),
-    (lambda x: L.dropout([1.0, 2.0], 0.5), TypeError, "x must be a torch.Tensor, got list: [1.0, 2.0]"),
-    (lambda x: L.dropout(torch.ones(3, dtype=torch.int64), 0.5), TypeError,
-     "x must be a floating-point tensor, got dtype torch.int64"),
-    (lambda x: L.dropout_backward(x, torch.ones(2, 2)), ValueError, "dout and cache must have the same shape, got (3,) and (2, 2)"),
-    (lambda x: L.dropout_backward([1.0], x), TypeError, "dout must be a torch.Tensor, got list"),
-    (lambda x: L.Dropout(1.0), ValueError, "drop_prob must be in [0, 1), got 1"),
-    (lambda x: L.Dropout(-0.5), ValueError, "drop_prob must be in [0, 1), got -0.5"),
-])
+@pytest.mark.parametrize(
+    "call,exc,message",
+    [
+        (lambda x: L.dropout(x, 1.0), ValueError, "drop_prob must be in [0, 1), got 1"),
+        (
+            lambda x: L.dropout(x, -0.1),
+            ValueError,
+            "drop_prob must be in [0, 1), got -0.1",
+        ),
+        (
+            lambda x: L.dropout(x, 1.5, training=False),
+            ValueError,
+            "drop_prob must be in [0, 1), got 1.5",
+        ),
+        (
+            lambda x: L.dropout_forward(x, 2.0),
+            ValueError,
+            "drop_prob must be in [0, 1), got 2",
+        ),
+        (
+            lambda x: L.dropout(x, "0.5"),
+            TypeError,
+            "drop_prob must be a real number, got str: '0.5'",
+        ),
+        (
+            lambda x: L.dropout([1.0, 2.0], 0.5),
+            TypeError,
+            "x must be a torch.Tensor, got list: [1.0, 2.0]",
+        ),
+        (
+            lambda x: L.dropout(torch.ones(3, dtype=torch.int64), 0.5),
+            TypeError,
+            "x must be a floating-point tensor, got dtype torch.int64",
+        ),
+        (
+            lambda x: L.dropout_backward(x, torch.ones(2, 2)),
+            ValueError,
+            "dout and cache must have the same shape, got (3,) and (2, 2)",
+        ),
+        (
+            lambda x: L.dropout_backward([1.0], x),
+            TypeError,
+            "dout must be a torch.Tensor, got list",
+        ),
+        (lambda x: L.Dropout(1.0), ValueError, "drop_prob must be in [0, 1), got 1"),
+        (
+            lambda x: L.Dropout(-0.5),
+            ValueError,
+            "drop_prob must be in [0, 1), got -0.5",
+        ),
+    ],
+)
 def test_bad_arguments_name_the_argument_and_value(call, exc, message):
     with pytest.raises(exc, match=re.escape(message)):
         call(torch.ones(3))

@@ -1,5 +1,6 @@
 """lectures_lib.reference.initialization: empirical moments against the formulas (bounds derived from
 the sampling distribution), torch.nn.init equivalents, fans, and bad input."""
+
 from __future__ import annotations
 
 import math
@@ -16,18 +17,55 @@ FAN_OUT, FAN_IN = 300, 500  # 150,000 draws per test
 N = FAN_OUT * FAN_IN
 
 # name -> (ours, variance as a function of (fan_in, fan_out), distribution, torch.nn.init equivalent)
-KURTOSIS = {"uniform": 1.8, "normal": 3.0}  # E[w^4] / var^2, which sets the sampling error of var
+KURTOSIS = {
+    "uniform": 1.8,
+    "normal": 3.0,
+}  # E[w^4] / var^2, which sets the sampling error of var
 CASES = {
-    "glorot_uniform_": (L.glorot_uniform_, lambda i, o: 2 / (i + o), "uniform", nn.init.xavier_uniform_),
-    "glorot_normal_": (L.glorot_normal_, lambda i, o: 2 / (i + o), "normal", nn.init.xavier_normal_),
-    "he_uniform_": (L.he_uniform_, lambda i, o: 2 / i, "uniform",
-                    lambda w, generator=None: nn.init.kaiming_uniform_(w, nonlinearity="relu", generator=generator)),
-    "he_normal_": (L.he_normal_, lambda i, o: 2 / i, "normal",
-                   lambda w, generator=None: nn.init.kaiming_normal_(w, nonlinearity="relu", generator=generator)),
-    "lecun_uniform_": (L.lecun_uniform_, lambda i, o: 1 / i, "uniform",
-                       lambda w, generator=None: nn.init.kaiming_uniform_(w, nonlinearity="linear", generator=generator)),
-    "lecun_normal_": (L.lecun_normal_, lambda i, o: 1 / i, "normal",
-                      lambda w, generator=None: nn.init.kaiming_normal_(w, nonlinearity="linear", generator=generator)),
+    "glorot_uniform_": (
+        L.glorot_uniform_,
+        lambda i, o: 2 / (i + o),
+        "uniform",
+        nn.init.xavier_uniform_,
+    ),
+    "glorot_normal_": (
+        L.glorot_normal_,
+        lambda i, o: 2 / (i + o),
+        "normal",
+        nn.init.xavier_normal_,
+    ),
+    "he_uniform_": (
+        L.he_uniform_,
+        lambda i, o: 2 / i,
+        "uniform",
+        lambda w, generator=None: nn.init.kaiming_uniform_(
+            w, nonlinearity="relu", generator=generator
+        ),
+    ),
+    "he_normal_": (
+        L.he_normal_,
+        lambda i, o: 2 / i,
+        "normal",
+        lambda w, generator=None: nn.init.kaiming_normal_(
+            w, nonlinearity="relu", generator=generator
+        ),
+    ),
+    "lecun_uniform_": (
+        L.lecun_uniform_,
+        lambda i, o: 1 / i,
+        "uniform",
+        lambda w, generator=None: nn.init.kaiming_uniform_(
+            w, nonlinearity="linear", generator=generator
+        ),
+    ),
+    "lecun_normal_": (
+        L.lecun_normal_,
+        lambda i, o: 1 / i,
+        "normal",
+        lambda w, generator=None: nn.init.kaiming_normal_(
+            w, nonlinearity="linear", generator=generator
+        ),
+    ),
 }
 
 
@@ -42,7 +80,9 @@ def test_empirical_moments_match_the_formula(name):
     assert abs(w.var().item() / var - 1) <= 5 * math.sqrt((KURTOSIS[family] - 1) / N)
     # sample mean: sd = sqrt(var / N)
     assert abs(w.mean().item()) <= 5 * math.sqrt(var / N)
-    if family == "uniform":  # U(-b, b) with b^2 / 3 = var: bounded by b and reaching close to it
+    if (
+        family == "uniform"
+    ):  # U(-b, b) with b^2 / 3 = var: bounded by b and reaching close to it
         b = math.sqrt(3 * var)
         assert w.abs().max().item() <= b
         assert w.abs().max().item() >= 0.999 * b
@@ -59,10 +99,14 @@ def test_same_draws_as_torch_nn_init(name):
 def test_glorot_gain_scales_the_distribution_like_xavier():
     g = torch.Generator
     a = L.glorot_uniform_(torch.empty(20, 10), gain=5 / 3, generator=g().manual_seed(1))
-    b = nn.init.xavier_uniform_(torch.empty(20, 10), gain=5 / 3, generator=g().manual_seed(1))
+    b = nn.init.xavier_uniform_(
+        torch.empty(20, 10), gain=5 / 3, generator=g().manual_seed(1)
+    )
     assert_close(a, b)
     a = L.glorot_normal_(torch.empty(20, 10), gain=2.0, generator=g().manual_seed(1))
-    b = nn.init.xavier_normal_(torch.empty(20, 10), gain=2.0, generator=g().manual_seed(1))
+    b = nn.init.xavier_normal_(
+        torch.empty(20, 10), gain=2.0, generator=g().manual_seed(1)
+    )
     assert_close(a, b)
 
 
@@ -87,24 +131,49 @@ def test_nn_linear_default_is_none_of_these():
     assert w.var().item() == pytest.approx(1 / (3 * FAN_IN), rel=0.02)
 
 
-INITS = [L.glorot_uniform_, L.glorot_normal_, L.he_uniform_, L.he_normal_, L.lecun_uniform_, L.lecun_normal_]
+INITS = [
+    L.glorot_uniform_,
+    L.glorot_normal_,
+    L.he_uniform_,
+    L.he_normal_,
+    L.lecun_uniform_,
+    L.lecun_normal_,
+]
 
 
 @pytest.mark.parametrize("init", INITS, ids=lambda f: f.__name__)
 def test_bad_weights_are_rejected(init):
-    with pytest.raises(ValueError, match=re.escape("weight must have at least 2 dimensions (fan_out, fan_in), got shape (5,)")):
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            "weight must have at least 2 dimensions (fan_out, fan_in), got shape (5,)"
+        ),
+    ):
         init(torch.empty(5))
     with pytest.raises(ValueError, match=re.escape("got shape ()")):
         init(torch.tensor(1.0))
-    with pytest.raises(ValueError, match=re.escape("weight must have at least one element, got shape (0, 3)")):
+    with pytest.raises(
+        ValueError,
+        match=re.escape("weight must have at least one element, got shape (0, 3)"),
+    ):
         init(torch.empty(0, 3))
-    with pytest.raises(TypeError, match=re.escape("weight must be a torch.Tensor, got list: [[0.0, 0.0]]")):
+    with pytest.raises(
+        TypeError,
+        match=re.escape("weight must be a torch.Tensor, got list: [[0.0, 0.0]]"),
+    ):
         init([[0.0, 0.0]])
-    with pytest.raises(TypeError, match=re.escape("weight must be a floating-point tensor, got dtype torch.int64")):
+    with pytest.raises(
+        TypeError,
+        match=re.escape(
+            "weight must be a floating-point tensor, got dtype torch.int64"
+        ),
+    ):
         init(torch.zeros(2, 2, dtype=torch.int64))
 
 
-@pytest.mark.parametrize("init", [L.glorot_uniform_, L.glorot_normal_], ids=lambda f: f.__name__)
+@pytest.mark.parametrize(
+    "init", [L.glorot_uniform_, L.glorot_normal_], ids=lambda f: f.__name__
+)
 def test_bad_gain_is_rejected(init):
     with pytest.raises(ValueError, match=re.escape("gain must be > 0, got 0")):
         init(torch.empty(3, 2), gain=0.0)

@@ -1,5 +1,6 @@
 """lectures_lib.reference.maxout against F.max_pool1d and the definition: values, gradients, the
 Maxout layer, convexity of a unit, shapes (hypothesis) and bad input."""
+
 from __future__ import annotations
 
 import re
@@ -7,7 +8,8 @@ import re
 import pytest
 import torch
 import torch.nn.functional as F
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 from torch.testing import assert_close
 
 import lectures_lib as L
@@ -23,11 +25,18 @@ def pool_reference(z: torch.Tensor, pieces: int) -> torch.Tensor:
 def loop_reference(z: torch.Tensor, pieces: int) -> torch.Tensor:
     """The definition, one unit at a time."""
     units = z.shape[-1] // pieces
-    return torch.stack([z[..., j * pieces:(j + 1) * pieces].max(dim=-1).values for j in range(units)], dim=-1)
+    return torch.stack(
+        [
+            z[..., j * pieces : (j + 1) * pieces].max(dim=-1).values
+            for j in range(units)
+        ],
+        dim=-1,
+    )
 
 
-@pytest.mark.parametrize("shape,pieces", [((5, 12), 3), ((5, 12), 4), ((2, 3, 8), 2), ((7,), 7),
-                                          ((4, 6), 1)])
+@pytest.mark.parametrize(
+    "shape,pieces", [((5, 12), 3), ((5, 12), 4), ((2, 3, 8), 2), ((7,), 7), ((4, 6), 1)]
+)
 def test_maxout_matches_max_pool_and_the_definition(shape, pieces):
     g = torch.Generator().manual_seed(0)
     z = 10 * torch.randn(shape, generator=g, dtype=torch.float64)
@@ -69,7 +78,11 @@ def test_maxout_layer_is_linear_then_maxout():
     y.sum().backward()
     assert layer.linear.weight.grad.shape == (12, 5)
     assert "pieces=4" in repr(layer) and "in_features=5" in repr(layer)
-    assert L.Maxout(5, 3, 4)(torch.randn(2, 7, 5)).shape == (2, 7, 3)  # any leading dims
+    assert L.Maxout(5, 3, 4)(torch.randn(2, 7, 5)).shape == (
+        2,
+        7,
+        3,
+    )  # any leading dims
 
 
 def test_one_maxout_unit_is_convex():
@@ -82,10 +95,18 @@ def test_one_maxout_unit_is_convex():
         assert (unit((a + b) / 2) <= (unit(a) + unit(b)) / 2 + 1e-12).all()
 
 
-@given(lead=st.lists(st.integers(0, 4), max_size=2).map(tuple), units=st.integers(1, 5),
-       pieces=st.integers(1, 5), dtype=st.sampled_from([torch.float32, torch.float64]))
+@given(
+    lead=st.lists(st.integers(0, 4), max_size=2).map(tuple),
+    units=st.integers(1, 5),
+    pieces=st.integers(1, 5),
+    dtype=st.sampled_from([torch.float32, torch.float64]),
+)
 def test_maxout_shape_dtype_and_bounds(lead, units, pieces, dtype):
-    z = torch.randn(lead + (units * pieces,), dtype=dtype, generator=torch.Generator().manual_seed(0))
+    z = torch.randn(
+        lead + (units * pieces,),
+        dtype=dtype,
+        generator=torch.Generator().manual_seed(0),
+    )
     y = L.maxout(z, pieces)
     assert y.shape == lead + (units,) and y.dtype == dtype
     groups = z.reshape(lead + (units, pieces))
@@ -94,21 +115,50 @@ def test_maxout_shape_dtype_and_bounds(lead, units, pieces, dtype):
     assert ((y.unsqueeze(-1) == groups).any(dim=-1)).all()
 
 
-@pytest.mark.parametrize("call,exc,message", [
-    (lambda: L.maxout(torch.ones(2, 6), 0), ValueError, "pieces must be >= 1, got 0"),
-    (lambda: L.maxout(torch.ones(2, 6), -2), ValueError, "pieces must be >= 1, got -2"),
-    (lambda: L.maxout(torch.ones(2, 7), 3), ValueError,
-     "z's last dimension must be divisible by pieces=3, got 7 (z of shape (2, 7))"),
-    (lambda: L.maxout(torch.tensor(1.0), 2), ValueError, "divisible by pieces=2, got None (z of shape ())"),
-    (lambda: L.maxout(torch.ones(2, 6), 2.0), TypeError, "pieces must be an int, got float: 2.0"),
-    (lambda: L.maxout([[1.0, 2.0]], 2), TypeError, "z must be a torch.Tensor, got list: [[1.0, 2.0]]"),
-    (lambda: L.maxout(torch.ones(2, 6, dtype=torch.int64), 2), TypeError,
-     "z must be a floating-point tensor, got dtype torch.int64"),
-    (lambda: L.Maxout(0, 3, 2), ValueError, "in_features must be >= 1, got 0"),
-    (lambda: L.Maxout(4, 0, 2), ValueError, "out_features must be >= 1, got 0"),
-    (lambda: L.Maxout(4, 3, 0), ValueError, "pieces must be >= 1, got 0"),
-    (lambda: L.Maxout(4, 3, "2"), TypeError, "pieces must be an int, got str: '2'"),
-])
+@pytest.mark.parametrize(
+    "call,exc,message",
+    [
+        (
+            lambda: L.maxout(torch.ones(2, 6), 0),
+            ValueError,
+            "pieces must be >= 1, got 0",
+        ),
+        (
+            lambda: L.maxout(torch.ones(2, 6), -2),
+            ValueError,
+            "pieces must be >= 1, got -2",
+        ),
+        (
+            lambda: L.maxout(torch.ones(2, 7), 3),
+            ValueError,
+            "z's last dimension must be divisible by pieces=3, got 7 (z of shape (2, 7))",
+        ),
+        (
+            lambda: L.maxout(torch.tensor(1.0), 2),
+            ValueError,
+            "divisible by pieces=2, got None (z of shape ())",
+        ),
+        (
+            lambda: L.maxout(torch.ones(2, 6), 2.0),
+            TypeError,
+            "pieces must be an int, got float: 2.0",
+        ),
+        (
+            lambda: L.maxout([[1.0, 2.0]], 2),
+            TypeError,
+            "z must be a torch.Tensor, got list: [[1.0, 2.0]]",
+        ),
+        (
+            lambda: L.maxout(torch.ones(2, 6, dtype=torch.int64), 2),
+            TypeError,
+            "z must be a floating-point tensor, got dtype torch.int64",
+        ),
+        (lambda: L.Maxout(0, 3, 2), ValueError, "in_features must be >= 1, got 0"),
+        (lambda: L.Maxout(4, 0, 2), ValueError, "out_features must be >= 1, got 0"),
+        (lambda: L.Maxout(4, 3, 0), ValueError, "pieces must be >= 1, got 0"),
+        (lambda: L.Maxout(4, 3, "2"), TypeError, "pieces must be an int, got str: '2'"),
+    ],
+)
 def test_bad_arguments_name_the_argument_and_value(call, exc, message):
     with pytest.raises(exc, match=re.escape(message)):
         call()
