@@ -3,7 +3,8 @@
 #   make test   set up (if needed), lint, fingerprints, unit tests, nbval over every notebook
 #               (natively and under the portability probe), assignment check, strict site
 #               build and check, the newcomer test
-#   make lint   static checks (the GitHub workflows: actionlint and zizmor, offline)
+#   make lint   static checks: ruff (format and lint: package, tests, benchmarks, notebooks)
+#               and the GitHub workflows (actionlint and zizmor, offline)
 #   make lab    JupyterLab on the book, for students
 #   make execute NB=book/X.ipynb   re-run a notebook and store its outputs
 #   make editions   reader editions (no MyST markup) + binder/ + wheel: the `editions` branch
@@ -39,7 +40,7 @@ NBVAL := $(BIN)/python -m pytest --nbval --nbval-current-env \
 # generic kernels, MKL's AVX2 code). One definition, read by the Makefile and the tests.
 PROBE_ENV := $(shell cat tests/probe.env)
 
-.PHONY: setup site-assets vendor wheel editions student book test test-notebooks test-rest newcomer lint lint-workflows unit fingerprints nbval nbval-probe assignments assignments-check nbgrader-check site site-check lab bench execute release clean distclean
+.PHONY: setup site-assets vendor wheel editions student book test test-notebooks test-rest newcomer lint lint-python lint-workflows unit fingerprints nbval nbval-probe assignments assignments-check nbgrader-check site site-check lab bench execute release clean distclean
 
 setup: $(STAMP) $(NEWCOMER_STAMP) site-assets
 
@@ -156,12 +157,19 @@ test-rest: $(STAMP)
 	$(MAKE) --no-print-directory assignments-check
 	$(MAKE) --no-print-directory unit
 
-# Static checks; append more linters to LINTERS. The workflows: actionlint (with the
-# pinned shellcheck on run: scripts) and zizmor's security audits, offline (no GitHub API).
-LINTERS := lint-workflows
+# Static checks; append more linters to LINTERS. Python: ruff (pinned in requirements.txt,
+# configured in pyproject.toml) formats and lints the package, tests, benchmarks and the
+# notebooks' code at 88 columns, the width the site shows without scrolling; `ruff format .`
+# and `ruff check --fix .` fix most findings. The workflows: actionlint (with the pinned
+# shellcheck on run: scripts) and zizmor's security audits, offline (no GitHub API).
+LINTERS := lint-python lint-workflows
 WORKFLOWS := $(wildcard .github/workflows/*.yml)
 
 lint: $(LINTERS)
+
+lint-python: $(STAMP)
+	$(BIN)/ruff format --check --quiet .
+	$(BIN)/ruff check --quiet .
 
 lint-workflows: $(STAMP)
 	$(BIN)/actionlint -shellcheck=$(BIN)/shellcheck -pyflakes= $(WORKFLOWS)

@@ -1,16 +1,18 @@
-"""Open every page of the built site in headless Chromium and check what a reader would see.
+"""Open every page of the built site in headless Chromium: what does a reader see?
 
     python tests/site_check.py _build/html [--screenshot PATH]
 
-Fails (exit 1) if, on any page: math is left unrendered (raw $$, \\( or \\[ visible in the
-text), an image fails to load, a request leaves the local host, the page logs a JavaScript
-error, or an internal link (or its #anchor) is broken, or a page weighs more than 2 MB
-(HTML + its images; each chapter page's weight is reported), or axe-core finds a serious
-or critical accessibility violation. Every frame explorer (lectures_lib.page.widgets.
-explore_frames) is driven like a reader would: each slider and dropdown is moved through
-all its positions, and the picture shown must change and be the frame precomputed for
-that position (as stored in the page's widget state). Uses Debian's chromium via
-Playwright (no browser download); axe-core comes from site/node_modules (npm ci in site/).
+Fails (exit 1) if, on any page: math is left unrendered (raw $$, \\( or \\[ visible in
+the text), an image fails to load, a request leaves the local host, the page logs a
+JavaScript error, or an internal link (or its #anchor) is broken, or a page weighs more
+than 2 MB (HTML + its images; each chapter page's weight is reported), or axe-core finds
+a serious or critical accessibility violation, or a code cell (or package source a cell
+prints with show_source) scrolls sideways at a 1280-pixel window. Every frame explorer
+(lectures_lib.page.widgets.explore_frames) is driven like a reader would: each slider
+and dropdown is moved through all its positions, and the picture shown must change and
+be the frame precomputed for that position (as stored in the page's widget state). Uses
+Debian's chromium via Playwright (no browser download); axe-core comes from
+site/node_modules (npm ci in site/).
 """
 
 from __future__ import annotations
@@ -51,15 +53,17 @@ RAW_MATH = re.compile(r"\$\$|\\\(|\\\)|\\\[|\\\]|\\begin\{")
 VISIBLE_TEXT_JS = """() => {
   const body = document.querySelector('main') || document.body;
   const clone = body.cloneNode(true);
-  clone.querySelectorAll('pre, code, .highlight, script, style, mjx-container, .cell_input')
-       .forEach(e => e.remove());
+  const hidden = 'pre, code, .highlight, script, style, mjx-container, .cell_input';
+  clone.querySelectorAll(hidden).forEach(e => e.remove());
   return clone.innerText;
 }"""
 IMAGES_JS = """() => Array.from(document.images).map(i => ({src: i.currentSrc || i.src,
   ok: i.complete && i.naturalWidth > 0, alt: i.getAttribute('alt')}))"""
 LINKS_JS = "() => Array.from(document.querySelectorAll('a[href]')).map(a => a.href)"
 MATH_JS = """async () => {
-  if (window.MathJax && MathJax.startup && MathJax.startup.promise) { await MathJax.startup.promise; }
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+    await MathJax.startup.promise;
+  }
   return {spans: document.querySelectorAll('.math, span.math, div.math').length,
           typeset: document.querySelectorAll('mjx-container').length};
 }"""
@@ -71,21 +75,64 @@ AXE_RUN_JS = """async () => {
     targets: v.nodes.map(n => n.target.join(' '))}));
 }"""
 
+# Code a reader reads without scrolling sideways. Folded inputs (hide-input) are
+# unfolded to be measured, then folded again. Every code input must fit; an output must
+# fit if its cell prints package source (show_source); other outputs, such as wide
+# result tables, may scroll and are listed in the report.
+CODE_WIDTH_JS = """() => {
+  const folded = [...document.querySelectorAll('details:not([open])')];
+  folded.forEach(d => d.open = true);
+  const scrolls = e => e.scrollWidth > e.clientWidth + 1;
+  const longest = e => e.innerText.split('\\n')
+    .reduce((a, b) => b.length > a.length ? b : a, '');
+  const cells = [...document.querySelectorAll('div.cell')];
+  const result = {inputs: 0, sources: 0,
+                  wideInputs: [], wideSources: [], wideOutputs: []};
+  cells.forEach((cell, index) => {
+    const input = cell.querySelector('div.cell_input pre');
+    if (!input) return;
+    result.inputs += 1;
+    if (scrolls(input)) result.wideInputs.push({index, line: longest(input)});
+    const showsSource = input.innerText.includes('show_source(');
+    for (const out of cell.querySelectorAll('div.cell_output pre')) {
+      if (showsSource) result.sources += 1;
+      if (!scrolls(out)) continue;
+      const list = showsSource ? result.wideSources : result.wideOutputs;
+      list.push({index, line: longest(out)});
+    }
+  });
+  folded.forEach(d => d.open = false);
+  return result;
+}"""
+
+
 # The frame explorers: each control's label and shown value, and the one picture shown.
-EXPLORERS_JS = """() => Array.from(document.querySelectorAll('.course-frame-explorer')).map(e => ({
-  controls: Array.from(e.querySelectorAll('.widget-slider, .widget-dropdown')).map(c => ({
-    kind: c.querySelector('select') ? 'dropdown' : 'slider',
-    label: c.querySelector('.widget-label').textContent.trim(),
-    value: c.querySelector('select') ? c.querySelector('select').selectedOptions[0].textContent.trim()
-                                     : c.querySelector('.widget-readout').textContent.trim(),
-    options: c.querySelector('select') ? Array.from(c.querySelectorAll('option')).map(o => o.value) : null})),
-  shown: Array.from(e.querySelectorAll('img.course-frame')).filter(i => i.offsetParent !== null)
-              .map(i => ({alt: i.alt, src: i.getAttribute('src')}))}))"""
+EXPLORERS_JS = """() => {
+  const text = e => e.textContent.trim();
+  const control = c => {
+    const select = c.querySelector('select');
+    return {
+      kind: select ? 'dropdown' : 'slider',
+      label: text(c.querySelector('.widget-label')),
+      value: select ? text(select.selectedOptions[0])
+                    : text(c.querySelector('.widget-readout')),
+      options: select ? Array.from(c.querySelectorAll('option')).map(o => o.value)
+                      : null};
+  };
+  const explorers = document.querySelectorAll('.course-frame-explorer');
+  return Array.from(explorers).map(e => ({
+    controls: Array.from(e.querySelectorAll('.widget-slider, .widget-dropdown'))
+      .map(control),
+    shown: Array.from(e.querySelectorAll('img.course-frame'))
+      .filter(i => i.offsetParent !== null)
+      .map(i => ({alt: i.alt, src: i.getAttribute('src')}))}));
+}"""
 FRAME_IMG = re.compile(r'<img class="course-frame" src="([^"]+)" alt="([^"]*)">')
 
 
 def stored_frames(page_html: str) -> dict[str, str]:
-    """alt text -> image source of every precomputed frame in the page's widget state."""
+    """alt text -> image source of every precomputed frame in the page's widget
+    state."""
     frames: dict[str, str] = {}
     for block in re.findall(
         r'<script type="application/vnd\.jupyter\.widget-state\+json">(.*?)</script>',
@@ -125,7 +172,9 @@ def _shown_frame(
 
 
 def drive_explorers(page, page_html: str) -> tuple[list[str], list[str]]:
-    """Move every control of every frame explorer through its positions; (report, problems)."""
+    """Move every control of every frame explorer through its positions.
+
+    Returns (report lines, problems)."""
     frames = stored_frames(page_html)
     report, problems = [], []
     for index, explorer in enumerate(page.evaluate(EXPLORERS_JS)):
@@ -175,12 +224,32 @@ def drive_explorers(page, page_html: str) -> tuple[list[str], list[str]]:
     return report, problems
 
 
+def code_width(page, rel: str) -> list[str]:
+    """No code input and no printed package source scrolls sideways; report the
+    outputs that do (wide result tables)."""
+    width = page.evaluate(CODE_WIDTH_JS)
+    if not width["inputs"]:
+        return []
+    print(
+        f"    {rel}: {width['inputs']} code cells and {width['sources']} printed "
+        f"sources fit; {len(width['wideOutputs'])} wide outputs scroll (result tables)"
+    )
+    for wide in width["wideOutputs"]:
+        print(f"      cell {wide['index']}: {wide['line'].strip()[:70]!r}")
+    return [
+        f"{kind} of cell {wide['index']} scrolls sideways at 1280 pixels: "
+        f"{wide['line'].strip()[:60]!r} ({len(wide['line'])} characters)"
+        for kind, key in (("code", "wideInputs"), ("printed source", "wideSources"))
+        for wide in width[key]
+    ]
+
+
 def accessibility(page) -> list[str]:
     """axe-core's serious and critical violations on the page, one line each."""
     page.add_script_tag(path=str(AXE_JS))
     return [
-        f"accessibility ({v['impact']}) {v['id']}: {v['help']} - {len(v['targets'])} element(s), "
-        f"e.g. {v['targets'][0]}"
+        f"accessibility ({v['impact']}) {v['id']}: {v['help']} - "
+        f"{len(v['targets'])} element(s), e.g. {v['targets'][0]}"
         for v in page.evaluate(AXE_RUN_JS)
         if v["impact"] in AXE_BLOCKING
     ]
@@ -207,7 +276,8 @@ def _ids(path: Path) -> frozenset[str]:
 
 
 def check_link(root: Path, base: str, href: str) -> str | None:
-    """None if an internal link resolves to an existing file (and anchor); else the problem."""
+    """None if an internal link resolves to an existing file (and anchor); else the
+    problem."""
     url = urlparse(href)
     if not href.startswith(base):
         return (
@@ -344,13 +414,15 @@ def check_site(root: Path, screenshot: Path | None) -> list[str]:
                     errors.append(f"page weight {weight / 1e6:.2f} MB exceeds 2 MB")
                 if rel.startswith("book/") and re.match(r"book/\d\d_", rel):
                     print(
-                        f"  {rel}: {weight / 1e6:.2f} MB with images, {math['typeset']} formulas typeset"
+                        f"  {rel}: {weight / 1e6:.2f} MB with images, "
+                        f"{math['typeset']} formulas typeset"
                     )
                 report, found = drive_explorers(page, path.read_text())
                 errors += found
                 for line in report:
                     print(f"    {line}")
                 errors += accessibility(page)
+                errors += code_width(page, rel)
                 if screenshot is not None and rel == "book/01_sigmoid_tanh.html":
                     screenshot.parent.mkdir(parents=True, exist_ok=True)
                     page.screenshot(path=str(screenshot), full_page=False)
@@ -373,7 +445,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if not AXE_JS.exists():
         print(
-            f"ERROR: no axe-core at {AXE_JS} (run `make vendor`, which runs npm ci in site/)",
+            f"ERROR: no axe-core at {AXE_JS} "
+            "(run `make vendor`, which runs npm ci in site/)",
             file=sys.stderr,
         )
         return 1

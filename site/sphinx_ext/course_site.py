@@ -143,6 +143,8 @@ def setup(app):
     app.connect("config-inited", _static_files)
     # before MathJax (priority 500 by default) so that its Hub shim is in place when it loads
     app.add_js_file("course_widgets.js", priority=200)
+    # code at 88 columns fits the code column at a 1280-pixel window (static/course.css)
+    app.add_css_file("course.css")
     app.connect("html-page-context", _accessible_body)
     app.connect("config-inited", _default_mode)
     app.connect("config-inited", _version_footer)
