@@ -3,17 +3,18 @@
 Two ideas, both built from the rest of the package:
 
 - **An ablation runner.** ``AblationConfig`` names one network of the course's family
-  (activation, initialization, dropout, batch norm); ``one_factor_at_a_time`` builds a design
-  around a baseline (each factor changed alone, plus the interactions you ask for);
-  ``run_ablation`` trains every configuration over several seeds with ``train`` and returns an
-  ``AblationResult`` (final validation accuracy, averaged over the last few evaluations of a
-  fixed budget with ``windowed_final``; steps to a target training accuracy; a summary table
-  with spread, paired differences, a dot plot; the same ablation cut at a shorter budget).
+  (activation, initialization, dropout, batch norm); ``one_factor_at_a_time`` builds a
+  design around a baseline (each factor changed alone, plus the interactions you ask
+  for); ``run_ablation`` trains every configuration over several seeds with ``train``
+  and returns an ``AblationResult`` (final validation accuracy, averaged over the last
+  few evaluations of a fixed budget with ``windowed_final``; steps to a target training
+  accuracy; a summary table with spread, paired differences, a dot plot; the same
+  ablation cut at a shorter budget).
 - **A training-health checklist.** ``health_checklist`` runs the diagnostics of
   ``lectures_lib.lab.diagnostics`` on a model at a given learning rate and returns a
-  ``HealthReport``: one ``ChecklistItem`` per check, each with a pass / warn verdict against a
-  threshold from ``HEALTH_THRESHOLDS`` and the chapter that motivates it. ``health_table``
-  prints several reports side by side.
+  ``HealthReport``: one ``ChecklistItem`` per check, each with a pass / warn verdict
+  against a threshold from ``HEALTH_THRESHOLDS`` and the chapter that motivates it.
+  ``health_table`` prints several reports side by side.
 """
 
 from __future__ import annotations
@@ -90,10 +91,11 @@ def _check_config(value, name: str) -> None:
 class AblationConfig:
     """One member of the capstone's network family: the four choices the course studies.
 
-    ``activation``: a name of ``ACTIVATION_MODULES`` (Chapters 1-3); ``init_scheme``: "default"
-    (PyTorch's), "glorot", "he", "lecun", ... or a float std (Chapter 4); ``drop_prob``: the
-    probability of *dropping* a hidden unit, PyTorch's convention (Chapter 6); ``batch_norm``:
-    a ``BatchNorm1d`` before every hidden activation (Chapter 8). Frozen, so it can key a dict.
+    ``activation``: a name of ``ACTIVATION_MODULES`` (Chapters 1-3); ``init_scheme``:
+    "default" (PyTorch's), "glorot", "he", "lecun", ... or a float std (Chapter 4);
+    ``drop_prob``: the probability of *dropping* a hidden unit, PyTorch's convention
+    (Chapter 6); ``batch_norm``: a ``BatchNorm1d`` before every hidden activation
+    (Chapter 8). Frozen, so it can key a dict.
     """
 
     activation: str = "relu"
@@ -104,13 +106,15 @@ class AblationConfig:
     def __post_init__(self):
         if self.activation not in ACTIVATION_MODULES:
             raise ValueError(
-                f"activation must be one of {sorted(ACTIVATION_MODULES)}, got {self.activation!r}"
+                f"activation must be one of {sorted(ACTIVATION_MODULES)}, "
+                f"got {self.activation!r}"
             )
         check_init_scheme(self.init_scheme)
         check_range(self.drop_prob, "drop_prob", 0.0, 1.0, high_open=True)
         if not isinstance(self.batch_norm, bool):
             raise TypeError(
-                f"batch_norm must be a bool, got {type(self.batch_norm).__name__}: {self.batch_norm!r}"
+                f"batch_norm must be a bool, got {type(self.batch_norm).__name__}: "
+                f"{self.batch_norm!r}"
             )
 
     def replace(self, **changes) -> "AblationConfig":
@@ -119,12 +123,14 @@ class AblationConfig:
         for key in changes:
             if key not in names:
                 raise ValueError(
-                    f"changes must name fields of AblationConfig {sorted(names)}, got {key!r}"
+                    f"changes must name fields of AblationConfig {sorted(names)}, "
+                    f"got {key!r}"
                 )
         return dataclasses.replace(self, **changes)
 
     def build(self, sizes: Sequence[int]) -> nn.Sequential:
-        """The network ``L.mlp(sizes, ...)`` for this configuration (seed before calling)."""
+        """The network ``L.mlp(sizes, ...)`` for this configuration (seed before
+        calling)."""
         return mlp(
             check_sequence(sizes, "sizes"),
             self.activation,
@@ -134,7 +140,8 @@ class AblationConfig:
         )
 
     def label(self) -> str:
-        """All four choices, e.g. ``"relu, he, dropout 0.2, BN"`` (off-switches omitted)."""
+        """All four choices, e.g. ``"relu, he, dropout 0.2, BN"`` (off-switches
+        omitted)."""
         parts = [self.activation, f"init {_init_name(self.init_scheme)}"]
         if self.drop_prob > 0:
             parts.append(f"dropout {self.drop_prob:g}")
@@ -143,8 +150,9 @@ class AblationConfig:
         return ", ".join(parts)
 
     def describe(self, baseline: "AblationConfig | None" = None) -> str:
-        """Only what differs from ``baseline``: ``"baseline"``, ``"sigmoid"``, ``"init glorot"``,
-        ``"sigmoid + BN"``, ``"+ dropout 0.2"``. Without a baseline, ``label()``."""
+        """Only what differs from ``baseline``: ``"baseline"``, ``"sigmoid"``,
+        ``"init glorot"``, ``"sigmoid + BN"``, ``"+ dropout 0.2"``. Without a baseline,
+        ``label()``."""
         if baseline is None:
             return self.label()
         _check_config(baseline, "baseline")
@@ -176,13 +184,13 @@ def one_factor_at_a_time(
 ) -> list[AblationConfig]:
     """A one-factor-at-a-time design around ``baseline``, plus chosen interactions.
 
-    ``factors`` maps a field of ``AblationConfig`` to the values to try, each changed *alone*
-    from the baseline (the baseline's own value is skipped); ``interactions`` lists further
-    sets of changes, each applied to the baseline together, e.g.
-    ``{"activation": "sigmoid", "batch_norm": True}``. Returns the baseline first, then the
-    configurations in the order given, without duplicates. A full factorial over k factors
-    with n_i levels has prod(n_i) cells; this design has 1 + sum(n_i - 1) + len(interactions).
-    (Chapter 10.)
+    ``factors`` maps a field of ``AblationConfig`` to the values to try, each changed
+    *alone* from the baseline (the baseline's own value is skipped); ``interactions``
+    lists further sets of changes, each applied to the baseline together, e.g.
+    ``{"activation": "sigmoid", "batch_norm": True}``. Returns the baseline first, then
+    the configurations in the order given, without duplicates. A full factorial over k
+    factors with n_i levels has prod(n_i) cells; this design has
+    1 + sum(n_i - 1) + len(interactions). (Chapter 10.)
     """
     if not isinstance(baseline, AblationConfig):
         raise TypeError(
@@ -190,37 +198,40 @@ def one_factor_at_a_time(
         )
     if not isinstance(factors, Mapping):
         raise TypeError(
-            f"factors must map field names to lists of values, got {type(factors).__name__}"
+            "factors must map field names to lists of values, "
+            f"got {type(factors).__name__}"
         )
     configs = [baseline]
     for name, values in factors.items():
         if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
             raise TypeError(
-                f"factors[{name!r}] must be a list of values, got {type(values).__name__}: {values!r}"
+                f"factors[{name!r}] must be a list of values, "
+                f"got {type(values).__name__}: {values!r}"
             )
         for value in values:
             configs.append(baseline.replace(**{name: value}))
     for changes in check_sequence(interactions, "interactions", nonempty=False):
         if not isinstance(changes, Mapping) or not changes:
             raise ValueError(
-                f"interactions must be non-empty dicts of field changes, got {changes!r}"
+                "interactions must be non-empty dicts of field changes, "
+                f"got {changes!r}"
             )
         configs.append(baseline.replace(**changes))
-    return list(
-        dict.fromkeys(configs)
-    )  # drops repeats, keeps the first occurrence's order
+    # drops repeats, keeps the first occurrence's order
+    return list(dict.fromkeys(configs))
 
 
 def windowed_final(history: History, metric: str, window: int) -> float:
-    """The mean of the last ``window`` recorded values of ``metric``: a final value that does not
-    hinge on one evaluation. (Chapter 10.)
+    """The mean of the last ``window`` recorded values of ``metric``: a final value that
+    does not hinge on one evaluation. (Chapter 10.)
 
-    With m_1, ..., m_n the values recorded after step 0 (``History`` also records step 0,
-    before training, which never counts), returns (1/w) * sum_{i=n-w+1}^{n} m_i for w =
-    ``window``; ``window=1`` is ``history.final(metric)``. Evaluated every ``eval_every`` steps,
-    the window covers the last (w - 1) * eval_every steps of the budget, so a final accuracy
-    that happens to sit on a lucky (or unlucky) evaluation counts for 1/w of the result. A
-    ``nan`` in the window (a diverged loss) gives ``nan``.
+    With m_1, ..., m_n the values recorded after step 0 (``History`` also records
+    step 0, before training, which never counts), returns (1/w) * sum_{i=n-w+1}^{n} m_i
+    for w = ``window``; ``window=1`` is ``history.final(metric)``. Evaluated every
+    ``eval_every`` steps, the window covers the last (w - 1) * eval_every steps of the
+    budget, so a final accuracy that happens to sit on a lucky (or unlucky) evaluation
+    counts for 1/w of the result. A ``nan`` in the window (a diverged loss) gives
+    ``nan``.
     """
     if not isinstance(history, History):
         raise TypeError(
@@ -242,7 +253,8 @@ def windowed_final(history: History, metric: str, window: int) -> float:
 
 
 def _n_evals(steps: int, eval_every: int) -> int:
-    """Evaluations after step 0 in a run of ``steps``: every ``eval_every`` steps, and at the end."""
+    """Evaluations after step 0 in a run of ``steps``: every ``eval_every`` steps, and
+    at the end."""
     return -(-steps // eval_every)
 
 
@@ -261,10 +273,11 @@ def _cut(history: History, steps: int) -> History:
 class AblationRow:
     """The summary of one configuration over its seeds.
 
-    ``val_acc``: final validation accuracy per seed (fractions; the mean of the last ``window``
-    evaluations of ``AblationResult``, see ``windowed_final``); ``steps``: steps to the target
-    training accuracy per seed (None: not reached within the budget). ``steps_mean`` and
-    ``steps_std`` are over the seeds that reached the target (None if none did). (Chapter 10.)
+    ``val_acc``: final validation accuracy per seed (fractions; the mean of the last
+    ``window`` evaluations of ``AblationResult``, see ``windowed_final``); ``steps``:
+    steps to the target training accuracy per seed (None: not reached within the
+    budget). ``steps_mean`` and ``steps_std`` are over the seeds that reached the target
+    (None if none did). (Chapter 10.)
     """
 
     config: AblationConfig
@@ -305,10 +318,11 @@ class AblationRow:
 class AblationResult:
     """Everything ``run_ablation`` measured: one ``History`` per (configuration, seed).
 
-    ``target`` is the training accuracy whose first crossing ``steps_to_target`` reports,
-    at the resolution of ``eval_every``; ``steps`` is the fixed budget. Final accuracies are
-    means over the last ``window`` evaluations (``windowed_final``; 1: the last evaluation
-    alone). ``with_budget`` gives the same ablation cut at a shorter budget. (Chapter 10.)
+    ``target`` is the training accuracy whose first crossing ``steps_to_target``
+    reports, at the resolution of ``eval_every``; ``steps`` is the fixed budget. Final
+    accuracies are means over the last ``window`` evaluations (``windowed_final``; 1:
+    the last evaluation alone). ``with_budget`` gives the same ablation cut at a shorter
+    budget. (Chapter 10.)
     """
 
     configs: list[AblationConfig]
@@ -327,8 +341,8 @@ class AblationResult:
             raise ValueError(f"config was not part of this ablation: {config!r}")
 
     def val_acc(self, config: AblationConfig) -> list[float]:
-        """Final validation accuracy, one per seed (in ``seeds`` order): the mean of the last
-        ``window`` evaluations of the budget (``windowed_final``)."""
+        """Final validation accuracy, one per seed (in ``seeds`` order): the mean of the
+        last ``window`` evaluations of the budget (``windowed_final``)."""
         self._check_config(config)
         return [
             windowed_final(self.histories[config, s], "val_acc", self.window)
@@ -336,7 +350,8 @@ class AblationResult:
         ]
 
     def train_acc(self, config: AblationConfig) -> list[float]:
-        """Final training accuracy, one per seed (mean of the last ``window`` evaluations)."""
+        """Final training accuracy, one per seed (mean of the last ``window``
+        evaluations)."""
         self._check_config(config)
         return [
             windowed_final(self.histories[config, s], "train_acc", self.window)
@@ -349,9 +364,10 @@ class AblationResult:
         """First evaluated step at which training accuracy >= ``target``, per seed.
 
         A run that never got there within the budget needs *more* than ``steps``: it is
-        reported as ``not_reached``, None by default; ``math.inf`` makes comparisons such as
-        "A is faster than B in every seed" count it as slowest, and the budget ``steps`` itself
-        makes a mean over seeds a lower bound on the mean number of steps needed."""
+        reported as ``not_reached``, None by default; ``math.inf`` makes comparisons
+        such as "A is faster than B in every seed" count it as slowest, and the budget
+        ``steps`` itself makes a mean over seeds a lower bound on the mean number of
+        steps needed."""
         self._check_config(config)
         if not_reached is not None:
             if (
@@ -360,12 +376,14 @@ class AblationResult:
                 or math.isnan(not_reached)
             ):
                 raise TypeError(
-                    f"not_reached must be None or a number, got {type(not_reached).__name__}: {not_reached!r}"
+                    "not_reached must be None or a number, "
+                    f"got {type(not_reached).__name__}: {not_reached!r}"
                 )
             if not_reached < self.steps:
                 raise ValueError(
-                    f"not_reached must be at least the budget ({self.steps} steps): a run that did "
-                    f"not reach the target needs more steps than that, got {not_reached!r}"
+                    f"not_reached must be at least the budget ({self.steps} steps): "
+                    "a run that did not reach the target needs more steps than that, "
+                    f"got {not_reached!r}"
                 )
         found = [
             self.histories[config, s].steps_to("train_acc", self.target)
@@ -375,20 +393,22 @@ class AblationResult:
 
     def with_budget(self, steps: int) -> "AblationResult":
         """The same ablation as if every run had been given ``steps`` steps instead of
-        ``self.steps``: each history cut at that step. Training is deterministic given the seed
-        and evaluation draws no random numbers, so this is exactly what a run with the shorter
-        budget records (``steps`` must be an evaluated step: a multiple of ``eval_every``).
-        Checks a result at 3/4 of its budget, say, without training again. (Chapter 10.)"""
+        ``self.steps``: each history cut at that step. Training is deterministic given
+        the seed and evaluation draws no random numbers, so this is exactly what a run
+        with the shorter budget records (``steps`` must be an evaluated step: a multiple
+        of ``eval_every``). Checks a result at 3/4 of its budget, say, without training
+        again. (Chapter 10.)"""
         steps = check_count(steps, "steps", minimum=1)
         if steps > self.steps or (steps % self.eval_every and steps != self.steps):
             raise ValueError(
-                f"steps must be a multiple of eval_every ({self.eval_every}) no larger than the "
-                f"budget ({self.steps}), got {steps}"
+                f"steps must be a multiple of eval_every ({self.eval_every}) "
+                f"no larger than the budget ({self.steps}), got {steps}"
             )
         n_evals = _n_evals(steps, self.eval_every)
         if self.window > n_evals:
             raise ValueError(
-                f"steps={steps} leaves {n_evals} evaluations, fewer than the window ({self.window})"
+                f"steps={steps} leaves {n_evals} evaluations, "
+                f"fewer than the window ({self.window})"
             )
         histories = {key: _cut(h, steps) for key, h in self.histories.items()}
         return dataclasses.replace(self, histories=histories, steps=steps)
@@ -396,9 +416,10 @@ class AblationResult:
     def paired_difference(
         self, config: AblationConfig, reference: AblationConfig, metric: str = "val_acc"
     ) -> list[float]:
-        """Per seed, ``metric(config) - metric(reference)``: same seed, same data order, same
-        initial draw where the architectures allow, so seed-to-seed noise partly cancels.
-        ``metric``: "val_acc" or "train_acc" (final values, over the last ``window`` evaluations)."""
+        """Per seed, ``metric(config) - metric(reference)``: same seed, same data order,
+        same initial draw where the architectures allow, so seed-to-seed noise partly
+        cancels. ``metric``: "val_acc" or "train_acc" (final values, over the last
+        ``window`` evaluations)."""
         if metric not in ("val_acc", "train_acc"):
             raise ValueError(f"metric must be 'val_acc' or 'train_acc', got {metric!r}")
         self._check_config(config)
@@ -414,8 +435,9 @@ class AblationResult:
         ]
 
     def table(self, baseline: AblationConfig | None = None, digits: int = 3) -> str:
-        """A plain-text table: configuration, final validation accuracy mean ± std (min–max), and
-        steps to the target as mean ± std over the seeds that reached it, with how many did."""
+        """A plain-text table: configuration, final validation accuracy mean ± std
+        (min–max), and steps to the target as mean ± std over the seeds that reached it,
+        with how many did."""
         check_int(digits, "digits", minimum=0, maximum=15)
         if baseline is not None:
             _check_config(baseline, "baseline")
@@ -429,11 +451,15 @@ class AblationResult:
         )
         what += ": mean ± std (min–max)"
         accs = [
-            f"{r.val_mean:.{digits}f} ± {r.val_std:.{digits}f} ({min(r.val_acc):.{digits}f}–{max(r.val_acc):.{digits}f})"
+            f"{r.val_mean:.{digits}f} ± {r.val_std:.{digits}f} "
+            f"({min(r.val_acc):.{digits}f}–{max(r.val_acc):.{digits}f})"
             for r in rows
         ]
         w_acc = max(36, len(what), *(len(a) for a in accs))
-        head = f"{'configuration':<{width}} | {what:<{w_acc}} | steps to {100 * self.target:g}% train acc. (reached)"
+        head = (
+            f"{'configuration':<{width}} | {what:<{w_acc}} | "
+            f"steps to {100 * self.target:g}% train acc. (reached)"
+        )
         lines = [head, "-" * len(head)]
         for name, r, acc in zip(names, rows, accs):
             if r.reached:
@@ -461,15 +487,17 @@ def run_ablation(
 ) -> AblationResult:
     """Train every configuration once per seed and record its ``History``. (Chapter 10.)
 
-    Each run: ``seed_everything(seed)``, build ``L.mlp([D] + hidden + [K], ...)`` from the
-    config, then ``train(..., steps=steps, lr=lr, batch_size=batch_size, seed=seed)`` with plain
-    SGD on ``data.x_train`` (shape (N, D)), evaluating training and validation accuracy every
-    ``eval_every`` steps. The same seed gives every configuration the same mini-batch order,
-    so differences between configurations at one seed are paired. No early stopping: every
-    run gets the same budget, so the final validation accuracies are comparable. A final
-    accuracy is the mean of the last ``window`` evaluations (``windowed_final``): with
-    ``window=5`` and ``eval_every=10``, of steps ``steps - 40`` to ``steps``, so that no
-    conclusion rests on where one evaluation happened to land.
+    Each run: ``seed_everything(seed)``, build ``L.mlp([D] + hidden + [K], ...)`` from
+    the config, then
+    ``train(..., steps=steps, lr=lr, batch_size=batch_size, seed=seed)`` with plain SGD
+    on ``data.x_train`` (shape (N, D)), evaluating training and validation accuracy
+    every ``eval_every`` steps. The same seed gives every configuration the same
+    mini-batch order, so differences between configurations at one seed are paired. No
+    early stopping: every run gets the same budget, so the final validation accuracies
+    are comparable. A final accuracy is the mean of the last ``window`` evaluations
+    (``windowed_final``): with ``window=5`` and ``eval_every=10``, of steps
+    ``steps - 40`` to ``steps``, so that no conclusion rests on where one evaluation
+    happened to land.
     """
     if (
         isinstance(configs, AblationConfig)
@@ -549,12 +577,14 @@ def run_ablation(
 def plot_ablation(
     result: AblationResult, baseline: AblationConfig | None = None, axes=None
 ):
-    """The ablation as a dot plot: left, final validation *error* (%, log scale, so that 2% and
-    4% are as far apart as 40% and 80%); right, steps to the target training accuracy.
+    """The ablation as a dot plot: left, final validation *error* (%, log scale, so that
+    2% and 4% are as far apart as 40% and 80%); right, steps to the target training
+    accuracy.
 
-    One row per configuration (design order, top to bottom); small dots are seeds, the diamond
-    and bar are mean ± std. A run that never reached the target is drawn as an open circle at
-    the budget. Colours follow the activation (``color_for``). Returns the figure. (Chapter 10.)
+    One row per configuration (design order, top to bottom); small dots are seeds, the
+    diamond and bar are mean ± std. A run that never reached the target is drawn as an
+    open circle at the budget. Colours follow the activation (``color_for``). Returns
+    the figure. (Chapter 10.)
     """
     import matplotlib.pyplot as plt
 
@@ -636,7 +666,10 @@ def plot_ablation(
     ax_err.set(xlabel=f"validation error {where} (%, log scale)")
     ax_steps.axvline(result.steps, color="#999999", lw=1, ls=":")
     ax_steps.set(
-        xlabel=f"SGD steps to {100 * result.target:g}% training accuracy (open: not reached)"
+        xlabel=(
+            f"SGD steps to {100 * result.target:g}% training accuracy "
+            "(open: not reached)"
+        )
     )
     return ax_err.figure
 
@@ -645,17 +678,23 @@ def plot_ablation(
 # The training-health checklist
 # --------------------------------------------------------------------------------------
 
-#: Thresholds of the checklist, each with the chapter that motivates it (Chapter 10 explains them).
+#: Thresholds of the checklist, each with the chapter that motivates it (Chapter 10
+#: explains them).
 HEALTH_THRESHOLDS: dict[str, float | tuple[float, float]] = {
-    # max(r, 1/r) for r = ||dL/dW|| of the output layer / of the first layer (Chapters 1, 4)
+    # max(r, 1/r) for r = ||dL/dW|| of the output layer / of the first layer
+    # (Chapters 1, 4)
     "gradient_ratio": 10.0,
-    # largest fraction of a ReLU layer's units that output 0 on every example (Chapter 2)
+    # largest fraction of a ReLU layer's units that output 0 on every example
+    # (Chapter 2)
     "dead_fraction": 0.10,
-    # largest fraction of a sigmoid/tanh layer's pre-activations with |z| > 2.5 (Chapter 1)
+    # largest fraction of a sigmoid/tanh layer's pre-activations with |z| > 2.5
+    # (Chapter 1)
     "saturated_fraction": 0.10,
-    # every Linear layer's ||dW|| / ||W|| after one SGD step must lie in this band (Chapters 1, 2, 8)
+    # every Linear layer's ||dW|| / ||W|| after one SGD step must lie in this band
+    # (Chapters 1, 2, 8)
     "update_ratio": (1e-4, 0.3),
-    # every activation layer's output std must lie in this band; inputs have std 1 (Chapters 4, 8)
+    # every activation layer's output std must lie in this band; inputs have std 1
+    # (Chapters 4, 8)
     "activation_std": (0.05, 20.0),
 }
 
@@ -678,12 +717,13 @@ _TITLES = {
 
 @dataclass(frozen=True)
 class ChecklistItem:
-    """One check of the checklist. ``value``: the measured number (None when the check does not
-    apply, e.g. dead units in a net without ReLUs); for per-layer checks, the worst layer's
-    value and its name ``layer``; for band checks also the extreme per-layer values
-    ``low``/``high`` (``value`` is the one nearer to, or farther beyond, its edge of the band,
-    in log units). ``verdict``: "pass", "warn" or "n/a". ``healthy``: the rule as text;
-    ``chapter``: where the course motivates it. (Chapter 10.)"""
+    """One check of the checklist. ``value``: the measured number (None when the check
+    does not apply, e.g. dead units in a net without ReLUs); for per-layer checks, the
+    worst layer's value and its name ``layer``; for band checks also the extreme
+    per-layer values ``low``/``high`` (``value`` is the one nearer to, or farther
+    beyond, its edge of the band, in log units). ``verdict``: "pass", "warn" or "n/a".
+    ``healthy``: the rule as text; ``chapter``: where the course motivates it.
+    (Chapter 10.)"""
 
     name: str
     title: str
@@ -720,11 +760,11 @@ def _limit(v: float) -> str:
 
 @dataclass
 class HealthReport:
-    """The checklist's result for one model: the items in a fixed order, and the raw per-layer
-    measurements they were computed from (for plots): ``gradient_norms`` (Linear layer ->
-    ||dL/dW||), ``update_ratios`` (Linear layer -> ||dW||/||W||), ``activation_std``,
-    ``dead`` (ReLU layer -> fraction), ``saturation`` (sigmoid/tanh layer -> fraction).
-    (Chapter 10.)"""
+    """The checklist's result for one model: the items in a fixed order, and the raw
+    per-layer measurements they were computed from (for plots): ``gradient_norms``
+    (Linear layer -> ||dL/dW||), ``update_ratios`` (Linear layer -> ||dW||/||W||),
+    ``activation_std``, ``dead`` (ReLU layer -> fraction), ``saturation`` (sigmoid/tanh
+    layer -> fraction). (Chapter 10.)"""
 
     items: list[ChecklistItem]
     gradient_norms: dict[str, float]
@@ -772,7 +812,8 @@ def _band_item(
     lo_layer = min(values, key=values.get)
     hi_layer = max(values, key=values.get)
     lo, hi = values[lo_layer], values[hi_layer]
-    # the "worse" end is the one farther outside (or closer to the edge of) the band, in log units
+    # the "worse" end is the one farther outside (or closer to the edge of) the band,
+    # in log units
     below = math.log10(lo_t) - math.log10(lo) if lo > 0 else math.inf
     above = math.log10(hi) - math.log10(hi_t) if hi > 0 else -math.inf
     worst, layer = (lo, lo_layer) if below >= above else (hi, hi_layer)
@@ -818,31 +859,34 @@ def health_checklist(
     seed: int = 0,
     thresholds: Mapping[str, float | tuple[float, float]] | None = None,
 ) -> HealthReport:
-    """Run the course's diagnostics on ``model`` and judge each against a threshold. (Chapter 10.)
+    """Run the course's diagnostics on ``model`` and judge each against a threshold.
+    (Chapter 10.)
 
-    Shapes: x (N, D) float, y (N,) int64 class labels; use the whole training set (a unit
-    silent on a few examples is not dead). The checks, in order:
+    Shapes: x (N, D) float, y (N,) int64 class labels; use the whole training set (a
+    unit silent on a few examples is not dead). The checks, in order:
 
-    1. ``gradient_ratio``: r = ||dL/dW_last|| / ||dL/dW_first|| over the ``nn.Linear`` layers
-       (``gradient_norms``, one pass on all of x); warn if max(r, 1/r) > threshold.
-    2. ``dead_fraction``: the worst ReLU layer's fraction of units that are 0 on every example
-       (``dead_unit_fraction``); "n/a" without ``nn.ReLU`` layers.
-    3. ``saturated_fraction``: the worst sigmoid/tanh layer's fraction of pre-activations with
-       |z| > 2.5 (``layer_saturation``); "n/a" without such layers.
-    4. ``update_ratio``: ||W_after - W_before|| / ||W_before|| per ``nn.Linear`` layer after one
-       plain SGD step with ``lr`` on a mini-batch of ``batch_size`` rows of x drawn with
-       ``seed``, taken on a copy of the model (``update_to_weight_ratio``); warn unless every
-       layer is inside the band.
+    1. ``gradient_ratio``: r = ||dL/dW_last|| / ||dL/dW_first|| over the ``nn.Linear``
+       layers (``gradient_norms``, one pass on all of x); warn if
+       max(r, 1/r) > threshold.
+    2. ``dead_fraction``: the worst ReLU layer's fraction of units that are 0 on every
+       example (``dead_unit_fraction``); "n/a" without ``nn.ReLU`` layers.
+    3. ``saturated_fraction``: the worst sigmoid/tanh layer's fraction of
+       pre-activations with |z| > 2.5 (``layer_saturation``); "n/a" without such layers.
+    4. ``update_ratio``: ||W_after - W_before|| / ||W_before|| per ``nn.Linear`` layer
+       after one plain SGD step with ``lr`` on a mini-batch of ``batch_size`` rows of x
+       drawn with ``seed``, taken on a copy of the model (``update_to_weight_ratio``);
+       warn unless every layer is inside the band.
     5. ``activation_std``: the std of every activation layer's output over x
        (``activation_stats``); warn unless every layer is inside the band.
 
     Forward passes run in **training mode**, as the next SGD step would see the network:
     batch norm normalizes with the statistics of x (in evaluation mode a fresh network's
     running statistics, 0 and 1, would normalize nothing). Dropout masks are drawn after
-    ``torch.manual_seed(seed)`` inside a forked RNG, so the report is reproducible and the
-    global random state is untouched. The model's parameters, buffers (batch norm running
-    statistics) and modes are left unchanged; its ``.grad`` fields are cleared, as
-    ``gradient_norms`` does. ``thresholds`` overrides entries of ``HEALTH_THRESHOLDS``.
+    ``torch.manual_seed(seed)`` inside a forked RNG, so the report is reproducible and
+    the global random state is untouched. The model's parameters, buffers (batch norm
+    running statistics) and modes are left unchanged; its ``.grad`` fields are cleared,
+    as ``gradient_norms`` does. ``thresholds`` overrides entries of
+    ``HEALTH_THRESHOLDS``.
     """
     x = check_model_input(model, x)
     check_labels(y, "y", x.shape[0], n_outputs(model))
@@ -866,7 +910,8 @@ def health_checklist(
             )
             if not band_ok:
                 raise ValueError(
-                    f"thresholds[{key!r}] must be a band (low, high) with 0 < low < high, got {value!r}"
+                    f"thresholds[{key!r}] must be a band (low, high) "
+                    f"with 0 < low < high, got {value!r}"
                 )
         else:
             check_positive(value, f"thresholds[{key!r}]")
@@ -942,14 +987,16 @@ def health_table(
     *,
     chapters: bool = True,
 ) -> str:
-    """Several checklists side by side: one row per check (its rule and, if ``chapters``, the
-    chapters that motivate it), one column per report, each cell the measured value and the
-    verdict ("WARN" in capitals, to stand out; "n/a" when the check does not apply). (Chapter 10.)
+    """Several checklists side by side: one row per check (its rule and, if
+    ``chapters``, the chapters that motivate it), one column per report, each cell the
+    measured value and the verdict ("WARN" in capitals, to stand out; "n/a" when the
+    check does not apply). (Chapter 10.)
 
-    A column may also hold a list of reports, e.g. one network at several seeds: its cells show
-    the range of the measured values, min–max, and "WARN" if every report warns, "WARN k/n" if
-    k of the n reports do, "pass" if none does. A check that holds at one seed and fails at
-    another is near its threshold, which one seed alone would hide."""
+    A column may also hold a list of reports, e.g. one network at several seeds: its
+    cells show the range of the measured values, min–max, and "WARN" if every report
+    warns, "WARN k/n" if k of the n reports do, "pass" if none does. A check that holds
+    at one seed and fails at another is near its threshold, which one seed alone would
+    hide."""
     if not isinstance(reports, Mapping) or not reports:
         raise ValueError(
             f"reports must be a non-empty dict of name -> HealthReport, got {reports!r}"
@@ -965,8 +1012,8 @@ def health_table(
             or not all(isinstance(r, HealthReport) for r in group)
         ):
             raise TypeError(
-                f"reports[{name!r}] must be a HealthReport or a non-empty list of them, "
-                f"got {type(rep).__name__}: {rep!r}"
+                f"reports[{name!r}] must be a HealthReport or a non-empty list "
+                f"of them, got {type(rep).__name__}: {rep!r}"
             )
         groups[name] = list(group)
     first = next(iter(groups.values()))[0]
@@ -975,7 +1022,8 @@ def health_table(
         for r in group:
             if [item.name for item in r.items] != names:
                 raise ValueError(
-                    f"reports[{name!r}] has checks {[i.name for i in r.items]}, expected {names}"
+                    f"reports[{name!r}] has checks {[i.name for i in r.items]}, "
+                    f"expected {names}"
                 )
 
     def cell(items: list[ChecklistItem]) -> str:

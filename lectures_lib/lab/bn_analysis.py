@@ -6,16 +6,18 @@ The compact layer itself lives in ``batchnorm`` (``batch_norm_forward`` /
 *explain* it:
 
 - ``batch_norm_forward_graph`` / ``batch_norm_backward_graph``: the same training-mode
-  layer written node by node (cs231n's "staged" computational graph), whose backward pass
-  is one local derivative per node; the chapter checks it against the compact formula;
+  layer written node by node (cs231n's "staged" computational graph), whose backward
+  pass is one local derivative per node; the chapter checks it against the compact
+  formula;
 - ``to_keras_momentum`` / ``from_keras_momentum`` and ``running_average``: the two
-  momentum conventions for running statistics, and the cumulative average (momentum=None);
+  momentum conventions for running statistics, and the cumulative average
+  (momentum=None);
 - ``running_stats_trace`` and ``draw_running_stats``: how the running mean and variance
   converge for a given batch size and momentum (the chapter's interactive explorer);
 - ``GhostBatchNorm1d`` and ``batch_noise_scale``: the statistics of small batches, and
   how much noise batch statistics add to one example's features;
-- ``train_mode_logits`` and ``companion_predictions``: the forgotten-``model.eval()`` bug,
-  i.e. predictions that depend on the other examples of the batch;
+- ``train_mode_logits`` and ``companion_predictions``: the forgotten-``model.eval()``
+  bug, i.e. predictions that depend on the other examples of the batch;
 - ``paper_mlp``, ``train_paper_mlp``, ``steps_to_target``, ``InputPercentiles``: the
   miniature of Ioffe & Szegedy's MNIST experiment (3 sigmoid layers of 100 units, small
   Gaussian initialization) on the digits.
@@ -85,7 +87,8 @@ __all__ = [
 def batch_norm_forward_graph(
     x: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor, eps: float = 1e-5
 ):
-    """Training-mode batch normalization (Algorithm 1), one elementary operation per line.
+    """Training-mode batch normalization (Algorithm 1), one elementary operation per
+    line.
 
     Shapes: x (N, D); gamma, beta (D,); out (N, D). No running statistics are kept: this
     is the graph whose backward pass Chapter 8 derives, node by node::
@@ -99,7 +102,8 @@ def batch_norm_forward_graph(
         x_hat   = xmu * inv_std            (N, D)
         out     = gamma * x_hat + beta     (N, D)
 
-    Returns (out, cache), cache a dict of every node (and gamma, eps) by the names above.
+    Returns (out, cache), cache a dict of every node (and gamma, eps) by the names
+    above.
     """
     check_tensor(x, "x")
     if x.dim() != 2:
@@ -134,10 +138,11 @@ def batch_norm_forward_graph(
 def batch_norm_backward_graph(dout: torch.Tensor, cache: dict):
     """Backward pass of ``batch_norm_forward_graph``, walking the graph from out to x.
 
-    Shapes: dout (N, D) -> dx (N, D), dgamma (D,), dbeta (D,). Each line is the chain rule
-    through one node; a node used twice (xmu feeds both x_hat and sq; x feeds both xmu and
-    mu) sums the gradients arriving along its two paths. Slower and longer than the compact
-    ``batch_norm_backward``, equal to it up to rounding (Chapter 8 checks this).
+    Shapes: dout (N, D) -> dx (N, D), dgamma (D,), dbeta (D,). Each line is the chain
+    rule through one node; a node used twice (xmu feeds both x_hat and sq; x feeds both
+    xmu and mu) sums the gradients arriving along its two paths. Slower and longer than
+    the compact ``batch_norm_backward``, equal to it up to rounding (Chapter 8 checks
+    this).
     """
     check_tensor(dout, "dout")
     if not isinstance(cache, dict) or "x_hat" not in cache:
@@ -153,7 +158,8 @@ def batch_norm_backward_graph(dout: torch.Tensor, cache: dict):
     dbeta = dout.sum(dim=0)
     dgamma = (dout * x_hat).sum(dim=0)
     dx_hat = dout * gamma
-    # x_hat = xmu * inv_std: xmu gets one path, inv_std (shared by the batch) sums over i
+    # x_hat = xmu * inv_std: xmu gets one path, inv_std (shared by the batch) sums
+    # over i
     dinv_std = (dx_hat * xmu).sum(dim=0)
     dxmu = dx_hat * inv_std
     # inv_std = 1 / std;  std = sqrt(var + eps)
@@ -170,7 +176,8 @@ def batch_norm_backward_graph(dout: torch.Tensor, cache: dict):
 
 
 def _bucket(err: float) -> str:
-    """A relative error rounded to a stable printed form: an upper bound for small ones."""
+    """A relative error rounded to a stable printed form: an upper bound for small
+    ones."""
     for bound in (1e-12, 1e-10, 1e-8, 1e-6):
         if err < bound:
             return f"< {bound:.0e}"
@@ -181,8 +188,8 @@ def cmp(name: str, manual: torch.Tensor, reference: torch.Tensor) -> float:
     """Print one row of a gradient-check table and return the relative error.
 
     The row is ``name``, then ``rel_error(manual, reference)`` shown as an upper bound
-    ("< 1e-08") when below 1e-6 and rounded to one digit otherwise, so the printed table is
-    the same on every run. (In the spirit of Karpathy's makemore ``cmp``; Chapter 8.)
+    ("< 1e-08") when below 1e-6 and rounded to one digit otherwise, so the printed table
+    is the same on every run. (In the spirit of Karpathy's makemore ``cmp``; Chapter 8.)
     """
     from ..reference.gradcheck import rel_error
 
@@ -205,14 +212,16 @@ def cmp(name: str, manual: torch.Tensor, reference: torch.Tensor) -> float:
 
 
 def to_keras_momentum(momentum: float) -> float:
-    """PyTorch's ``momentum`` (weight on the new batch statistic) -> Keras's ``momentum``
-    (weight on the old running value): 1 - momentum. PyTorch 0.1 <-> Keras 0.9, and Keras's
-    default 0.99 <-> PyTorch 0.01. (Chapter 8; see the conventions page.)"""
+    """PyTorch's ``momentum`` (weight on the new batch statistic) -> Keras's
+    ``momentum`` (weight on the old running value): 1 - momentum. PyTorch 0.1 <->
+    Keras 0.9, and Keras's default 0.99 <-> PyTorch 0.01. (Chapter 8; see the
+    conventions page.)"""
     return 1.0 - check_range(momentum, "momentum", 0.0, 1.0)
 
 
 def from_keras_momentum(keras_momentum: float) -> float:
-    """Keras's ``momentum`` (weight on the old value) -> PyTorch's: 1 - keras_momentum."""
+    """Keras's ``momentum`` (weight on the old value) -> PyTorch's:
+    1 - keras_momentum."""
     return 1.0 - check_range(keras_momentum, "keras_momentum", 0.0, 1.0)
 
 
@@ -225,20 +234,23 @@ def running_average(
 ) -> torch.Tensor:
     """The running value after each of T statistics, as a batch-norm layer keeps it.
 
-    ``values``: T tensors of one shape S (or a tensor (T, *S)); returns (T, *S), row t the
-    running value after update t. Conventions, with r_0 = ``initial``:
+    ``values``: T tensors of one shape S (or a tensor (T, *S)); returns (T, *S), row t
+    the running value after update t. Conventions, with r_0 = ``initial``:
 
-    - "pytorch": r_t = (1 - momentum) * r_{t-1} + momentum * v_t (momentum = weight on new);
-      ``momentum=None`` is the cumulative average r_t = r_{t-1} + (v_t - r_{t-1}) / t, i.e.
-      the plain mean of v_1..v_t (the initial value is forgotten at the first update);
-    - "keras": r_t = momentum * r_{t-1} + (1 - momentum) * v_t (momentum = weight on old).
+    - "pytorch": r_t = (1 - momentum) * r_{t-1} + momentum * v_t
+      (momentum = weight on new); ``momentum=None`` is the cumulative average
+      r_t = r_{t-1} + (v_t - r_{t-1}) / t, i.e. the plain mean of v_1..v_t (the
+      initial value is forgotten at the first update);
+    - "keras": r_t = momentum * r_{t-1} + (1 - momentum) * v_t
+      (momentum = weight on old).
 
     (Chapter 8.)
     """
     check_choice(convention, "convention", ("pytorch", "keras"))
     if momentum is None and convention != "pytorch":
         raise ValueError(
-            "momentum=None (the cumulative average) exists only in the 'pytorch' convention"
+            "momentum=None (the cumulative average) exists only in the 'pytorch' "
+            "convention"
         )
     if momentum is not None:
         check_range(momentum, "momentum", 0.0, 1.0)
@@ -301,14 +313,15 @@ def running_stats_trace(
 ):
     """Simulate one batch-norm feature's running statistics, PyTorch's way.
 
-    A fixed population of ``population`` values ~ N(mean, std^2) (drawn with ``seed``) is
-    sampled in mini-batches of ``batch_size`` (without replacement within an epoch); after
-    each batch, running_mean and running_var (initialized to 0 and 1, as in PyTorch) are
-    updated with weight ``momentum`` on the batch mean and the *unbiased* batch variance.
+    A fixed population of ``population`` values ~ N(mean, std^2) (drawn with ``seed``)
+    is sampled in mini-batches of ``batch_size`` (without replacement within an epoch);
+    after each batch, running_mean and running_var (initialized to 0 and 1, as in
+    PyTorch) are updated with weight ``momentum`` on the batch mean and the *unbiased*
+    batch variance.
 
     Returns a dict of 1-D tensors of length ``steps``: "running_mean", "running_var",
-    "batch_mean", "batch_var"; and floats "pop_mean", "pop_var" (the population's mean and
-    variance, divisor N). (Chapter 8's explorer.)
+    "batch_mean", "batch_var"; and floats "pop_mean", "pop_var" (the population's mean
+    and variance, divisor N). (Chapter 8's explorer.)
     """
     batch_size = check_count(batch_size, "batch_size", minimum=2)
     check_range(momentum, "momentum", 0.0, 1.0, low_open=True)
@@ -350,13 +363,14 @@ def draw_running_stats(
     seed: int = 0,
     legend: bool = True,
 ) -> None:
-    """Draw ``running_stats_trace`` on ``ax``: running mean and running variance divided by
-    the population's (1 = converged), with the raw batch statistics faint behind them.
+    """Draw ``running_stats_trace`` on ``ax``: running mean and running variance divided
+    by the population's (1 = converged), with the raw batch statistics faint behind
+    them.
 
-    The running values start at PyTorch's 0 and 1; ``momentum`` sets how fast they forget
-    that start (about 1/momentum batches) and ``batch_size`` how noisy each batch statistic
-    is (its spread shrinks like 1/sqrt(batch_size)). ``legend=False`` leaves the legend out
-    (for all but one panel of a grid). (Chapter 8's explorer.)
+    The running values start at PyTorch's 0 and 1; ``momentum`` sets how fast they
+    forget that start (about 1/momentum batches) and ``batch_size`` how noisy each batch
+    statistic is (its spread shrinks like 1/sqrt(batch_size)). ``legend=False`` leaves
+    the legend out (for all but one panel of a grid). (Chapter 8's explorer.)
     """
     check_axes(ax)
     check_bool(legend, "legend")
@@ -388,16 +402,18 @@ def draw_running_stats(
 
 class GhostBatchNorm1d(nn.Module):
     """Batch normalization whose training-mode statistics come from groups of
-    ``group_size`` consecutive examples of the batch ("ghost batches", Hoffer et al. 2017).
+    ``group_size`` consecutive examples of the batch ("ghost batches",
+    Hoffer et al. 2017).
 
-    Shapes: (N, D) -> (N, D), N a multiple of ``group_size``. In training, x is viewed as
-    (N / k, k, D) and each group of k is normalized with its own mean and biased variance,
-    exactly as a layer fed batches of k would be; the running statistics move (weight
-    ``momentum``) towards the average over groups of the group means and of the unbiased
-    group variances. In eval it uses the running statistics, like ``nn.BatchNorm1d``.
-    With the gradient batch held fixed, ``group_size`` changes only how noisy the
-    statistics are: Chapter 8 uses it to separate that effect of a small batch from the
-    noisier gradient. Parameters ``weight`` (gamma) and ``bias`` (beta) as in PyTorch.
+    Shapes: (N, D) -> (N, D), N a multiple of ``group_size``. In training, x is viewed
+    as (N / k, k, D) and each group of k is normalized with its own mean and biased
+    variance, exactly as a layer fed batches of k would be; the running statistics move
+    (weight ``momentum``) towards the average over groups of the group means and of the
+    unbiased group variances. In eval it uses the running statistics, like
+    ``nn.BatchNorm1d``. With the gradient batch held fixed, ``group_size`` changes only
+    how noisy the statistics are: Chapter 8 uses it to separate that effect of a small
+    batch from the noisier gradient. Parameters ``weight`` (gamma) and ``bias`` (beta)
+    as in PyTorch.
     """
 
     def __init__(
@@ -440,7 +456,10 @@ class GhostBatchNorm1d(nn.Module):
         return self.weight * x_hat + self.bias
 
     def extra_repr(self) -> str:
-        return f"{self.weight.numel()}, group_size={self.group_size}, eps={self.eps}, momentum={self.momentum}"
+        return (
+            f"{self.weight.numel()}, group_size={self.group_size}, "
+            f"eps={self.eps}, momentum={self.momentum}"
+        )
 
 
 @torch.no_grad()
@@ -454,17 +473,17 @@ def batch_noise_scale(
     n_examples: int = 20,
     seed: int = 0,
 ) -> float:
-    """How much a batch-norm layer's output for one example moves when the *other* examples
-    of its batch change, relative to how much it varies across examples.
+    """How much a batch-norm layer's output for one example moves when the *other*
+    examples of its batch change, relative to how much it varies across examples.
 
-    For each of ``n_examples`` examples x_j (the first rows of x: (N, D_in)), put x_j into
-    ``n_batches`` batches of ``batch_size`` filled with random other rows, run the model in
-    training mode on a copy (the model's running statistics are untouched), and take the
-    std over batches of ``layer``'s output for x_j. Returns the mean of that std over
-    examples and units divided by the mean over units of the std across all of x of the
-    eval-mode output: the size of batch norm's "regularizing noise" in units of the
-    feature's own spread. For comparison, dropout with drop probability p multiplies a
-    unit by a factor whose std is sqrt(p / (1 - p)) (1 for p = 0.5). (Chapter 8.)
+    For each of ``n_examples`` examples x_j (the first rows of x: (N, D_in)), put x_j
+    into ``n_batches`` batches of ``batch_size`` filled with random other rows, run the
+    model in training mode on a copy (the model's running statistics are untouched), and
+    take the std over batches of ``layer``'s output for x_j. Returns the mean of that
+    std over examples and units divided by the mean over units of the std across all of
+    x of the eval-mode output: the size of batch norm's "regularizing noise" in units of
+    the feature's own spread. For comparison, dropout with drop probability p multiplies
+    a unit by a factor whose std is sqrt(p / (1 - p)) (1 for p = 0.5). (Chapter 8.)
     """
     import copy
 
@@ -510,15 +529,15 @@ def batch_noise_scale(
 def train_mode_logits(
     model: nn.Module, x: torch.Tensor, batch_size: int = 60
 ) -> torch.Tensor:
-    """The logits a model gives when it predicts ``x`` batch by batch in *training* mode,
-    the forgotten-``model.eval()`` bug, computed on a deep copy (the model, its mode and its
-    running statistics are left untouched).
+    """The logits a model gives when it predicts ``x`` batch by batch in *training*
+    mode, the forgotten-``model.eval()`` bug, computed on a deep copy (the model, its
+    mode and its running statistics are left untouched).
 
     Shapes: x (N, D) -> logits (N, C). The batches are consecutive rows
-    x[i : i + batch_size], in the given order, so the result depends on how x is ordered
-    (a class-sorted x gives batches of one class). Every batch must hold at least 2 rows,
-    as batch normalization needs in training: a last batch of one raises ValueError.
-    ``argmax(dim=1)`` gives the predicted classes. (Chapter 8.)
+    x[i : i + batch_size], in the given order, so the result depends on how x is
+    ordered (a class-sorted x gives batches of one class). Every batch must hold at
+    least 2 rows, as batch normalization needs in training: a last batch of one raises
+    ValueError. ``argmax(dim=1)`` gives the predicted classes. (Chapter 8.)
     """
     import copy
 
@@ -549,11 +568,12 @@ def companion_predictions(
     ``companions`` examples of one class, for each class in turn.
 
     Shapes: x (N, D), y (N,) int labels 0..C-1. For class c = 0, ..., C-1 the batch is
-    x[index] followed by the first ``companions`` other rows of x with label c, a batch of
-    ``companions + 1``; the result is the list of C predicted classes for x[index]. With
-    ``training=True`` (the forgotten ``model.eval()``) batch normalization uses the batch's
-    statistics, so the prediction follows the companions; with ``training=False`` the C
-    predictions are equal. Runs on a deep copy: the model is left untouched. (Chapter 8.)
+    x[index] followed by the first ``companions`` other rows of x with label c, a batch
+    of ``companions + 1``; the result is the list of C predicted classes for x[index].
+    With ``training=True`` (the forgotten ``model.eval()``) batch normalization uses the
+    batch's statistics, so the prediction follows the companions; with
+    ``training=False`` the C predictions are equal. Runs on a deep copy: the model is
+    left untouched. (Chapter 8.)
     """
     import copy
 
@@ -574,7 +594,8 @@ def companion_predictions(
         pool = rest_x[rest_y == c]
         if len(pool) < companions:
             raise ValueError(
-                f"class {c} has only {len(pool)} other examples, fewer than companions={companions}"
+                f"class {c} has only {len(pool)} other examples, "
+                f"fewer than companions={companions}"
             )
         batch = torch.cat([x[index : index + 1], pool[:companions]])
         preds.append(net(batch)[0].argmax().item())
@@ -598,10 +619,11 @@ def paper_mlp(
     norm_group_size: int | None = None,
 ) -> nn.Sequential:
     """Ioffe & Szegedy's MNIST network (section 4.1): fully connected, 3 sigmoid hidden
-    layers of 100 units, weights from a small Gaussian (here N(0, 0.01^2), biases 0), with
-    ``nn.BatchNorm1d`` before each nonlinearity if ``batch_norm``. Input (N, 64) digits.
-    ``norm_group_size``: use ``GhostBatchNorm1d`` with that group size instead (needs
-    ``batch_norm``). Built by ``lectures_lib.mlp``; seed before calling. (Chapter 8.)"""
+    layers of 100 units, weights from a small Gaussian (here N(0, 0.01^2), biases 0),
+    with ``nn.BatchNorm1d`` before each nonlinearity if ``batch_norm``. Input (N, 64)
+    digits. ``norm_group_size``: use ``GhostBatchNorm1d`` with that group size instead
+    (needs ``batch_norm``). Built by ``lectures_lib.mlp``; seed before calling.
+    (Chapter 8.)"""
     check_bool(batch_norm, "batch_norm")
     hidden = check_each(hidden, "hidden", check_count)
     in_features = check_count(in_features, "in_features")
@@ -610,7 +632,8 @@ def paper_mlp(
         norm_group_size = check_count(norm_group_size, "norm_group_size", minimum=2)
     if norm_group_size is not None and not batch_norm:
         raise ValueError(
-            f"norm_group_size needs batch_norm=True, got norm_group_size={norm_group_size}"
+            "norm_group_size needs batch_norm=True, "
+            f"got norm_group_size={norm_group_size}"
         )
     sizes = [in_features, *hidden, num_classes]
     model = mlp(
@@ -645,11 +668,11 @@ def train_paper_mlp(
     after_step=None,
     return_model: bool = False,
 ):
-    """Seed, build ``paper_mlp`` and train it with plain SGD (mini-batches of 60, as in the
-    paper) on ``data``'s training split, with the test split as validation.
+    """Seed, build ``paper_mlp`` and train it with plain SGD (mini-batches of 60, as in
+    the paper) on ``data``'s training split, with the test split as validation.
 
-    ``target``: stop at the first evaluation whose training accuracy (eval mode) reaches it.
-    Returns the ``History`` (and the model too if ``return_model``). (Chapter 8.)
+    ``target``: stop at the first evaluation whose training accuracy (eval mode) reaches
+    it. Returns the ``History`` (and the model too if ``return_model``). (Chapter 8.)
     """
     check_split(data)
     if target is not None:
@@ -691,9 +714,10 @@ def steps_to_target(
     max_steps: int = 3000,
     **kwargs,
 ) -> list[int | None]:
-    """For each seed, the first evaluated step at which ``train_paper_mlp`` reaches training
-    accuracy ``target`` (None if not within ``max_steps``). Resolution: ``eval_every``
-    (default 10) steps. ``kwargs`` go to ``train_paper_mlp``. (Chapter 8's headline.)"""
+    """For each seed, the first evaluated step at which ``train_paper_mlp`` reaches
+    training accuracy ``target`` (None if not within ``max_steps``). Resolution:
+    ``eval_every`` (default 10) steps. ``kwargs`` go to ``train_paper_mlp``.
+    (Chapter 8's headline.)"""
     seeds = check_each(seeds, "seeds", check_seed)
     max_steps = check_count(max_steps, "max_steps")
     out = []
@@ -712,14 +736,14 @@ def steps_to_target(
 
 
 class InputPercentiles:
-    """An ``after_step`` callback for ``train``: every ``every`` steps (and at step 0 via
-    ``record(model, 0)``), the percentiles of the input of one activation unit over a fixed
-    probe batch, as in Ioffe & Szegedy's Figure 1(b, c).
+    """An ``after_step`` callback for ``train``: every ``every`` steps (and at step 0
+    via ``record(model, 0)``), the percentiles of the input of one activation unit over
+    a fixed probe batch, as in Ioffe & Szegedy's Figure 1(b, c).
 
-    ``layer``: the activation module's name in the model (e.g. "act3", the last sigmoid);
-    ``unit``: which of its units. The probe runs in eval mode (no running-statistics update)
-    and the model's mode is restored. Afterwards ``steps`` (list) and ``values`` (tensor
-    (records, len(q))) hold the record. (Chapter 8.)
+    ``layer``: the activation module's name in the model (e.g. "act3", the last
+    sigmoid); ``unit``: which of its units. The probe runs in eval mode (no
+    running-statistics update) and the model's mode is restored. Afterwards ``steps``
+    (list) and ``values`` (tensor (records, len(q))) hold the record. (Chapter 8.)
     """
 
     def __init__(

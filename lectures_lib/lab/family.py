@@ -1,10 +1,11 @@
-"""The ReLU family measured: a property table computed from the functions themselves, a fair
-comparison runner, PReLU/RReLU helpers, SELU's mean-field map and the explorer's drawing.
-(Chapter 3.)
+"""The ReLU family measured: a property table computed from the functions themselves,
+a fair comparison runner, PReLU/RReLU helpers, SELU's mean-field map and the explorer's
+drawing. (Chapter 3.)
 
-Everything here *measures* the activations of ``lectures_lib.reference.activations``; none of them is
-redefined. The property table is computed numerically on a fine float64 grid, so each entry
-of the chapter's comparison table is a measurement, not a transcription from a slide.
+Everything here *measures* the activations of ``lectures_lib.reference.activations``;
+none of them is redefined. The property table is computed numerically on a fine float64
+grid, so each entry of the chapter's comparison table is a measurement, not a
+transcription from a slide.
 """
 
 from __future__ import annotations
@@ -91,7 +92,8 @@ PRELU_INIT = 0.25
 
 
 def _prelu_at_init(x: torch.Tensor) -> torch.Tensor:
-    """PReLU with its initial shared slope a = 0.25 (a learned function; this is its start)."""
+    """PReLU with its initial shared slope a = 0.25 (a learned function; this is its
+    start)."""
     return prelu(x, torch.full((1,), PRELU_INIT, dtype=x.dtype))
 
 
@@ -99,9 +101,9 @@ def _prelu_grad_at_init(x: torch.Tensor) -> torch.Tensor:
     return prelu_grad(x, torch.full((1,), PRELU_INIT, dtype=x.dtype))
 
 
-#: name -> (function, derivative) for the chapter's table and plots. PReLU is shown at its
-#: initial slope 0.25 and RReLU in evaluation mode (mean slope 11/48), the function a
-#: trained network uses at test time. "swish" is Swish with beta = 1, i.e. SiLU.
+#: name -> (function, derivative) for the chapter's table and plots. PReLU is shown at
+#: its initial slope 0.25 and RReLU in evaluation mode (mean slope 11/48), the function
+#: a trained network uses at test time. "swish" is Swish with beta = 1, i.e. SiLU.
 FAMILY: dict[str, tuple[Callable, Callable]] = {
     "sigmoid": (sigmoid, sigmoid_grad),
     "tanh": (tanh, tanh_grad),
@@ -116,7 +118,8 @@ FAMILY: dict[str, tuple[Callable, Callable]] = {
     "gelu": (gelu, gelu_grad),
 }
 
-#: name -> (keyword, default) of the one shape parameter the explorer varies (None: no parameter).
+#: name -> (keyword, default) of the one shape parameter the explorer varies
+#: (None: no parameter).
 PARAMETERS: dict[str, tuple[str, float] | None] = {
     "sigmoid": None,
     "tanh": None,
@@ -131,7 +134,8 @@ PARAMETERS: dict[str, tuple[str, float] | None] = {
     "gelu": None,
 }
 
-#: torch functions counted as "transcendental" (each costs far more than a compare or multiply).
+#: torch functions counted as "transcendental" (each costs far more than a compare or
+#: multiply).
 TRANSCENDENTAL_OPS = (
     "exp",
     "expm1",
@@ -159,9 +163,10 @@ class _OpRecorder(TorchFunctionMode):
 def ops_used(
     f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor | None = None
 ) -> tuple[str, ...]:
-    """The transcendental torch operations (see ``TRANSCENDENTAL_OPS``) that calling ``f(x)``
-    runs, sorted; () for a piecewise-linear function. Traced with a ``TorchFunctionMode``,
-    so it reads the implementation itself. ``x`` defaults to 8 standard-normal values."""
+    """The transcendental torch operations (see ``TRANSCENDENTAL_OPS``) that calling
+    ``f(x)`` runs, sorted; () for a piecewise-linear function. Traced with a
+    ``TorchFunctionMode``, so it reads the implementation itself. ``x`` defaults to 8
+    standard-normal values."""
     check_callable(f, "f")
     if x is None:
         x = torch.randn(8, generator=torch.Generator().manual_seed(0))
@@ -200,8 +205,8 @@ def normal_moments(
     x_max: float = 12.0,
     step: float = 1e-3,
 ) -> tuple[float, float]:
-    """(E[f(z)], Var[f(z)]) for z ~ N(mean, std^2), by the trapezoid rule in float64 over
-    mean +- x_max * std (the tails beyond 12 standard deviations weigh < 1e-32)."""
+    """(E[f(z)], Var[f(z)]) for z ~ N(mean, std^2), by the trapezoid rule in float64
+    over mean +- x_max * std (the tails beyond 12 standard deviations weigh < 1e-32)."""
     check_callable(f, "f")
     mean = check_real(mean, "mean")
     check_positive(std, "std")
@@ -225,8 +230,9 @@ def mean_field_variance(
 
         z_l ~ N(0, gain^2 q_{l-1}),  q_l = E[f(z_l)^2],  Var_l = q_l - E[f(z_l)]^2,
 
-    where q_0 = q0 is the input's second moment. For SELU with gain 1 (LeCun normal) q = 1 is a
-    fixed point and Var stays 1; PyTorch's gain 3/4 moves the fixed point far below 1."""
+    where q_0 = q0 is the input's second moment. For SELU with gain 1 (LeCun normal)
+    q = 1 is a fixed point and Var stays 1; PyTorch's gain 3/4 moves the fixed point far
+    below 1."""
     depth = check_count(depth, "depth", minimum=1)
     check_positive(gain, "gain")
     check_positive(q0, "q0")
@@ -240,13 +246,15 @@ def mean_field_variance(
 
 @dataclass(frozen=True)
 class ActivationProperties:
-    """Measured properties of one activation f (with its derivative f'), on a float64 grid.
+    """Measured properties of one activation f (with its derivative f'), on a float64
+    grid.
 
-    ``low``/``high``: inf and sup of f over the real line (+-inf if unbounded), ``*_attained``
-    whether f reaches them. ``mean_normal``/``var_normal``: E f(z), Var f(z) for z ~ N(0, 1).
-    ``grad_jump``: the largest jump of f' between neighbouring grid points (a kink shows as a
-    jump; f' continuous gives about step * max|f''|). ``min_grad``: min f' (< 0: not monotonic).
-    ``grad_left``/``grad_right``: f'(-40), f'(+40). ``ops``: transcendental ops f calls.
+    ``low``/``high``: inf and sup of f over the real line (+-inf if unbounded),
+    ``*_attained`` whether f reaches them. ``mean_normal``/``var_normal``: E f(z),
+    Var f(z) for z ~ N(0, 1). ``grad_jump``: the largest jump of f' between neighbouring
+    grid points (a kink shows as a jump; f' continuous gives about step * max|f''|).
+    ``min_grad``: min f' (< 0: not monotonic). ``grad_left``/``grad_right``: f'(-40),
+    f'(+40). ``ops``: transcendental ops f calls.
     """
 
     name: str
@@ -268,7 +276,8 @@ class ActivationProperties:
 
     @property
     def zero_centred(self) -> bool:
-        """|E f(z)| < zero_tol for z ~ N(0, 1): outputs average to zero on unit-Gaussian input."""
+        """|E f(z)| < zero_tol for z ~ N(0, 1): outputs average to zero on
+        unit-Gaussian input."""
         return abs(self.mean_normal) < self.zero_tol
 
     @property
@@ -282,7 +291,8 @@ class ActivationProperties:
 
     @property
     def saturates(self) -> str:
-        """Where f'(x) -> 0 (the gradient vanishes): 'no', 'left' (x -> -inf), 'right' or 'both'."""
+        """Where f'(x) -> 0 (the gradient vanishes): 'no', 'left' (x -> -inf), 'right'
+        or 'both'."""
         left, right = (
             abs(self.grad_left) < self.flat_tol,
             abs(self.grad_right) < self.flat_tol,
@@ -296,7 +306,8 @@ class ActivationProperties:
 
     @property
     def dying(self) -> bool:
-        """f' is exactly 0 on the whole negative half-line: a unit pushed there gets no gradient."""
+        """f' is exactly 0 on the whole negative half-line: a unit pushed there gets no
+        gradient."""
         return self.dead_left
 
     @property
@@ -330,9 +341,10 @@ def measure_properties(
     x_max: float = 12.0,
     step: float = 1e-3,
 ) -> ActivationProperties:
-    """Measure f and f' numerically (see ``ActivationProperties``). Grid: x in [-x_max, x_max]
-    with spacing ``step`` (it contains x = 0), plus x = +-1e6 to detect unboundedness
-    (|f(+-1e6)| > 1e3 means unbounded; ReLU-like growth gives 1e6, leaky 0.01 gives 1e4)."""
+    """Measure f and f' numerically (see ``ActivationProperties``). Grid: x in
+    [-x_max, x_max] with spacing ``step`` (it contains x = 0), plus x = +-1e6 to detect
+    unboundedness (|f(+-1e6)| > 1e3 means unbounded; ReLU-like growth gives 1e6, leaky
+    0.01 gives 1e4)."""
     check_str(name, "name")
     check_callable(f, "f")
     check_callable(f_grad, "f_grad")
@@ -353,7 +365,8 @@ def measure_properties(
         name=name,
         low=low,
         high=high,
-        # attained: the bound is reached at a finite x of the grid, not only approached at +-1e6
+        # attained: the bound is reached at a finite x of the grid, not only approached
+        # at +-1e6
         low_attained=central_min <= glob_min,
         high_attained=central_max >= glob_max,
         mean_normal=mean,
@@ -370,7 +383,8 @@ def measure_properties(
 def family_table(
     family: dict[str, tuple[Callable, Callable]] | None = None,
 ) -> list[ActivationProperties]:
-    """``measure_properties`` for every entry of ``family`` (default ``FAMILY``), in order."""
+    """``measure_properties`` for every entry of ``family`` (default ``FAMILY``), in
+    order."""
     family = FAMILY if family is None else check_dict(family, "family")
     for name, pair in family.items():
         if not (isinstance(pair, tuple) and len(pair) == 2):
@@ -396,20 +410,22 @@ def format_family_table(
         check_dict(cost_ratio, "cost_ratio", nonempty=False)
     yn = lambda b: "yes" if b else "no"  # noqa: E731
     head = (
-        f"{'activation':<11} {'range':<15} {'E f(z)':>7} {'Var f(z)':>8} {'zero-c.':>7} "
-        f"{'smooth':>6} {'monot.':>6} {'saturates':>9} {'dying':>5}  {'ops':<12}"
+        f"{'activation':<11} {'range':<15} {'E f(z)':>7} {'Var f(z)':>8} "
+        f"{'zero-c.':>7} {'smooth':>6} {'monot.':>6} "
+        f"{'saturates':>9} {'dying':>5}  {'ops':<12}"
     )
     if cost_ratio is not None:
         head += f" {'time/ReLU':>9}"
     head = head.rstrip()
     lines = [head, "-" * len(head)]
     for r in rows:
-        # round, then add 0.0: a mean of -1e-17 prints as 0.000 on every CPU, never -0.000
+        # round, then add 0.0: a mean of -1e-17 prints as 0.000 on every CPU,
+        # never -0.000
         mean = round(r.mean_normal, 3) + 0.0
         line = (
             f"{r.name:<11} {r.range_str:<15} {mean:>7.3f} {r.var_normal:>8.3f} "
-            f"{yn(r.zero_centred):>7} {yn(r.smooth):>6} {yn(r.monotonic):>6} {r.saturates:>9} "
-            f"{yn(r.dying):>5}  {r.cost:<12}"
+            f"{yn(r.zero_centred):>7} {yn(r.smooth):>6} {yn(r.monotonic):>6} "
+            f"{r.saturates:>9} {yn(r.dying):>5}  {r.cost:<12}"
         )
         if cost_ratio is not None:
             ratio = cost_ratio.get(r.name)
@@ -431,10 +447,11 @@ def relative_cost(
     baseline: str = "relu",
     seed: int = 0,
 ) -> dict[str, float]:
-    """Forward time of PyTorch's own module for each name (``models.make_activation``; 'swish'
-    means ``nn.SiLU``) on n float32 values, divided by the baseline's. The best of ``repeats``
-    runs is used (the least disturbed by other processes), on one thread (restored afterwards).
-    Wall-clock: the ratios vary by machine and load; only their rough size is a result."""
+    """Forward time of PyTorch's own module for each name (``models.make_activation``;
+    'swish' means ``nn.SiLU``) on n float32 values, divided by the baseline's. The best
+    of ``repeats`` runs is used (the least disturbed by other processes), on one thread
+    (restored afterwards). Wall-clock: the ratios vary by machine and load; only their
+    rough size is a result."""
     n = check_count(n, "n", minimum=1)
     repeats = check_count(repeats, "repeats", minimum=1)
     names = check_each(names, "names", _check_activation_name)
@@ -462,7 +479,7 @@ def relative_cost(
     return {name: best[name] / best[baseline] for name in names}
 
 
-# --- RReLU: the paper's convention vs PyTorch's ------------------------------------------
+# --- RReLU: the paper's convention vs PyTorch's ---------------------------------------
 
 
 def rrelu_slope_samples(
@@ -470,9 +487,9 @@ def rrelu_slope_samples(
 ) -> torch.Tensor:
     """n training-time negative slopes of RReLU, shape (n,).
 
-    'pytorch': slope ~ U(1/8, 1/3) (``nn.RReLU`` defaults). 'paper' (Xu et al., 2015): a
-    divisor a ~ U(3, 8) and output x / a, so the slope 1/a lies in [1/8, 1/3] but is *not*
-    uniform there (denser near 1/8; its mean is ln(8/3) / 5 ~ 0.196)."""
+    'pytorch': slope ~ U(1/8, 1/3) (``nn.RReLU`` defaults). 'paper' (Xu et al., 2015):
+    a divisor a ~ U(3, 8) and output x / a, so the slope 1/a lies in [1/8, 1/3] but is
+    *not* uniform there (denser near 1/8; its mean is ln(8/3) / 5 ~ 0.196)."""
     n = check_count(n, "n", minimum=1)
     u = torch.rand(n, generator=generator, dtype=torch.float64)
     if convention == "pytorch":
@@ -483,8 +500,8 @@ def rrelu_slope_samples(
 
 
 def rrelu_test_slope(convention: str = "pytorch") -> float:
-    """RReLU's fixed test-time slope: PyTorch (lower + upper) / 2 = 11/48 ~ 0.229; the paper
-    divides by (3 + 8) / 2, a slope of 2/11 ~ 0.182."""
+    """RReLU's fixed test-time slope: PyTorch (lower + upper) / 2 = 11/48 ~ 0.229; the
+    paper divides by (3 + 8) / 2, a slope of 2/11 ~ 0.182."""
     if convention == "pytorch":
         return (1 / 8 + 1 / 3) / 2
     if convention == "paper":
@@ -492,7 +509,7 @@ def rrelu_test_slope(convention: str = "pytorch") -> float:
     raise ValueError(f"convention must be 'pytorch' or 'paper', got {convention!r}")
 
 
-# --- PReLU: shared vs per-channel slopes ----------------------------------------------------
+# --- PReLU: shared vs per-channel slopes ----------------------------------------------
 
 
 def prelu_mlp(
@@ -502,9 +519,10 @@ def prelu_mlp(
     init: float = PRELU_INIT,
     init_scheme: str | float = "he",
 ) -> nn.Sequential:
-    """``models.mlp(sizes, 'prelu', ...)`` whose activations are ``nn.PReLU(init=init)``: one
-    slope shared by the layer (``nn.PReLU()``), or one per unit if ``per_channel``
-    (``nn.PReLU(num_parameters=width)``, He et al.'s choice). Shapes: (N, sizes[0]) -> (N, sizes[-1])."""
+    """``models.mlp(sizes, 'prelu', ...)`` whose activations are
+    ``nn.PReLU(init=init)``: one slope shared by the layer (``nn.PReLU()``), or one per
+    unit if ``per_channel`` (``nn.PReLU(num_parameters=width)``, He et al.'s choice).
+    Shapes: (N, sizes[0]) -> (N, sizes[-1])."""
     check_range(init, "init", 0.0, 1.0)
     check_bool(per_channel, "per_channel")
     model = mlp(sizes, "prelu", init_scheme=init_scheme)
@@ -528,14 +546,15 @@ def prelu_slopes(model: nn.Module) -> dict[str, torch.Tensor]:
     }
 
 
-# --- A fair comparison on one task ---------------------------------------------------------
+# --- A fair comparison on one task ----------------------------------------------------
 
 
 @dataclass
 class ComparisonResult:
     """Accuracies (fractions) of ``compare_activations``: ``val_acc[name][lr]`` and
-    ``test_acc[name][lr]`` are lists over ``seeds``; ``best_lr[name]`` is the learning rate with
-    the highest mean *validation* accuracy (the test set plays no part in the choice)."""
+    ``test_acc[name][lr]`` are lists over ``seeds``; ``best_lr[name]`` is the learning
+    rate with the highest mean *validation* accuracy (the test set plays no part in the
+    choice)."""
 
     activations: list[str]
     lrs: list[float]
@@ -568,11 +587,12 @@ def compare_activations(
     momentum: float = 0.9,
     init_scheme: dict[str, str] | None = None,
 ) -> ComparisonResult:
-    """Train the same MLP ``D -> hidden -> classes`` once per (activation, lr, seed) with
-    SGD + momentum and the same steps, batches and seeds, then pick each activation's lr by
-    mean validation accuracy. ``init_scheme`` maps name -> scheme; the default is He normal
-    for every activation except SELU, which gets LeCun normal (what it is designed for).
-    Names are ``models.ACTIVATION_MODULES`` names ('silu' for Swish-1)."""
+    """Train the same MLP ``D -> hidden -> classes`` once per (activation, lr, seed)
+    with SGD + momentum and the same steps, batches and seeds, then pick each
+    activation's lr by mean validation accuracy. ``init_scheme`` maps name -> scheme;
+    the default is He normal for every activation except SELU, which gets LeCun normal
+    (what it is designed for). Names are ``models.ACTIVATION_MODULES`` names ('silu'
+    for Swish-1)."""
     check_split(split, "split")
     activations = check_each(
         activations, "activations", check_choice, choices=ACTIVATION_MODULES
@@ -615,7 +635,7 @@ def compare_activations(
     return res
 
 
-# --- The explorer ----------------------------------------------------------------------
+# --- The explorer ---------------------------------------------------------------------
 
 
 def draw_activation(
@@ -625,11 +645,13 @@ def draw_activation(
     *,
     x_max: float = 4.0,
 ) -> None:
-    """Plot f (solid) and f' (dashed) of one family member on ``ax`` over [-x_max, x_max].
+    """Plot f (solid) and f' (dashed) of one family member on ``ax`` over
+    [-x_max, x_max].
 
-    ``param`` sets the member's shape parameter (``PARAMETERS``: negative slope for leaky_relu,
-    a for prelu, alpha for elu, beta for softplus and swish); None uses the default, and it is
-    ignored for members without one (relu, rrelu, selu, gelu, sigmoid, tanh). (Chapter 3.)"""
+    ``param`` sets the member's shape parameter (``PARAMETERS``: negative slope for
+    leaky_relu, a for prelu, alpha for elu, beta for softplus and swish); None uses the
+    default, and it is ignored for members without one (relu, rrelu, selu, gelu,
+    sigmoid, tanh). (Chapter 3.)"""
     check_axes(ax)
     if activation not in FAMILY:
         raise ValueError(
