@@ -43,9 +43,8 @@ def main(argv=None) -> int:
         "--details", type=Path, help="write every non-clear outcome here"
     )
     args = parser.parse_args(argv)
-    os.chdir(
-        tempfile.mkdtemp(prefix="bad-input-table-")
-    )  # tooling defaults write to cwd
+    # tooling defaults write to cwd
+    os.chdir(tempfile.mkdtemp(prefix="bad-input-table-"))
     table = collections.defaultdict(collections.Counter)
     callables = collections.Counter()
     lines = []

@@ -1,12 +1,14 @@
 """Grading throughput: submissions of Chapter 6 (06_dropout) graded per minute.
 
-Run with ``make bench`` (or ``.venv/bin/python benchmarks/bench_grading.py``). It generates
-the chapter's assignment in a temporary folder, writes a class of N submissions (a third
-each: the reference solution, the stub, and dropout without the inverted scaling), grades
-them with ``python -m lectures_lib.course.grade FOLDER --jobs J`` as an instructor would, checks
-the gradebook, and prints submissions per minute of wall-clock time, and the CPU time per
-submission (the rate an idle machine would reach; a shared one gets less). The target is at
-least 20 per minute with 2 jobs on 2 cores. A report, not a test: it always exits 0.
+Run with ``make bench`` (or ``.venv/bin/python benchmarks/bench_grading.py``). It
+generates the chapter's assignment in a temporary folder, writes a class of N
+submissions (a third each: the reference solution, the stub, and dropout without the
+inverted scaling), grades them with
+``python -m lectures_lib.course.grade FOLDER --jobs J`` as an instructor would, checks
+the gradebook, and prints submissions per minute of wall-clock time, and the CPU time
+per submission (the rate an idle machine would reach; a shared one gets less). The
+target is at least 20 per minute with 2 jobs on 2 cores. A report, not a test: it
+always exits 0.
 """
 
 from __future__ import annotations
@@ -81,15 +83,16 @@ def main(argv: list[str]) -> int:
         )
     expected = [3.0 if i % 3 == 0 else 0.0 for i in range(args.submissions)]
     rate = 60 * args.submissions / seconds
+    verdict = "PASS" if rate >= TARGET else "MISS"
     print(
-        f"grading {CHAPTER}: {args.submissions} submissions, {args.jobs} jobs, {seconds:.1f} s "
-        f"-> {rate:.1f} per minute (target >= {TARGET:g}): {'PASS' if rate >= TARGET else 'MISS'}"
+        f"grading {CHAPTER}: {args.submissions} submissions, {args.jobs} jobs, "
+        f"{seconds:.1f} s -> {rate:.1f} per minute (target >= {TARGET:g}): {verdict}"
     )
     per = cpu / args.submissions
     print(
-        f"CPU time per submission (grader + sandbox): {per:.2f} s -> on {args.jobs} idle cores "
-        f"about {60 * args.jobs / per:.0f} per minute (the wall-clock rate above also counts "
-        "whatever else runs on the machine)"
+        f"CPU time per submission (grader + sandbox): {per:.2f} s -> "
+        f"on {args.jobs} idle cores about {60 * args.jobs / per:.0f} per minute "
+        "(the wall-clock rate above also counts whatever else runs on the machine)"
     )
     print(f"scores as expected (reference 3, stub 0, wrong 0): {totals == expected}")
     return 0

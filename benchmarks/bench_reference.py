@@ -11,7 +11,8 @@ ops, dropout and maxout; 4x for batch norm forward + backward) and marked PASS o
 Clock: by default one torch thread and CPU time (``--threads 1 --clock cpu``). On a
 shared machine wall-clock time mostly measures the other processes; the CPU time of a
 single-threaded run counts the work each implementation does, which is what the ratio is
-about. ``--threads 2 --clock wall`` shows what a user waits for on an idle 2-core laptop.
+about. ``--threads 2 --clock wall`` shows what a user waits for on an idle 2-core
+laptop.
 
 What is compared:
 
@@ -22,8 +23,8 @@ What is compared:
   retained graph);
 - dropout vs ``F.dropout(training=True)``; maxout vs ``F.max_pool1d`` over the pieces;
 - batch norm forward + backward: our ``BatchNorm1d`` (hand-written backward in a
-  ``torch.autograd.Function``) and the bare ``batch_norm_forward`` / ``_backward`` pair vs
-  ``nn.BatchNorm1d``, all in training mode, gradients of x, weight and bias.
+  ``torch.autograd.Function``) and the bare ``batch_norm_forward`` / ``_backward`` pair
+  vs ``nn.BatchNorm1d``, all in training mode, gradients of x, weight and bias.
 
 Kernel level: the first lines print ``torch.backends.cpu.get_cpu_capability()``, the
 instruction set of ATen's own elementwise kernels (DEFAULT, AVX2 or AVX512). The
@@ -79,7 +80,8 @@ def compare(
     clock: Callable[[], float] = time.perf_counter,
     min_round_time: float = 0.02,
 ) -> tuple[float, float]:
-    """Median seconds per call of ``ours`` and ``native``, timed in alternating rounds."""
+    """Median seconds per call of ``ours`` and ``native``, timed in alternating
+    rounds."""
     for fn in (ours, native):  # warm up (allocator, thread pool, lazy init)
         fn()
         fn()
@@ -266,12 +268,16 @@ def main(argv=None) -> int:
         if args.only in r[0]
     ]
     print(
-        f"lectures_lib vs PyTorch {torch.__version__}: x of shape ({args.n}, {args.d}), float32, "
+        f"lectures_lib vs PyTorch {torch.__version__}: "
+        f"x of shape ({args.n}, {args.d}), float32, "
         f"{torch.get_num_threads()} thread(s), {args.clock} clock, "
         f"median of {args.rounds} interleaved rounds"
     )
     print(kernel_level())
-    header = f"{'operation':<30} {'ours ms':>9} {'torch ms':>9} {'ratio':>7} {'target':>7}  result"
+    header = (
+        f"{'operation':<30} {'ours ms':>9} {'torch ms':>9} {'ratio':>7} "
+        f"{'target':>7}  result"
+    )
     print(header)
     print("-" * len(header))
     misses = 0

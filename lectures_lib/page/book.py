@@ -11,8 +11,8 @@ from .._checks import _got, check_int, check_real, check_str
 
 __all__ = ["glue_number", "claim", "show_source", "spread", "roundoff", "format_run"]
 
-# myst-nb's glue prefix: a display output under this MIME prefix is stored in the notebook
-# but hidden; ``{glue:text}`name``` in the prose pastes it at build time.
+# myst-nb's glue prefix: a display output under this MIME prefix is stored in the
+# notebook but hidden; ``{glue:text}`name``` in the prose pastes it at build time.
 GLUE_PREFIX = "application/papermill.record/"
 
 
@@ -20,7 +20,8 @@ def _glue(name: str, value) -> None:
     """What ``myst_nb.glue(name, value, display=False)`` does, without importing Sphinx.
 
     ``from myst_nb import glue`` pulls in Sphinx and docutils, about 3 s per notebook on
-    a laptop CPU; the output written here is byte-for-byte the same (tests/lab/test_training_tools.py).
+    a laptop CPU; the output written here is byte-for-byte the same
+    (tests/lab/test_training_tools.py).
     """
     from IPython.core.formatters import format_display_data
     from IPython.display import display
@@ -33,7 +34,8 @@ def _glue(name: str, value) -> None:
 
 
 def glue_number(name: str, value: float, digits: int = 2):
-    """Round ``value`` to ``digits`` decimals and glue it (myst-nb) for ``{glue:text}`name``` in prose.
+    """Round ``value`` to ``digits`` decimals and glue it (myst-nb) for
+    ``{glue:text}`name``` in prose.
 
     Rounding first keeps the stored output (which nbval compares) free of float noise.
     Returns the rounded value, so a claim cell can assert on what the reader sees.
@@ -47,7 +49,8 @@ def glue_number(name: str, value: float, digits: int = 2):
 
 
 def claim(condition: bool, statement: str) -> None:
-    """Assert a claim the prose makes; print it when it holds, fail loudly when it does not.
+    """Assert a claim the prose makes; print it when it holds, fail loudly when it does
+    not.
 
     The printed line is stored in the notebook and compared by nbval, so the page shows
     exactly which claims were checked. ``condition`` must be a real boolean: a bool, a
@@ -77,7 +80,8 @@ def _check_condition(condition) -> None:
 
 
 def show_source(obj) -> None:
-    """Print the source of a package function or class, so a chapter shows the code it explains."""
+    """Print the source of a package function or class, so a chapter shows the code it
+    explains."""
     import inspect
 
     if not (
@@ -91,7 +95,8 @@ def show_source(obj) -> None:
 
 
 def spread(values, digits: int = 3) -> str:
-    """'mean ± std (min–max, n=...)' of a list of numbers, rounded for stored outputs."""
+    """'mean ± std (min–max, n=...)' of a list of numbers, rounded for stored
+    outputs."""
     import statistics
 
     if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
@@ -128,10 +133,12 @@ def _check_format(fmt) -> str:
 
 
 def roundoff(value: float, bound: float = 1e-12, fmt: str = ".1e") -> str:
-    """A residual that should be round-off, printed as the bound it meets: ``'< 1e-12'``.
+    """A residual that should be round-off, printed as the bound it meets:
+    ``'< 1e-12'``.
 
-    Round-off digits are not a portable fact (``4.4e-16`` on one CPU, ``8.9e-16`` on another);
-    the bound is. A value at or above the bound is printed with ``fmt``, so a real error shows.
+    Round-off digits are not a portable fact (``4.4e-16`` on one CPU, ``8.9e-16`` on
+    another); the bound is. A value at or above the bound is printed with ``fmt``, so a
+    real error shows.
     """
     value = _any_real(value, "value")
     bound = check_real(bound, "bound")

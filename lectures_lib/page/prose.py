@@ -9,7 +9,8 @@ __all__ = ["count_phrase", "glue_count"]
 
 
 def count_phrase(count: int, total: int) -> str:
-    """How a page says "count out of total": ``'all 3'``, ``'none of the 3'`` or ``'2 of 3'``.
+    """How a page says "count out of total": ``'all 3'``, ``'none of the 3'`` or
+    ``'2 of 3'``.
 
     A glued ``3`` in "3 of the 3 networks" reads oddly and hides that every run agreed;
     this returns the sentence fragment instead. Both arguments are ints with

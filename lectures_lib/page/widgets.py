@@ -3,17 +3,18 @@
 Pattern used by every chapter (Chapter 1 shows it first):
 
 1. a drawing function ``draw(ax, **settings)`` that plots one setting on one axis;
-2. ``explore(draw, name=(min, max, step, value), ...)`` in a cell tagged ``remove-output``:
-   sliders for readers running the notebook live (a static page has no kernel);
+2. ``explore(draw, name=(min, max, step, value), ...)`` in a cell tagged
+   ``remove-output``: sliders for readers running the notebook live (a static page has
+   no kernel);
 3. ``explore_frames(draw, alt=..., name=[v1, v2, ...], ...)`` in the next cell: the same
    explorer for the published site, which has no kernel. Every combination of the listed
    slider positions is drawn once, when the notebook is executed, as a small PNG; the
-   sliders switch between those pictures in the browser. The mechanism is ipywidgets' own:
-   a ``Stack`` of frames (``HTML`` widgets holding an inline PNG with its alt text; one
-   nested ``Stack`` per further slider) whose ``selected_index`` is ``jslink``-ed to the
-   slider's ``index``. The link lives in the
-   browser, so the notebook's stored widget state is all the page needs (the site serves
-   the widget renderer itself; nothing is fetched from elsewhere).
+   sliders switch between those pictures in the browser. The mechanism is ipywidgets'
+   own: a ``Stack`` of frames (``HTML`` widgets holding an inline PNG with its alt text;
+   one nested ``Stack`` per further slider) whose ``selected_index`` is ``jslink``-ed to
+   the slider's ``index``. The link lives in the browser, so the notebook's stored
+   widget state is all the page needs (the site serves the widget renderer itself;
+   nothing is fetched from elsewhere).
 
 ``static_grid(draw, [dict(...), ...])`` draws chosen settings side by side in one figure
 (for a comparison the prose refers to).
@@ -43,15 +44,16 @@ from .._checks import (
 
 __all__ = ["explore", "explore_frames", "frame_html", "render_frame", "static_grid"]
 
-MAX_FRAMES = (
-    40  # pictures per frame explorer: keeps a chapter page within its 2 MB budget
-)
+# pictures per frame explorer: keeps a chapter page within its 2 MB budget
+MAX_FRAMES = 40
 MAX_FRAME_DPI = 200
-FRAME_COLORS = (
-    96  # palette size of a frame's PNG (matplotlib's antialiasing survives it)
-)
+# palette size of a frame's PNG (matplotlib's antialiasing survives it)
+FRAME_COLORS = 96
 
-LIVE_NOTE = "Sliders work when the notebook runs live (`make lab`); the figure below shows the same lesson."
+LIVE_NOTE = (
+    "Sliders work when the notebook runs live (`make lab`); "
+    "the figure below shows the same lesson."
+)
 
 
 def _control(name, spec):
@@ -83,7 +85,8 @@ def _control(name, spec):
             continuous_update=False,
         )
     raise ValueError(
-        f"slider {name!r} must be (min, max, step, value) or a list of strings, got {spec!r}"
+        f"slider {name!r} must be (min, max, step, value) or a list of strings, "
+        f"got {spec!r}"
     )
 
 
@@ -100,10 +103,10 @@ def _check_size(value, name: str) -> tuple[float, float]:
 def explore(draw: Callable, *, figsize=(6.4, 3.6), **sliders):
     """Show sliders that redraw ``draw(ax, **values)``; returns the widget box.
 
-    ``sliders``: name -> (min, max, step, value) (ints give an IntSlider) or a list of
-    option strings (a dropdown). The figure is rendered to PNG inside an ``Image`` widget,
-    so the cell's only output is the widget itself: identical under every executor
-    (nbclient, nbval), and nothing stale is left in a saved notebook.
+    ``sliders``: name -> (min, max, step, value) (ints give an IntSlider) or a list
+    of option strings (a dropdown). The figure is rendered to PNG inside an ``Image``
+    widget, so the cell's only output is the widget itself: identical under every
+    executor (nbclient, nbval), and nothing stale is left in a saved notebook.
     """
     import io
 
@@ -140,10 +143,11 @@ def static_grid(
     panel_size=(3.2, 2.6),
     sharey: bool = True,
 ):
-    """One figure with a panel per setting: ``draw(ax, **setting)`` on each. Returns the figure.
+    """One figure with a panel per setting: ``draw(ax, **setting)`` on each. Returns the
+    figure.
 
-    ``title(setting) -> str`` labels each panel (default: "k=v, ..."). Call ``plt.show()``
-    after it (or let the cell end with ``_ = static_grid(...)``).
+    ``title(setting) -> str`` labels each panel (default: "k=v, ..."). Call
+    ``plt.show()`` after it (or let the cell end with ``_ = static_grid(...)``).
     """
     check_callable(draw, "draw")
     settings = check_sequence(settings, "settings")
@@ -177,7 +181,8 @@ def static_grid(
 
 
 def _check_positions(name: str, values) -> list:
-    """A slider's positions: a non-empty list of distinct numbers, or of distinct strings."""
+    """A slider's positions: a non-empty list of distinct numbers, or of distinct
+    strings."""
     values = check_sequence(values, f"slider {name}")
     kinds = {
         "str"
@@ -209,9 +214,9 @@ def _frame_title(alt: str, setting: dict) -> str:
 
 
 def _draw_frame(draw, setting, figsize, dpi, positions):
-    """One frame as an RGB image, and its axes' positions. With ``positions`` the axes are
-    placed there (no layout pass), and the picture is None if the frame has another number
-    of axes or would run off the picture that way."""
+    """One frame as an RGB image, and its axes' positions. With ``positions`` the axes
+    are placed there (no layout pass), and the picture is None if the frame has another
+    number of axes or would run off the picture that way."""
     fig, ax = plt.subplots(figsize=figsize, layout=None if positions else "constrained")
     try:
         draw(ax, **setting)
@@ -235,7 +240,8 @@ def _draw_frame(draw, setting, figsize, dpi, positions):
 
 
 def _touches_edge(picture, background=(255, 255, 255)) -> bool:
-    """Whether anything is drawn in the outermost pixels (a label running off the frame)."""
+    """Whether anything is drawn in the outermost pixels (a label running off the
+    frame)."""
     pixels = np.asarray(picture.convert("RGB"))
     edges = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])
     return bool((edges != np.array(background, dtype=pixels.dtype)).any())
@@ -254,11 +260,11 @@ def render_frame(
     The size does not depend on what is drawn (no tight bounding box), so the page does
     not jump as the slider moves. Deterministic: the same setting gives the same bytes.
 
-    ``layout``: a list shared by the frames of one explorer. The first frame is laid out by
-    matplotlib's constrained layout, and its axes' positions are stored there; a later frame
-    with as many axes reuses them, so the axes stay put as the slider moves and the layout
-    pass (half of a frame's cost) is skipped. A frame that would then run off the picture
-    (wider tick labels, say) is laid out afresh.
+    ``layout``: a list shared by the frames of one explorer. The first frame is laid out
+    by matplotlib's constrained layout, and its axes' positions are stored there; a
+    later frame with as many axes reuses them, so the axes stay put as the slider moves
+    and the layout pass (half of a frame's cost) is skipped. A frame that would then run
+    off the picture (wider tick labels, say) is laid out afresh.
     """
     check_callable(draw, "draw")
     check_dict(setting, "setting", nonempty=False)
@@ -290,11 +296,12 @@ def render_frame(
 
 
 def frame_html(png: bytes, alt: str) -> str:
-    """An ``<img>`` element carrying ``png`` inline (a data URL) and its text alternative.
+    """An ``<img>`` element carrying ``png`` inline (a data URL) and its text
+    alternative.
 
-    An ``HTML`` widget holding this is the frame: unlike the ``Image`` widget it has a real
-    ``alt`` attribute (ipywidgets' ``Image`` has none, and its ``tooltip`` breaks the
-    site's renderer), and it needs nothing but the page itself.
+    An ``HTML`` widget holding this is the frame: unlike the ``Image`` widget it has a
+    real ``alt`` attribute (ipywidgets' ``Image`` has none, and its ``tooltip`` breaks
+    the site's renderer), and it needs nothing but the page itself.
     """
     import base64
     import html
@@ -334,8 +341,9 @@ class FrameExplorer:
     """The widgets of one frame explorer; ``box`` is what the notebook displays.
 
     ``frames`` maps each setting (a tuple of slider positions, in slider order) to the
-    ``HTML`` widget that shows it (see ``frame_html``). The text/plain form of the displayed box is short and
-    the same on every run (never the image bytes), so nbval can compare it.
+    ``HTML`` widget that shows it (see ``frame_html``). The text/plain form of the
+    displayed box is short and the same on every run (never the image bytes), so nbval
+    can compare it.
     """
 
     def __init__(self, box, controls: dict, frames: dict, links: list):
@@ -354,8 +362,8 @@ class FrameExplorer:
 
 
 def _frame_stack(render, names, positions, prefix, alt, controls, frames, links):
-    """A ``Stack`` over the positions of slider ``names[0]``, nesting one per further slider;
-    ``render(setting)`` draws one frame's PNG."""
+    """A ``Stack`` over the positions of slider ``names[0]``, nesting one per further
+    slider; ``render(setting)`` draws one frame's PNG."""
     import ipywidgets as w
 
     children = []
@@ -395,11 +403,13 @@ def explore_frames(
     dpi: int = 90,
     **sliders,
 ) -> FrameExplorer:
-    """An explorer that needs no kernel: every combination of slider positions drawn ahead.
+    """An explorer that needs no kernel: every combination of slider positions drawn
+    ahead.
 
-    ``sliders``: name -> the list of positions (numbers give a slider, strings a dropdown);
-    at most ``MAX_FRAMES`` combinations in all. ``alt`` describes the picture for readers
-    who cannot see it; each frame's text alternative adds its slider positions.
+    ``sliders``: name -> the list of positions (numbers give a slider, strings a
+    dropdown); at most ``MAX_FRAMES`` combinations in all. ``alt`` describes the picture
+    for readers who cannot see it; each frame's text alternative adds its slider
+    positions.
     ``start``: name -> the position shown first (default: each slider's first position).
     Displays the explorer and returns it (a ``FrameExplorer``).
     """

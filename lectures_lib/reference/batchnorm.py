@@ -1,8 +1,9 @@
 """Batch normalization (Ioffe & Szegedy, 2015) for fully connected layers. (Chapter 8.)
 
 ``batch_norm_forward`` / ``batch_norm_backward`` follow the cs231n layer contract
-``forward -> (out, cache)``, ``backward(dout, cache) -> grads``; ``BatchNorm1d`` wraps them
-in a ``torch.autograd.Function`` so a network trains with the hand-written backward pass.
+``forward -> (out, cache)``, ``backward(dout, cache) -> grads``; ``BatchNorm1d`` wraps
+them in a ``torch.autograd.Function`` so a network trains with the hand-written backward
+pass.
 """
 
 from __future__ import annotations
@@ -54,20 +55,22 @@ def batch_norm_forward(
     momentum: float = 0.1,
     eps: float = 1e-5,
 ) -> tuple[torch.Tensor, tuple]:
-    """Batch normalization forward pass (Ioffe & Szegedy, 2015, Algorithms 1 and 2). (Chapter 8.)
+    """Batch normalization forward pass (Ioffe & Szegedy, 2015, Algorithms 1 and 2).
+    (Chapter 8.)
 
     Shapes: x (N, D); gamma, beta, running_mean, running_var (D,); out (N, D).
 
     Training (Algorithm 1): mu = mean_i x_i, var = mean_i (x_i - mu)^2 (biased),
-    x_hat = (x - mu) / sqrt(var + eps), out = gamma * x_hat + beta; then, in place and as
-    PyTorch does, running = (1 - momentum) * running + momentum * batch statistic, where
-    ``momentum`` is the weight of the *new* batch statistic and the running variance gets
-    the unbiased var * N / (N - 1). (Keras's momentum is the weight of the old value.)
+    x_hat = (x - mu) / sqrt(var + eps), out = gamma * x_hat + beta; then, in place and
+    as PyTorch does, running = (1 - momentum) * running + momentum * batch statistic,
+    where ``momentum`` is the weight of the *new* batch statistic and the running
+    variance gets the unbiased var * N / (N - 1). (Keras's momentum is the weight of the
+    old value.)
     Evaluation (Algorithm 2): the same with running_mean and running_var.
 
     Returns (out, cache); cache = (x_hat, gamma, inv_std, training) is what
-    ``batch_norm_backward`` needs. Differentiable by autograd as well, which the tests use
-    to check the hand-written backward.
+    ``batch_norm_backward`` needs. Differentiable by autograd as well, which the tests
+    use to check the hand-written backward.
     """
     _check_bn_args(x, gamma, beta, running_mean, running_var, training, momentum, eps)
     if training:
@@ -90,9 +93,11 @@ def batch_norm_forward(
 def batch_norm_backward(
     dout: torch.Tensor, cache: tuple
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Batch normalization backward pass, hand-written and vectorized (no loops). (Chapter 8.)
+    """Batch normalization backward pass, hand-written and vectorized (no loops).
+    (Chapter 8.)
 
-    Shapes: dout (N, D), cache from ``batch_norm_forward`` -> dx (N, D), dgamma (D,), dbeta (D,).
+    Shapes: dout (N, D), cache from ``batch_norm_forward`` -> dx (N, D), dgamma (D,),
+    dbeta (D,).
 
     dbeta = sum_i dout_i, dgamma = sum_i dout_i * x_hat_i, and with g = gamma * dout,
     training:   dx = (g - mean_i g - x_hat * mean_i(g * x_hat)) / sqrt(var + eps)
@@ -100,7 +105,8 @@ def batch_norm_backward(
     evaluation: dx = g / sqrt(running_var + eps) (the statistics are constants).
     The two extra terms in training are the paths through the batch mean and variance;
     Chapter 8 derives them from the computational graph. In training dx sums to 0 over
-    the batch: shifting every example by the same amount changes nothing after normalizing.
+    the batch: shifting every example by the same amount changes nothing after
+    normalizing.
     """
     if not (
         isinstance(cache, tuple)
@@ -119,9 +125,8 @@ def batch_norm_backward(
         )
     dbeta = dout.sum(dim=0)
     dgamma = (dout * x_hat).sum(dim=0)
-    scale = (
-        gamma * inv_std
-    )  # (D,): d out / d x_hat times d x_hat / d x along the direct path
+    # (D,): d out / d x_hat times d x_hat / d x along the direct path
+    scale = gamma * inv_std
     if not training:
         return dout * scale, dgamma, dbeta
     # mean_i g = gamma * dbeta / N and mean_i(g * x_hat) = gamma * dgamma / N, so the
@@ -163,13 +168,15 @@ class _BatchNormFunction(torch.autograd.Function):
 
 
 class BatchNorm1d(nn.Module):
-    """Drop-in for ``torch.nn.BatchNorm1d`` on (N, D) inputs, with a hand-written backward.
+    """Drop-in for ``torch.nn.BatchNorm1d`` on (N, D) inputs, with a hand-written
+    backward.
 
-    Parameters ``weight`` (gamma, ones) and ``bias`` (beta, zeros); buffers ``running_mean``
-    (zeros), ``running_var`` (ones) and ``num_batches_tracked``. ``momentum`` is the weight of
-    the new batch statistic (PyTorch's convention); ``momentum=None`` uses the cumulative
-    average, weight 1 / num_batches_tracked. ``train()`` normalizes with batch statistics and
-    updates the running ones; ``eval()`` uses the running ones. (Chapter 8.)
+    Parameters ``weight`` (gamma, ones) and ``bias`` (beta, zeros); buffers
+    ``running_mean`` (zeros), ``running_var`` (ones) and ``num_batches_tracked``.
+    ``momentum`` is the weight of the new batch statistic (PyTorch's convention);
+    ``momentum=None`` uses the cumulative average, weight 1 / num_batches_tracked.
+    ``train()`` normalizes with batch statistics and updates the running ones;
+    ``eval()`` uses the running ones. (Chapter 8.)
     """
 
     def __init__(

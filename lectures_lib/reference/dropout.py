@@ -37,9 +37,10 @@ def dropout_forward(
     Training: keep each element independently with probability q = 1 - drop_prob,
     m ~ Bernoulli(q). Inverted (``inverted=True``, PyTorch's way): out = x * m / q, so
     E[out] = x and evaluation is the identity. Standard (``inverted=False``, the paper's
-    way): out = x * m in training and out = q * x at test time; the same expectation, with
-    the scaling moved to test time (the paper multiplies the outgoing weights by its
-    p = q). ``drop_prob`` = 0 keeps everything; 1 is rejected (nothing would survive).
+    way): out = x * m in training and out = q * x at test time; the same expectation,
+    with the scaling moved to test time (the paper multiplies the outgoing weights by
+    its p = q). ``drop_prob`` = 0 keeps everything; 1 is rejected (nothing would
+    survive).
     """
     drop_prob = _check_args(x, drop_prob, training, inverted)
     keep_prob = 1.0 - drop_prob
@@ -60,9 +61,11 @@ def dropout_forward(
 
 
 def dropout_backward(dout: torch.Tensor, cache: torch.Tensor) -> torch.Tensor:
-    """Gradient through dropout: dx = dout * cache (the scaled mask); dropped units pass none.
+    """Gradient through dropout: dx = dout * cache (the scaled mask); dropped units pass
+    none.
 
-    Shapes: dout like the forward's x, cache from ``dropout_forward``; dx like dout. (Chapter 6.)
+    Shapes: dout like the forward's x, cache from ``dropout_forward``; dx like dout.
+    (Chapter 6.)
     """
     check_tensor(dout, "dout")
     check_tensor(cache, "cache")
@@ -82,7 +85,8 @@ def dropout(
     inverted: bool = True,
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
-    """Dropout as a differentiable function (autograd differentiates x * mask). (Chapter 6.)
+    """Dropout as a differentiable function (autograd differentiates x * mask).
+    (Chapter 6.)
 
     Shape: any -> same. ``drop_prob`` is the probability of *dropping* a unit (PyTorch's
     ``p``; the paper's p = 1 - drop_prob is the probability of keeping one). See
@@ -97,13 +101,14 @@ def dropout(
 
 
 class Dropout(nn.Module):
-    """Module form of ``dropout``; follows ``train()`` / ``eval()`` like ``nn.Dropout``. (Chapter 6.)
+    """Module form of ``dropout``; follows ``train()`` / ``eval()`` like ``nn.Dropout``.
+    (Chapter 6.)
 
-    Shape: any -> same. ``Dropout(drop_prob)`` (inverted) behaves as ``nn.Dropout(p=drop_prob)``:
-    survivors scaled by 1 / (1 - drop_prob) in training, identity in evaluation.
-    ``Dropout(drop_prob, inverted=False)`` is the paper's version: no scaling in training,
-    outputs multiplied by 1 - drop_prob in evaluation. Masks come from the global generator
-    (``torch.manual_seed``), as in ``nn.Dropout``.
+    Shape: any -> same. ``Dropout(drop_prob)`` (inverted) behaves as
+    ``nn.Dropout(p=drop_prob)``: survivors scaled by 1 / (1 - drop_prob) in training,
+    identity in evaluation. ``Dropout(drop_prob, inverted=False)`` is the paper's
+    version: no scaling in training, outputs multiplied by 1 - drop_prob in evaluation.
+    Masks come from the global generator (``torch.manual_seed``), as in ``nn.Dropout``.
     """
 
     def __init__(self, drop_prob: float = 0.5, inverted: bool = True):

@@ -21,20 +21,19 @@ def numerical_gradient(
     dout: torch.Tensor | None = None,
     h: float = 1e-6,
 ) -> torch.Tensor:
-    """Gradient of L(x) = sum(f(x) * dout) by central differences, one element at a time:
-    dL/dx_i ~ (L(x + h e_i) - L(x - h e_i)) / (2h), error O(h^2).
+    """Gradient of L(x) = sum(f(x) * dout) by central differences, one element at a
+    time: dL/dx_i ~ (L(x + h e_i) - L(x - h e_i)) / (2h), error O(h^2).
 
-    Shapes: x any; dout like f(x) (ones if None); result like x. Use float64: with float32
-    and h = 1e-6 the rounding error swamps the difference. ``x`` is left unchanged. The cost
-    is 2 * x.numel() calls of f, so keep x small. (Chapter 1 introduces it; Chapter 8 checks
-    the batch-norm backward pass with it.)
+    Shapes: x any; dout like f(x) (ones if None); result like x. Use float64: with
+    float32 and h = 1e-6 the rounding error swamps the difference. ``x`` is left
+    unchanged. The cost is 2 * x.numel() calls of f, so keep x small. (Chapter 1
+    introduces it; Chapter 8 checks the batch-norm backward pass with it.)
     """
     check_tensor(x, "x")
     check_positive(h, "h")
     check_callable(f, "f")
-    x = x.detach().clone(
-        memory_format=torch.contiguous_format
-    )  # .view(-1) below needs it
+    # .view(-1) below needs it
+    x = x.detach().clone(memory_format=torch.contiguous_format)
     with torch.no_grad():
         fx = f(x)
         if dout is None:
@@ -42,7 +41,8 @@ def numerical_gradient(
         check_tensor(dout, "dout")
         if dout.shape != fx.shape:
             raise ValueError(
-                f"dout must have the shape of f(x), {tuple(fx.shape)}, got {tuple(dout.shape)}"
+                f"dout must have the shape of f(x), {tuple(fx.shape)}, "
+                f"got {tuple(dout.shape)}"
             )
         grad = torch.zeros_like(x)
         flat, gflat = x.view(-1), grad.view(-1)
@@ -68,7 +68,8 @@ def rel_error(a: torch.Tensor, b: torch.Tensor) -> float:
     check_tensor(b, "b", finite=True)
     if a.shape != b.shape:
         raise ValueError(
-            f"a and b must have the same shape, got {tuple(a.shape)} and {tuple(b.shape)}"
+            "a and b must have the same shape, "
+            f"got {tuple(a.shape)} and {tuple(b.shape)}"
         )
     a, b = a.detach().double(), b.detach().double()
     return (

@@ -1,14 +1,19 @@
-"""Weight initializers, in place, for a weight of shape (fan_out, fan_in[, ...]). (Chapter 4.)
+"""Weight initializers, in place, for a weight of shape (fan_out, fan_in[, ...]).
+(Chapter 4.)
 
 Each fills the tensor without recording autograd history and returns it. Variances
 (Chapter 4 derives them): Glorot/Xavier 2 / (fan_in + fan_out); He 2 / fan_in; LeCun
 1 / fan_in. A uniform U(-b, b) has variance b^2 / 3, which fixes each uniform bound.
-``nn.Linear``'s own default, U(+-1/sqrt(fan_in)), has variance 1 / (3 fan_in): none of these.
+``nn.Linear``'s own default, U(+-1/sqrt(fan_in)), has variance 1 / (3 fan_in): none of
+these.
 
-Equivalents in ``torch.nn.init`` (the same draws for the same generator state, up to rounding):
+Equivalents in ``torch.nn.init`` (the same draws for the same generator state, up to
+rounding):
 glorot_uniform_ = xavier_uniform_, glorot_normal_ = xavier_normal_,
-he_uniform_ = kaiming_uniform_(nonlinearity="relu"), he_normal_ = kaiming_normal_(nonlinearity="relu"),
-lecun_uniform_ / lecun_normal_ = kaiming_uniform_ / kaiming_normal_(nonlinearity="linear").
+he_uniform_ = kaiming_uniform_(nonlinearity="relu"),
+he_normal_ = kaiming_normal_(nonlinearity="relu"),
+lecun_uniform_ = kaiming_uniform_(nonlinearity="linear"),
+lecun_normal_ = kaiming_normal_(nonlinearity="linear").
 """
 
 from __future__ import annotations
@@ -32,7 +37,8 @@ __all__ = [
 
 def fans(weight: torch.Tensor) -> tuple[int, int]:
     """(fan_in, fan_out) of a weight (fan_out, fan_in, *kernel), as PyTorch counts them:
-    each multiplied by the kernel size (the product of the trailing dimensions). (Chapter 4.)"""
+    each multiplied by the kernel size (the product of the trailing dimensions).
+    (Chapter 4.)"""
     check_tensor(weight, "weight")
     if weight.dim() < 2:
         raise ValueError(
@@ -60,7 +66,8 @@ def _normal_(weight: torch.Tensor, std: float, generator) -> torch.Tensor:
 def glorot_uniform_(
     weight: torch.Tensor, gain: float = 1.0, generator: torch.Generator | None = None
 ) -> torch.Tensor:
-    """Glorot & Bengio (2010): U(-b, b), b = gain * sqrt(6 / (fan_in + fan_out)). (Chapter 4.)
+    """Glorot & Bengio (2010): U(-b, b), b = gain * sqrt(6 / (fan_in + fan_out)).
+    (Chapter 4.)
 
     Shape: weight (fan_out, fan_in[, ...]), filled in place and returned. Variance
     gain^2 * 2 / (fan_in + fan_out): the compromise between keeping the forward variance
@@ -74,7 +81,8 @@ def glorot_uniform_(
 def glorot_normal_(
     weight: torch.Tensor, gain: float = 1.0, generator: torch.Generator | None = None
 ) -> torch.Tensor:
-    """Glorot & Bengio (2010): N(0, std^2), std = gain * sqrt(2 / (fan_in + fan_out)). (Chapter 4.)
+    """Glorot & Bengio (2010): N(0, std^2), std = gain * sqrt(2 / (fan_in + fan_out)).
+    (Chapter 4.)
 
     Shape: weight (fan_out, fan_in[, ...]), filled in place and returned.
     """
@@ -86,7 +94,8 @@ def glorot_normal_(
 def he_uniform_(
     weight: torch.Tensor, generator: torch.Generator | None = None
 ) -> torch.Tensor:
-    """He et al. (2015) for ReLU: U(-b, b), b = sqrt(6 / fan_in), variance 2 / fan_in. (Chapter 4.)
+    """He et al. (2015) for ReLU: U(-b, b), b = sqrt(6 / fan_in), variance 2 / fan_in.
+    (Chapter 4.)
 
     Shape: weight (fan_out, fan_in[, ...]), filled in place and returned.
     """
@@ -99,9 +108,9 @@ def he_normal_(
 ) -> torch.Tensor:
     """He et al. (2015) for ReLU: N(0, 2 / fan_in). (Chapter 4.)
 
-    Shape: weight (fan_out, fan_in[, ...]), filled in place and returned. ReLU zeroes half
-    of a symmetric input, halving its second moment; the factor 2 restores it, so the
-    signal keeps its scale through depth.
+    Shape: weight (fan_out, fan_in[, ...]), filled in place and returned. ReLU zeroes
+    half of a symmetric input, halving its second moment; the factor 2 restores it, so
+    the signal keeps its scale through depth.
     """
     fan_in, _ = fans(weight)
     return _normal_(weight, math.sqrt(2.0 / fan_in), generator)
@@ -110,7 +119,8 @@ def he_normal_(
 def lecun_uniform_(
     weight: torch.Tensor, generator: torch.Generator | None = None
 ) -> torch.Tensor:
-    """LeCun et al. (1998): U(-b, b), b = sqrt(3 / fan_in), variance 1 / fan_in. (Chapter 4.)
+    """LeCun et al. (1998): U(-b, b), b = sqrt(3 / fan_in), variance 1 / fan_in.
+    (Chapter 4.)
 
     Shape: weight (fan_out, fan_in[, ...]), filled in place and returned.
     """
@@ -121,7 +131,8 @@ def lecun_uniform_(
 def lecun_normal_(
     weight: torch.Tensor, generator: torch.Generator | None = None
 ) -> torch.Tensor:
-    """LeCun et al. (1998): N(0, 1 / fan_in); what SELU needs (Klambauer et al., 2017). (Chapter 4.)
+    """LeCun et al. (1998): N(0, 1 / fan_in); what SELU needs (Klambauer et al., 2017).
+    (Chapter 4.)
 
     Shape: weight (fan_out, fan_in[, ...]), filled in place and returned.
     """

@@ -11,14 +11,15 @@ __all__ = ["maxout", "Maxout"]
 
 
 def maxout(z: torch.Tensor, pieces: int) -> torch.Tensor:
-    """Max over groups of ``pieces`` consecutive entries of the last dimension. (Chapter 7.)
+    """Max over groups of ``pieces`` consecutive entries of the last dimension.
+    (Chapter 7.)
 
     Shapes: z (..., units * pieces) -> (..., units); unit j is
     max(z[..., j*pieces], ..., z[..., (j+1)*pieces - 1]), i.e. h_j(x) = max_k z_jk with
     z_jk = w_jk . x + b_jk the k-th affine piece (Goodfellow et al., 2013, eq. 1). With
     pieces = 1 it is the identity. The gradient flows only to the winning piece of each
-    unit (exact ties, which have probability zero for continuous inputs, share it evenly).
-    Same layout as ``F.max_pool1d(z.unsqueeze(-2), pieces).squeeze(-2)``.
+    unit (exact ties, which have probability zero for continuous inputs, share it
+    evenly). Same layout as ``F.max_pool1d(z.unsqueeze(-2), pieces).squeeze(-2)``.
     """
     check_tensor(z, "z")
     pieces = check_count(pieces, "pieces", minimum=1)
@@ -32,13 +33,14 @@ def maxout(z: torch.Tensor, pieces: int) -> torch.Tensor:
 
 
 class Maxout(nn.Module):
-    """A maxout layer: ``Linear(in_features, out_features * pieces)`` followed by ``maxout``.
+    """A maxout layer: ``Linear(in_features, out_features * pieces)`` followed by
+    ``maxout``.
 
-    Shapes: (..., in_features) -> (..., out_features). Output unit j takes the max of the
-    linear layer's outputs j*pieces ... (j+1)*pieces - 1, so ``self.linear.weight`` has
-    shape (out_features * pieces, in_features). One unit is a convex piecewise-linear
-    function of its input. Dropout, if any, goes on the input of this layer (before the
-    affine maps), not after the max. (Chapter 7.)
+    Shapes: (..., in_features) -> (..., out_features). Output unit j takes the max
+    of the linear layer's outputs j*pieces ... (j+1)*pieces - 1, so
+    ``self.linear.weight`` has shape (out_features * pieces, in_features). One unit is a
+    convex piecewise-linear function of its input. Dropout, if any, goes on the input
+    of this layer (before the affine maps), not after the max. (Chapter 7.)
     """
 
     def __init__(self, in_features: int, out_features: int, pieces: int):
@@ -57,5 +59,6 @@ class Maxout(nn.Module):
     def extra_repr(self) -> str:
         return (
             f"in_features={self.linear.in_features}, "
-            f"out_features={self.linear.out_features // self.pieces}, pieces={self.pieces}"
+            f"out_features={self.linear.out_features // self.pieces}, "
+            f"pieces={self.pieces}"
         )

@@ -19,7 +19,8 @@ __all__ = ["add_gaussian_noise", "noise_l2_penalty"]
 
 
 def _check_sigma(sigma, like: torch.Tensor, like_name: str, *, last_dim_only: bool):
-    """sigma: a non-negative scalar, or a tensor matching ``like`` (its last dim if asked)."""
+    """sigma: a non-negative scalar, or a tensor matching ``like`` (its last dim if
+    asked)."""
     if isinstance(sigma, torch.Tensor) and sigma.dim() > 0:
         check_tensor(sigma, "sigma")
         want = like.shape[-1:] if last_dim_only else like.shape
@@ -37,7 +38,8 @@ def _check_sigma(sigma, like: torch.Tensor, like_name: str, *, last_dim_only: bo
         return sigma.to(like.dtype)
     if not isinstance(sigma, (Real, torch.Tensor)) or isinstance(sigma, bool):
         raise TypeError(
-            f"sigma must be a number or a tensor, got {type(sigma).__name__}: {_short(sigma)}"
+            "sigma must be a number or a tensor, "
+            f"got {type(sigma).__name__}: {_short(sigma)}"
         )
     value = check_real(sigma, "sigma")
     if value < 0:
@@ -50,8 +52,9 @@ def add_gaussian_noise(
 ) -> torch.Tensor:
     """x + eps, eps ~ N(0, diag(sigma^2)), drawn independently per element. (Chapter 5.)
 
-    Shapes: x (N, D) or any (..., D) -> same; sigma a number (isotropic) or a (D,) tensor,
-    one standard deviation per feature. A seeded ``generator`` makes the noise reproducible.
+    Shapes: x (N, D) or any (..., D) -> same; sigma a number (isotropic) or a (D,)
+    tensor, one standard deviation per feature. A seeded ``generator`` makes the noise
+    reproducible.
     """
     check_tensor(x, "x")
     sigma = _check_sigma(sigma, x, "x", last_dim_only=True)
@@ -61,13 +64,15 @@ def add_gaussian_noise(
 
 
 def noise_l2_penalty(w: torch.Tensor, sigma) -> torch.Tensor:
-    """sum_i w_i^2 sigma_i^2: what zero-mean input noise adds to a linear model's expected
-    squared error, E[(w.(x+eps) - t)^2] = (w.x - t)^2 + sum_i w_i^2 sigma_i^2. (Chapter 5.)
+    """sum_i w_i^2 sigma_i^2: what zero-mean input noise adds to a linear model's
+    expected squared error, E[(w.(x+eps) - t)^2] = (w.x - t)^2 + sum_i w_i^2 sigma_i^2.
+    (Chapter 5.)
 
-    Shapes: w (D,) (or any shape); sigma a number or a tensor of w's shape; returns a 0-d
-    tensor. The cross term 2 (w.x - t) w.eps vanishes because E[eps] = 0; the off-diagonal
-    terms because the noise components are uncorrelated. Note the square on w: the penalty
-    is quadratic and never negative (sum_i w_i sigma_i^2 would be neither).
+    Shapes: w (D,) (or any shape); sigma a number or a tensor of w's shape; returns a
+    0-d tensor. The cross term 2 (w.x - t) w.eps vanishes because E[eps] = 0; the
+    off-diagonal terms because the noise components are uncorrelated. Note the square
+    on w: the penalty is quadratic and never negative (sum_i w_i sigma_i^2 would be
+    neither).
     """
     check_tensor(w, "w")
     sigma = _check_sigma(sigma, w, "w", last_dim_only=False)

@@ -1,32 +1,33 @@
-"""Small Sphinx fixes for the course site (loaded via `sphinx: local_extensions` in _config.yml).
+"""Small Sphinx fixes for the course site (loaded via `sphinx: local_extensions`
+in _config.yml).
 
-- Jupyter Book 1 sets up sphinx-thebe and sphinx-togglebutton twice, so every page declared
-  `const THEBE_JS_URL` twice: a JavaScript error on every page. We drop exact duplicates from
-  the page's script list.
+- Jupyter Book 1 sets up sphinx-thebe and sphinx-togglebutton twice, so every page
+  declared `const THEBE_JS_URL` twice: a JavaScript error on every page. We drop exact
+  duplicates from the page's script list.
 - pydata-sphinx-theme logs "Got invalid theme mode" on a reader's first visit unless a
   default mode is set; we set it (the reader can still switch).
 - The footer names the version of `lectures_lib` and the commit the site was built from
   (lectures_lib.course.release.version_line: the version has one source, `__version__`).
-- The launch buttons (Binder, Colab) open the chapters' reader editions, which live on the
-  branch `course_launch_branch` (`editions`, published by pages.yml; lectures_lib/course/reader.py),
-  while the "view source", "edit" and "open issue" links stay on `repository.branch` (main).
-  The theme reads the branch for those links once, when the builder starts, and for the
-  launch buttons on every page; so once it has read it, we switch the option the launch
-  buttons read.
+- The launch buttons (Binder, Colab) open the chapters' reader editions, which live on
+  the branch `course_launch_branch` (`editions`, published by pages.yml;
+  lectures_lib/course/reader.py), while the "view source", "edit" and "open issue" links
+  stay on `repository.branch` (main). The theme reads the branch for those links once,
+  when the builder starts, and for the launch buttons on every page; so once it has read
+  it, we switch the option the launch buttons read.
 - `404.html`, which GitHub Pages serves for any missing address, at any depth: so it is
   one self-contained page (no stylesheet, script or image to resolve relative to an
   unknown depth) whose links are absolute, built from `html.baseurl`.
 - `static/course_widgets.js` (served from `_static/`, before MathJax and the widget
-  renderer): gives MathJax 3 the MathJax 2 call the widget renderer makes when it typesets
-  a widget's label (without it every labelled widget threw a JavaScript error), and names
-  each slider handle after its label, with its shown value as aria-valuetext (the renderer
-  leaves the handle nameless, a serious accessibility violation).
+  renderer): gives MathJax 3 the MathJax 2 call the widget renderer makes when it
+  typesets a widget's label (without it every labelled widget threw a JavaScript error),
+  and names each slider handle after its label, with its shown value as aria-valuetext
+  (the renderer leaves the handle nameless, a serious accessibility violation).
 - Accessibility (axe-core, run on every page by tests/site_check.py, finds no serious or
-  critical violation): `templates/` overrides the theme's search and
-  colour-mode buttons, whose accessible names left out their visible text; in each page's
-  body, myst-nb's "show code" toggles lose an aria-label that hid their visible text, and
-  the bibliography's entries get the role "listitem" that their role="list" parent
-  requires (docutils writes the deprecated "doc-biblioentry").
+  critical violation): `templates/` overrides the theme's search and colour-mode
+  buttons, whose accessible names left out their visible text; in each page's body,
+  myst-nb's "show code" toggles lose an aria-label that hid their visible text, and the
+  bibliography's entries get the role "listitem" that their role="list" parent requires
+  (docutils writes the deprecated "doc-biblioentry").
 """
 
 from __future__ import annotations
@@ -141,7 +142,8 @@ def _accessible_body(app, pagename, templatename, context, doctree):
 
 def setup(app):
     app.connect("config-inited", _static_files)
-    # before MathJax (priority 500 by default) so that its Hub shim is in place when it loads
+    # before MathJax (priority 500 by default) so that its Hub shim is in place
+    # when it loads
     app.add_js_file("course_widgets.js", priority=200)
     # code at 88 columns fits the code column at a 1280-pixel window (static/course.css)
     app.add_css_file("course.css")
