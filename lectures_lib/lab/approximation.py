@@ -453,8 +453,8 @@ def steps_to_error_sweep(
 
     The protocol of Krizhevsky et al. (2012), Fig. 1: iterations to a training-error
     threshold, learning rate chosen separately for each network. A run whose parameters
-    overflow (inf/nan) is stopped and counted as not reaching the threshold. Shapes: x
-    (N, D), y (N,) int64 labels. (Chapter 2.)
+    overflow (inf/nan) is stopped and counted as not reaching the threshold.
+    Shapes: x (N, D), y (N,) int64 labels. (Chapter 2.)
     """
     check_choice(activation, "activation", ACTIVATION_MODULES)
     check_batch(x)

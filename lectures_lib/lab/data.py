@@ -69,7 +69,8 @@ def load_digits_split(
     check_bool(standardize, "standardize")
     if val_fraction + test_fraction >= 1.0:
         raise ValueError(
-            f"val_fraction + test_fraction must be < 1, got {val_fraction + test_fraction:g}"
+            "val_fraction + test_fraction must be < 1, "
+            f"got {val_fraction + test_fraction:g}"
         )
     x_np, y_np = load_digits(return_X_y=True)
     x = torch.tensor(x_np, dtype=torch.float32)

@@ -138,7 +138,8 @@ def dead_unit_fraction(
         if not torch.isfinite(out).all():
             bad = (~torch.isfinite(out)).float().mean().item()
             raise ValueError(
-                f"the output of ReLU {name!r} is not finite ({100 * bad:.3g}% NaN or inf): "
+                f"the output of ReLU {name!r} is not finite "
+                f"({100 * bad:.3g}% NaN or inf): "
                 "the network has diverged, so no unit can be called dead or alive"
             )
     return {
@@ -240,9 +241,10 @@ def update_to_weight_ratio(
     weight named in ``before``. (Chapters 1 and 9.)
 
     ``before`` maps layer names to weight copies, e.g.
-    ``{n: m.weight.detach().clone() for n, m in model.named_modules() if isinstance(m, nn.Linear)}``.
-    A healthy SGD step changes weights by roughly 1e-3 of their size (Karpathy's rule of
-    thumb).
+    ``{n: m.weight.detach().clone()
+       for n, m in model.named_modules() if isinstance(m, nn.Linear)}``.
+    A healthy SGD step changes weights by roughly 1e-3 of their size (Karpathy's rule
+    of thumb).
     """
     check_module(model)
     check_dict(before, "before")

@@ -379,19 +379,20 @@ def plot_layer_histograms(
     check_str(label, "label")
     if len(axes) != len(layers):
         raise ValueError(
-            f"axes and layers must have the same length, got {len(axes)} and {len(layers)}"
+            "axes and layers must have the same length, "
+            f"got {len(axes)} and {len(layers)}"
         )
     depth = len(stats.activations)
-    for l in layers:
-        l = check_count(l, "layers[i]", minimum=1)
-        if l > depth:
-            raise ValueError(f"layers[i] must be <= depth {depth}, got {l}")
-    values = [stats.activations[l - 1].flatten() for l in layers]
+    for layer in layers:
+        layer = check_count(layer, "layers[i]", minimum=1)
+        if layer > depth:
+            raise ValueError(f"layers[i] must be <= depth {depth}, got {layer}")
+    values = [stats.activations[layer - 1].flatten() for layer in layers]
     lo = min(torch.quantile(v[:100_000], 0.005).item() for v in values)
     hi = max(torch.quantile(v[:100_000], 0.995).item() for v in values)
     if hi - lo < 1e-12:
         lo, hi = lo - 1.0, hi + 1.0
-    for ax, l, v in zip(axes, layers, values):
+    for ax, layer, v in zip(axes, layers, values):
         zeros = (v == 0).float().mean().item()
         shown = v[v != 0] if drop_zeros else v
         # values beyond the shared range (the outer 0.5% tails) are left out, not piled
@@ -410,7 +411,7 @@ def plot_layer_histograms(
             fontsize=8,
             bbox=dict(facecolor="white", alpha=0.8, edgecolor="none"),
         )
-        ax.set_title(f"{label}layer {l}", fontsize=9)
+        ax.set_title(f"{label}layer {layer}", fontsize=9)
         ax.set_yticks([])
         ax.set_xlabel("activation value")
 
@@ -435,7 +436,8 @@ def draw_init_explorer(
     check_positive(gain, "gain")
     if activation not in ACTIVATION_MODULES:
         raise ValueError(
-            f"activation must be one of {sorted(ACTIVATION_MODULES)}, got {activation!r}"
+            f"activation must be one of {sorted(ACTIVATION_MODULES)}, "
+            f"got {activation!r}"
         )
     stats = propagate(depth, width, activation, "lecun", gain=gain, n=n, seed=seed)
     layers = range(1, depth + 1)

@@ -78,7 +78,8 @@ def _per_feature(value, name: str, d: int, like: torch.Tensor) -> torch.Tensor:
         check_tensor(value, name, finite=True)
         if value.shape != (d,):
             raise ValueError(
-                f"{name} must be a number or have shape ({d},), got {tuple(value.shape)}"
+                f"{name} must be a number or have shape ({d},), "
+                f"got {tuple(value.shape)}"
             )
         if (value < 0).any():
             raise ValueError(
@@ -99,7 +100,8 @@ def relative_distance(a: torch.Tensor, b: torch.Tensor) -> float:
     check_tensor(b, "b", finite=True)
     if a.shape != b.shape:
         raise ValueError(
-            f"a and b must have the same shape, got {tuple(a.shape)} and {tuple(b.shape)}"
+            "a and b must have the same shape, "
+            f"got {tuple(a.shape)} and {tuple(b.shape)}"
         )
     # in float64: the norms of large entries overflow float32
     a, b = a.detach().double(), b.detach().double()
@@ -142,8 +144,8 @@ def ridge_fit(X: torch.Tensor, t: torch.Tensor, lam=0.0) -> torch.Tensor:
     lam = 0 this is least squares, solved with ``torch.linalg.lstsq`` (the minimum-norm
     solution when X has fewer rows than columns). Every column is penalized, a constant
     column too. Note the 1/N: scikit-learn's ``Ridge(alpha)`` minimizes
-    ||Xw - t||^2 + alpha ||w||^2, so alpha = N * lam. (Chapter 5, Section 5.3, "Check
-    2".)
+    ||Xw - t||^2 + alpha ||w||^2, so alpha = N * lam.
+    (Chapter 5, Section 5.3, "Check 2".)
     """
     _check_xt(X, t, "X", "t")
     n, d = X.shape
@@ -255,7 +257,7 @@ def sgd_noisy_inputs(
     return w_sum / (steps - start)
 
 
-# ----------------------------------------------------------------------------- penalties
+# ---------------------------------------------------------------------------- penalties
 def _penalty_mc(
     predict: Callable,
     x: torch.Tensor,

@@ -159,8 +159,8 @@ def mlp(
     Layers are named ``fc1, act1, fc2, act2, ..., fcL`` (plus ``bn<i>`` before each
     activation if ``batch_norm``, ``drop<i>`` after it if ``drop_prob > 0``, and
     ``drop0`` on the input if ``input_drop_prob > 0``), so diagnostics report readable
-    names. The output layer has no activation: it returns logits. Shapes: (N,
-    sizes[0]) -> (N, sizes[-1]).
+    names. The output layer has no activation: it returns logits.
+    Shapes: (N, sizes[0]) -> (N, sizes[-1]).
     """
     check_choice(activation, "activation", ACTIVATION_MODULES)
     init_scheme = check_init_scheme(init_scheme)

@@ -236,8 +236,8 @@ def _convex_design(x: torch.Tensor, kinks: torch.Tensor) -> torch.Tensor:
 
 
 def best_convex_fit(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """The least-squares best convex fit to (x, y), evaluated at x. Shapes:
-    (n, 1) -> (n, 1).
+    """The least-squares best convex fit to (x, y), evaluated at x.
+    Shapes: (n, 1) -> (n, 1).
 
     Any convex function's values at sorted x_1 < ... < x_n are those of a convex PWL
     function with kinks at the x_i, i.e. a + b x + sum_i c_i relu(x - x_i) with
@@ -252,7 +252,8 @@ def best_convex_fit(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     ys = check_tensor(check_vector(y, "y"), "y", finite=True).detach()
     if xs.shape != ys.shape:
         raise ValueError(
-            f"x and y must have the same number of rows, got {xs.numel()} and {ys.numel()}"
+            "x and y must have the same number of rows, "
+            f"got {xs.numel()} and {ys.numel()}"
         )
     if not (xs[1:] > xs[:-1]).all():
         raise ValueError("x must be strictly increasing")
@@ -381,7 +382,8 @@ def fit_maxout_1d(
     check_tensor(y, "y", finite=True)
     if y.shape != x.shape:
         raise ValueError(
-            f"x and y must both have shape (n, 1), got {tuple(x.shape)} and {tuple(y.shape)}"
+            "x and y must both have shape (n, 1), "
+            f"got {tuple(x.shape)} and {tuple(y.shape)}"
         )
     if not (x[1:, 0] > x[:-1, 0]).all():
         raise ValueError("x must be strictly increasing")

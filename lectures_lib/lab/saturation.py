@@ -147,9 +147,9 @@ def one_sign_fraction(
     time.
 
     dL/dw_ji = delta_j h_i: if every input h_i > 0 (after a sigmoid), each row of the
-    per-example gradient has the sign of delta_j, so the fraction is 1. Shapes: x
-    (N, D), y (N,) labels; runs N backward passes of batch 1. (Chapter 1, "not
-    zero-centred".)
+    per-example gradient has the sign of delta_j, so the fraction is 1.
+    Shapes: x (N, D), y (N,) labels; runs N backward passes of batch 1.
+    (Chapter 1, "not zero-centred".)
     """
     x = check_model_input(model, x)
     check_str(layer, "layer")

@@ -162,15 +162,16 @@ def train(
     provided the model has no randomness of its own: dropout draws its masks from
     PyTorch's global generator, so seed that too (``seed_everything``) before each run.
     ``stop_at=("train_acc", 0.9)`` stops at the first evaluation that reaches the
-    target. ``after_step(model, step)`` runs after each update (e.g. a max-norm
-    constraint). ``progress=True`` shows a progress bar for live use (off in stored
-    outputs).
+    target.
+    ``after_step(model, step)`` runs after each update (e.g. a max-norm constraint).
+    ``progress=True`` shows a progress bar for live use (off in stored outputs).
     """
     x = check_model_input(model, x)
     y = _check_targets(y, "y", x, model if loss_fn is None else None)
     if (x_val is None) != (y_val is None):
         raise ValueError(
-            f"x_val and y_val must be given together, got x_val={'a tensor' if x_val is not None else None}"
+            "x_val and y_val must be given together, "
+            f"got x_val={'a tensor' if x_val is not None else None}"
             f" and y_val={'a tensor' if y_val is not None else None}"
         )
     if x_val is not None:
