@@ -4,9 +4,9 @@ A weighted sum of shifted ReLUs of a scalar input,
 
     g(x) = c + sum_j a_j max(0, x - k_j),                                   (eq. 2.3)
 
-is continuous and piecewise linear, with a kink (a change of slope a_j) at each knot k_j.
-With the knots fixed, g is linear in (a, c), so the best output weights for a target
-are a least-squares problem. This module makes that concrete:
+is continuous and piecewise linear, with a kink (a change of slope a_j) at each knot
+k_j. With the knots fixed, g is linear in (a, c), so the best output weights for a
+target are a least-squares problem. This module makes that concrete:
 
 - ``uniform_knots``, ``relu_features``: the knots and the (N, n) design matrix;
 - ``ReluSum``, ``fit_relu_sum``: a fitted sum, its value and its individual terms;
@@ -17,9 +17,11 @@ and holds the chapter's experiment helpers:
 
 - ``inactive_unit_fraction``, ``DeadUnitMonitor``: units whose input is <= 0 on every
   example (dead ReLUs, or leaky units stuck on their negative side), during training;
-- ``train_with_activation_l1``: ``training.train`` with an L1 penalty on the activations;
+- ``train_with_activation_l1``: ``training.train`` with an L1 penalty on the
+  activations;
 - ``steps_to_error_sweep``: steps to a training-error threshold, with the learning rate
-  tuned per activation from a small grid (the protocol of Krizhevsky et al. 2012, Fig. 1).
+  tuned per activation from a small grid (the protocol of Krizhevsky et al. 2012,
+  Fig. 1).
 """
 
 from __future__ import annotations
@@ -89,9 +91,10 @@ RELU_SUM_TARGETS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
 def uniform_knots(n_relus: int, low: float = -3.0, high: float = 3.0) -> torch.Tensor:
     """The n knots k_j = low + j (high - low) / n, j = 0..n-1, float64, shape (n,).
 
-    The first knot sits at ``low``, so on [low, high] its ReLU is the straight line x - low:
-    with the constant c, n ReLUs give a continuous piecewise-linear function with n pieces
-    of equal width. Doubling n keeps every old knot (the fits are nested). (Chapter 2.)
+    The first knot sits at ``low``, so on [low, high] its ReLU is the straight line
+    x - low: with the constant c, n ReLUs give a continuous piecewise-linear function
+    with n pieces of equal width. Doubling n keeps every old knot (the fits are nested).
+    (Chapter 2.)
     """
     n_relus = check_count(n_relus, "n_relus", minimum=1)
     low, high = check_real(low, "low"), check_real(high, "high")
@@ -101,9 +104,9 @@ def uniform_knots(n_relus: int, low: float = -3.0, high: float = 3.0) -> torch.T
 
 
 def relu_features(x: torch.Tensor, knots: torch.Tensor) -> torch.Tensor:
-    """The design matrix Phi[i, j] = max(0, x_i - k_j). Shapes: x (N,) or (N, 1), knots (n,)
-    -> (N, n), in x's dtype; no knots give an (N, 0) matrix. (Chapter 2, eq. 2.3; Chapter 7
-    builds its convex fits from the same hinges.)"""
+    """The design matrix Phi[i, j] = max(0, x_i - k_j). Shapes: x (N,) or (N, 1), knots
+    (n,) -> (N, n), in x's dtype; no knots give an (N, 0) matrix. (Chapter 2, eq. 2.3;
+    Chapter 7 builds its convex fits from the same hinges.)"""
     x = check_vector(x, "x")
     check_tensor(knots, "knots", finite=True)
     if knots.dim() != 1:
@@ -113,7 +116,8 @@ def relu_features(x: torch.Tensor, knots: torch.Tensor) -> torch.Tensor:
 
 @dataclass
 class ReluSum:
-    """g(x) = bias + sum_j weights[j] * max(0, x - knots[j]) (eq. 2.3). knots, weights: (n,)."""
+    """g(x) = bias + sum_j weights[j] * max(0, x - knots[j]) (eq. 2.3). knots, weights:
+    (n,)."""
 
     knots: torch.Tensor
     weights: torch.Tensor
@@ -195,8 +199,9 @@ def relu_sum_errors(
     high: float = 3.0,
     n_points: int = 401,
 ) -> list[float]:
-    """For each n in ``n_values``: the root-mean-square error of ``fit_relu_sum`` with n uniform
-    knots, on the n_points equally spaced points of [low, high] where it was fitted.
+    """For each n in ``n_values``: the root-mean-square error of ``fit_relu_sum`` with n
+    uniform knots, on the n_points equally spaced points of [low, high] where it was
+    fitted.
 
     With nested knots (n doubling) the least-squares error cannot increase. (Chapter 2.)
     """
@@ -222,9 +227,10 @@ def draw_relu_sum(
     low: float = -3.0,
     high: float = 3.0,
 ) -> ReluSum:
-    """The chapter's explorer: the least-squares sum of ``n_relus`` shifted ReLUs fitted to
-    ``target`` (a key of ``RELU_SUM_TARGETS``) on [low, high], with its knots, and (if
-    ``show_terms``) each weighted ReLU a_j max(0, x - k_j) as a thin line. Returns the fit."""
+    """The chapter's explorer: the least-squares sum of ``n_relus`` shifted ReLUs fitted
+    to ``target`` (a key of ``RELU_SUM_TARGETS``) on [low, high], with its knots, and
+    (if ``show_terms``) each weighted ReLU a_j max(0, x - k_j) as a thin line. Returns
+    the fit."""
     check_axes(ax)
     check_choice(target, "target", RELU_SUM_TARGETS)
     check_bool(show_terms, "show_terms")
@@ -264,19 +270,19 @@ def draw_relu_sum(
     return g
 
 
-# --- Dead units --------------------------------------------------------------------------
+# --- Dead units -----------------------------------------------------------------------
 
 
 @torch.no_grad()
 def inactive_unit_fraction(
     model: nn.Module, x: torch.Tensor, types=(nn.ReLU, nn.LeakyReLU)
 ) -> dict[str, float]:
-    """For each activation module of ``types`` (by name): the fraction of its units whose
-    *input* is <= 0 for every example of x. Shapes: x (N, ...).
+    """For each activation module of ``types`` (by name): the fraction of its units
+    whose *input* is <= 0 for every example of x. Shapes: x (N, ...).
 
-    For ``nn.ReLU`` this equals ``dead_unit_fraction`` (max(0, z) = 0 exactly when z <= 0).
-    For leaky ReLU the same units still pass a gradient of slope 0.01, so they can recover;
-    this is the measure that compares the two. (Chapter 2.)
+    For ``nn.ReLU`` this equals ``dead_unit_fraction`` (max(0, z) = 0 exactly when
+    z <= 0). For leaky ReLU the same units still pass a gradient of slope 0.01, so they
+    can recover; this is the measure that compares the two. (Chapter 2.)
     """
     x = check_model_input(model, x)
     with capture_outputs(model, types, inputs=True) as ins:
@@ -288,8 +294,8 @@ def inactive_unit_fraction(
 
 
 class DeadUnitMonitor:
-    """An ``after_step`` callback for ``training.train``: every ``every`` steps, records the
-    fraction of hidden units (pooled over layers) that are inactive on all of x.
+    """An ``after_step`` callback for ``training.train``: every ``every`` steps, records
+    the fraction of hidden units (pooled over layers) that are inactive on all of x.
 
     Call ``monitor(model, 0)`` once before training to record the start. Afterwards
     ``monitor.steps`` and ``monitor.fractions`` are equal-length lists. (Chapter 2.)
@@ -321,7 +327,7 @@ class DeadUnitMonitor:
         self.fractions.append(flags.mean().item())
 
 
-# --- Sparsity: an L1 penalty on the activations ---------------------------------------------
+# --- Sparsity: an L1 penalty on the activations ---------------------------------------
 
 
 def activation_l1_penalty(activations: Sequence[torch.Tensor]) -> torch.Tensor:
@@ -346,10 +352,11 @@ def train_with_activation_l1(
     types=(nn.ReLU,),
     **train_kwargs,
 ) -> History:
-    """``training.train`` with the loss cross_entropy(out, y) + l1 * activation_l1_penalty(h),
-    h the outputs of every module of ``types``, taken by forward hooks (``train``'s
-    ``loss_fn`` only sees the logits). The recorded losses include the penalty.
-    ``l1 = 0`` is plain training. (Chapter 2.)"""
+    """``training.train`` with the loss
+    cross_entropy(out, y) + l1 * activation_l1_penalty(h), h the outputs of every module
+    of ``types``, taken by forward hooks (``train``'s ``loss_fn`` only sees the logits).
+    The recorded losses include the penalty. ``l1 = 0`` is plain training.
+    (Chapter 2.)"""
     x = check_model_input(model, x)
     check_labels(y, "y", x.shape[0], n_outputs(model))
     check_nonnegative(l1, "l1")
@@ -382,16 +389,16 @@ def train_with_activation_l1(
             h.remove()
 
 
-# --- Training speed: steps to a training-error threshold ------------------------------------
+# --- Training speed: steps to a training-error threshold ------------------------------
 
 
 @dataclass
 class LrSweep:
     """Result of ``steps_to_error_sweep`` for one activation.
 
-    ``steps[lr]`` lists, per seed, the first evaluated step at which the training error was
-    <= ``target_error`` (None: not within ``max_steps``). ``best_lr`` is the grid value with
-    the fewest failures, then the smallest mean steps.
+    ``steps[lr]`` lists, per seed, the first evaluated step at which the training error
+    was <= ``target_error`` (None: not within ``max_steps``). ``best_lr`` is the grid
+    value with the fewest failures, then the smallest mean steps.
     """
 
     activation: str
@@ -438,15 +445,16 @@ def steps_to_error_sweep(
     batch_size: int = 64,
     eval_every: int = 5,
 ) -> LrSweep:
-    """For each lr of the grid and each seed: build ``mlp([D] + [width] * depth + [K],
-    activation, init_scheme=...)`` after ``seed_everything(seed)``, train it with plain SGD
-    (``train(..., seed=seed)``), and record the first step (checked every ``eval_every``)
-    at which the training error 1 - train_acc is <= ``target_error``.
+    """For each lr of the grid and each seed: build
+    ``mlp([D] + [width] * depth + [K], activation, init_scheme=...)`` after
+    ``seed_everything(seed)``, train it with plain SGD (``train(..., seed=seed)``), and
+    record the first step (checked every ``eval_every``) at which the training error
+    1 - train_acc is <= ``target_error``.
 
     The protocol of Krizhevsky et al. (2012), Fig. 1: iterations to a training-error
     threshold, learning rate chosen separately for each network. A run whose parameters
-    overflow (inf/nan) is stopped and counted as not reaching the threshold. Shapes: x (N, D),
-    y (N,) int64 labels. (Chapter 2.)
+    overflow (inf/nan) is stopped and counted as not reaching the threshold.
+    Shapes: x (N, D), y (N,) int64 labels. (Chapter 2.)
     """
     check_choice(activation, "activation", ACTIVATION_MODULES)
     check_batch(x)

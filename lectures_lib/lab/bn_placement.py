@@ -2,8 +2,9 @@
 
 Ioffe and Szegedy (2015) normalize the pre-activation, ``BN(Wx + b)`` then the
 nonlinearity; much code puts the layer after the activation instead, and a batch-norm
-layer on the raw inputs standardizes them with batch statistics. ``bn_mlp`` builds either
-variant with the same named layers as ``models.mlp`` so Chapter 8 can compare them.
+layer on the raw inputs standardizes them with batch statistics. ``bn_mlp`` builds
+either variant with the same named layers as ``models.mlp`` so Chapter 8 can compare
+them.
 """
 
 from __future__ import annotations
@@ -36,8 +37,9 @@ def bn_mlp(
     """A fully connected net ``sizes[0] -> ... -> sizes[-1]`` with batch norm in every
     hidden layer, placed ``"before"`` the activation (``fc_i, bn_i, act_i``: the paper's
     BN(Wx + b)) or ``"after"`` it (``fc_i, act_i, bn_i``). With ``input_bn`` a
-    ``BatchNorm1d(sizes[0])`` named ``bn0`` normalizes the inputs first. The output layer
-    is linear (logits). Shapes: (N, sizes[0]) -> (N, sizes[-1]). (Chapter 8, Section 7.)
+    ``BatchNorm1d(sizes[0])`` named ``bn0`` normalizes the inputs first. The output
+    layer is linear (logits). Shapes: (N, sizes[0]) -> (N, sizes[-1]). (Chapter 8,
+    Section 7.)
     """
     check_choice(activation, "activation", ACTIVATION_MODULES)
     check_choice(placement, "placement", BN_PLACEMENTS)

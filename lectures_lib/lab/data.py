@@ -1,6 +1,8 @@
-"""Data sets that ship with the course: scikit-learn's bundled digits, and synthetic sets.
+"""Data sets that ship with the course: scikit-learn's bundled digits, and synthetic
+sets.
 
-Nothing is downloaded: ``load_digits`` reads 1,797 8x8 images stored inside scikit-learn.
+Nothing is downloaded: ``load_digits`` reads 1,797 8x8 images stored inside
+scikit-learn.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ __all__ = ["Split", "load_digits_split", "make_regression_1d"]
 
 @dataclass(frozen=True)
 class Split:
-    """Train / validation / test tensors. x: (N, 64) float32, y: (N,) int64 class labels."""
+    """Train / validation / test tensors. x: (N, 64) float32, y: (N,) int64 class
+    labels."""
 
     x_train: torch.Tensor
     y_train: torch.Tensor
@@ -52,8 +55,9 @@ def load_digits_split(
     """The 8x8 digits (10 classes), shuffled with ``seed`` and split train / val / test.
 
     Pixels (0..16) are standardized with the *training* mean and std per pixel (constant
-    pixels keep std 1), or just scaled to [0, 1] if ``standardize=False``. ``n_train`` keeps
-    only the first n_train training examples (a small training set, for overfitting).
+    pixels keep std 1), or just scaled to [0, 1] if ``standardize=False``. ``n_train``
+    keeps only the first n_train training examples (a small training set, for
+    overfitting).
     """
     from sklearn.datasets import load_digits
 
@@ -65,7 +69,8 @@ def load_digits_split(
     check_bool(standardize, "standardize")
     if val_fraction + test_fraction >= 1.0:
         raise ValueError(
-            f"val_fraction + test_fraction must be < 1, got {val_fraction + test_fraction:g}"
+            "val_fraction + test_fraction must be < 1, "
+            f"got {val_fraction + test_fraction:g}"
         )
     x_np, y_np = load_digits(return_X_y=True)
     x = torch.tensor(x_np, dtype=torch.float32)
@@ -104,7 +109,8 @@ def make_regression_1d(
     seed: int = 0,
     dtype=torch.float32,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Sorted inputs x ~ U(low, high) of shape (n, 1) and targets fn(x) + noise * N(0, 1), (n, 1)."""
+    """Sorted inputs x ~ U(low, high) of shape (n, 1) and targets
+    fn(x) + noise * N(0, 1), (n, 1)."""
     n = check_count(n, "n", minimum=1)
     if not callable(fn):
         raise TypeError(f"fn must be callable, got {type(fn).__name__}")

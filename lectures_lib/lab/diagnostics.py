@@ -52,11 +52,12 @@ ACTIVATION_TYPES = (
 
 
 def capture_outputs(model: nn.Module, types=ACTIVATION_TYPES, *, inputs: bool = False):
-    """Within the block, record each matching submodule's output (or input) by qualified name.
+    """Within the block, record each matching submodule's output (or input) by qualified
+    name.
 
-    Yields a dict name -> tensor (detached), filled by the forward passes run in the block
-    (a module called more than once keeps its last call). The hooks are removed on exit.
-    The tool behind every diagnostic here (Chapters 1-3, 9).
+    Yields a dict name -> tensor (detached), filled by the forward passes run in the
+    block (a module called more than once keeps its last call). The hooks are removed on
+    exit. The tool behind every diagnostic here (Chapters 1-3, 9).
     """
     check_module(model)
     check_bool(inputs, "inputs")
@@ -83,9 +84,9 @@ def _capture(model: nn.Module, types: tuple, inputs: bool):
 
 @contextmanager
 def _unchanged(model: nn.Module, training: bool | None):
-    """Run the block with ``model.train(training)`` (None: keep the mode), then restore every
-    submodule's mode and every buffer (e.g. BatchNorm running statistics), so that a
-    diagnostic leaves the model exactly as it found it."""
+    """Run the block with ``model.train(training)`` (None: keep the mode), then restore
+    every submodule's mode and every buffer (e.g. BatchNorm running statistics), so that
+    a diagnostic leaves the model exactly as it found it."""
     modes = [(m, m.training) for m in model.modules()]
     buffers = [(b, b.detach().clone()) for b in model.buffers()]
     if training is not None:
@@ -117,16 +118,18 @@ def _units(t: torch.Tensor) -> torch.Tensor:
 def dead_unit_fraction(
     model: nn.Module, x: torch.Tensor, *, training: bool = False
 ) -> dict[str, float]:
-    """For each ``nn.ReLU`` module (by qualified name): the fraction of its units that output
-    exactly 0 for *every* example in x, i.e. units that pass no gradient on this data. (Chapter 2.)
+    """For each ``nn.ReLU`` module (by qualified name): the fraction of its units that
+    output exactly 0 for *every* example in x, i.e. units that pass no gradient on this
+    data. (Chapter 2.)
 
-    Shapes: x (N, D); every non-batch position of a ReLU's output counts as a unit.
-    Run it on a large batch (the whole training set for digits): a unit silent on a few
-    examples is not dead. The forward pass runs in evaluation mode (dropout off, BatchNorm
-    with its running statistics) unless ``training=True``; either way the model's modes
-    and buffers are left unchanged. A module called twice in one forward pass reports its last call.
-    A ReLU whose output holds NaN or inf (a diverged network) raises ``ValueError``: a NaN
-    is not 0, so counting it would report a broken layer as fully alive.
+    Shapes: x (N, D); every non-batch position of a ReLU's output counts as a unit. Run
+    it on a large batch (the whole training set for digits): a unit silent on a few
+    examples is not dead. The forward pass runs in evaluation mode (dropout off,
+    BatchNorm with its running statistics) unless ``training=True``; either way the
+    model's modes and buffers are left unchanged. A module called twice in one forward
+    pass reports its last call. A ReLU whose output holds NaN or inf
+    (a diverged network) raises ``ValueError``: a NaN is not 0, so counting it would
+    report a broken layer as fully alive.
     """
     x = _check_batch(model, x, check_bool(training, "training"))
     with _unchanged(model, training), capture_outputs(model, (nn.ReLU,)) as outs:
@@ -135,7 +138,8 @@ def dead_unit_fraction(
         if not torch.isfinite(out).all():
             bad = (~torch.isfinite(out)).float().mean().item()
             raise ValueError(
-                f"the output of ReLU {name!r} is not finite ({100 * bad:.3g}% NaN or inf): "
+                f"the output of ReLU {name!r} is not finite "
+                f"({100 * bad:.3g}% NaN or inf): "
                 "the network has diverged, so no unit can be called dead or alive"
             )
     return {
@@ -148,8 +152,8 @@ def dead_unit_fraction(
 def activation_stats(
     model: nn.Module, x: torch.Tensor, types=ACTIVATION_TYPES, *, training: bool = False
 ) -> dict[str, dict]:
-    """Per activation module (by qualified name): ``{"mean", "std", "zero_fraction"}`` of its
-    output on x, over all examples and units. (Chapters 1-4.)
+    """Per activation module (by qualified name): ``{"mean", "std", "zero_fraction"}``
+    of its output on x, over all examples and units. (Chapters 1-4.)
 
     Shapes: x (N, D). Same forward-pass conventions as ``dead_unit_fraction``
     (evaluation mode unless ``training=True``; the model is left unchanged).
@@ -171,8 +175,8 @@ def saturation_fraction(z: torch.Tensor, threshold: float = 2.5) -> float:
     """Fraction of pre-activations with |z| > threshold. Shape: z any; returns a float.
 
     For sigmoid, |z| > 2.5 means sigma'(z) < 0.0702 (28% of its peak 1/4); for tanh,
-    |z| > 2.5 means tanh'(z) < 0.027 (2.7% of its peak 1). Chapter 1 uses it as "how many
-    units are saturated".
+    |z| > 2.5 means tanh'(z) < 0.027 (2.7% of its peak 1). Chapter 1 uses it as "how
+    many units are saturated".
     """
     check_tensor(z, "z", finite=True, nonempty=True)
     check_positive(threshold, "threshold")
@@ -188,8 +192,8 @@ def layer_saturation(
     *,
     training: bool = False,
 ) -> dict[str, float]:
-    """``saturation_fraction`` of the *input* (pre-activation) of each sigmoid/tanh module,
-    by qualified name. (Chapter 1.)
+    """``saturation_fraction`` of the *input* (pre-activation) of each sigmoid/tanh
+    module, by qualified name. (Chapter 1.)
 
     Shapes: x (N, D). Same forward-pass conventions as ``dead_unit_fraction``.
     """
@@ -203,12 +207,13 @@ def layer_saturation(
 def gradient_norms(
     model: nn.Module, x: torch.Tensor, y: torch.Tensor, loss_fn: Callable | None = None
 ) -> dict[str, float]:
-    """One forward/backward pass on (x, y); the L2 norm of each ``nn.Linear`` weight's gradient,
-    by layer name, from input to output. (Chapter 1.)
+    """One forward/backward pass on (x, y); the L2 norm of each ``nn.Linear`` weight's
+    gradient, by layer name, from input to output. (Chapter 1.)
 
-    Shapes: x (N, D), y (N,) int64 labels (cross-entropy by default) or whatever ``loss_fn``
-    takes. Runs in the model's current mode, like a training step, but leaves the model
-    unchanged: ``.grad`` fields cleared, modes and buffers (BatchNorm statistics) restored.
+    Shapes: x (N, D), y (N,) int64 labels (cross-entropy by default) or whatever
+    ``loss_fn`` takes. Runs in the model's current mode, like a training step, but
+    leaves the model unchanged: ``.grad`` fields cleared, modes and buffers (BatchNorm
+    statistics) restored.
     """
     x = _check_batch(model, x, None)
     if loss_fn is None:
@@ -232,12 +237,14 @@ def gradient_norms(
 def update_to_weight_ratio(
     before: dict[str, torch.Tensor], model: nn.Module
 ) -> dict[str, float]:
-    """||W_after - W_before|| / ||W_before|| (Frobenius norms) for each ``nn.Linear`` weight
-    named in ``before``. (Chapters 1 and 9.)
+    """||W_after - W_before|| / ||W_before|| (Frobenius norms) for each ``nn.Linear``
+    weight named in ``before``. (Chapters 1 and 9.)
 
     ``before`` maps layer names to weight copies, e.g.
-    ``{n: m.weight.detach().clone() for n, m in model.named_modules() if isinstance(m, nn.Linear)}``.
-    A healthy SGD step changes weights by roughly 1e-3 of their size (Karpathy's rule of thumb).
+    ``{n: m.weight.detach().clone()
+       for n, m in model.named_modules() if isinstance(m, nn.Linear)}``.
+    A healthy SGD step changes weights by roughly 1e-3 of their size (Karpathy's rule
+    of thumb).
     """
     check_module(model)
     check_dict(before, "before")

@@ -8,7 +8,8 @@
 - ``max_norm_`` (and ``max_norm_callback`` for ``L.train``): the max-norm constraint the
   paper pairs with dropout;
 - ``gaussian_dropout``: multiplicative N(1, drop_prob / (1 - drop_prob)) noise;
-- ``FunctionalDropoutMLP``: the ``F.dropout(..., training=True)`` default bug and its fix;
+- ``FunctionalDropoutMLP``: the ``F.dropout(..., training=True)`` default bug and its
+  fix;
 - ``draw_thinned_network``, ``plot_first_layer_weights`` and ``draw_dropout_mask`` (the
   explorer's drawing function): the chapter's figures.
 
@@ -86,9 +87,10 @@ def _check_xy(model, x, y) -> torch.Tensor:
 
 @contextmanager
 def _modes(model: nn.Module, *, dropout_training: bool):
-    """Evaluation mode for every submodule, except the dropout modules if ``dropout_training``
-    (so batch norm etc. stay in eval mode while masks are drawn). Restores each submodule's
-    own mode afterwards, even if the model was in a mixed state."""
+    """Evaluation mode for every submodule, except the dropout modules if
+    ``dropout_training`` (so batch norm etc. stay in eval mode while masks are drawn).
+    Restores each submodule's own mode afterwards, even if the model was in a mixed
+    state."""
     modes = [(m, m.training) for m in model.modules()]
     for m in model.modules():
         m.training = dropout_training and isinstance(m, _DROPOUT_TYPES)
@@ -138,12 +140,13 @@ def _acc_loss(probs: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
 
 @dataclass
 class EnsembleComparison:
-    """Test accuracy (fraction) and cross-entropy of three ways to predict with a dropout net.
+    """Test accuracy (fraction) and cross-entropy of three ways to predict with a
+    dropout net.
 
     ``weight_scaling_*``: evaluation mode, one deterministic pass (the paper's rule).
     ``mc_acc[k]`` / ``mc_loss[k]``: one value per disjoint group of k sampled thinned
-    networks, each the Monte Carlo average of the group's probabilities (so n_samples // k
-    values). ``mc_acc[1]`` lists single thinned networks.
+    networks, each the Monte Carlo average of the group's probabilities (so
+    n_samples // k values). ``mc_acc[1]`` lists single thinned networks.
     """
 
     ks: list[int]
@@ -183,14 +186,15 @@ def ensemble_comparison(
     n_samples: int | None = None,
     seed: int = 0,
 ) -> EnsembleComparison:
-    """Weight scaling vs Monte Carlo averaging over k thinned networks, for each k in ``ks``.
+    """Weight scaling vs Monte Carlo averaging over k thinned networks, for each k in
+    ``ks``.
 
     Shapes: x (N, D), y (N,) int64. ``n_samples`` thinned networks (default max(ks)) are
-    sampled once (``mc_dropout_predict``, seeded with ``seed``) and cut into n_samples // k
-    disjoint groups of k for each k; every group's average is one Monte Carlo estimate, so
-    the spread over groups shows how much an estimate from k networks varies. One set of
-    forward passes serves every k. (Chapter 6, "The ensemble view"; Srivastava et al. 2014,
-    section 7.5 and Figure 11.)
+    sampled once (``mc_dropout_predict``, seeded with ``seed``) and cut into
+    n_samples // k disjoint groups of k for each k; every group's average is one Monte
+    Carlo estimate, so the spread over groups shows how much an estimate from k networks
+    varies. One set of forward passes serves every k. (Chapter 6, "The ensemble view";
+    Srivastava et al. 2014, section 7.5 and Figure 11.)
     """
     x = _check_xy(model, x, y)
     ks = sorted(check_each(ks, "ks", check_count))
@@ -252,7 +256,8 @@ def hidden_activations(
 def mean_abs_correlation(
     model: nn.Module, x: torch.Tensor, layer: str = "act1"
 ) -> float:
-    """Mean |Pearson correlation| over all pairs of units of ``layer`` across the rows of x.
+    """Mean |Pearson correlation| over all pairs of units of ``layer`` across the rows
+    of x.
 
     Units that are constant on x (e.g. dead ReLUs) have no correlation and are left out.
     A simple, imperfect index of how much hidden units move together. (Chapter 6.)
@@ -278,15 +283,16 @@ def ablation_accuracy(
     rescale: bool = True,
     seed: int = 0,
 ) -> dict[float, float]:
-    """Accuracy (fraction) in evaluation mode when a random subset of ``layer``'s units is
-    silenced: fraction -> mean accuracy over ``n_repeats`` random subsets.
+    """Accuracy (fraction) in evaluation mode when a random subset of ``layer``'s units
+    is silenced: fraction -> mean accuracy over ``n_repeats`` random subsets.
 
-    ``layer``'s output must have shape (N, units), as the activations of ``L.mlp`` do. The
-    same units are silenced for every example (an ablation, unlike dropout's per-example
-    masks). With ``rescale`` the survivors are multiplied by 1 / (1 - fraction), as inverted
-    dropout does in training, so only the *loss of particular units* is measured, not a
-    shift of the total input to the next layer. A net whose units rely less on each other
-    degrades more gracefully. (Chapter 6, "Co-adaptation".)
+    ``layer``'s output must have shape (N, units), as the activations of ``L.mlp`` do.
+    The same units are silenced for every example (an ablation, unlike dropout's
+    per-example masks). With ``rescale`` the survivors are multiplied by
+    1 / (1 - fraction), as inverted dropout does in training, so only the *loss of
+    particular units* is measured, not a shift of the total input to the next layer. A
+    net whose units rely less on each other degrades more gracefully. (Chapter 6,
+    "Co-adaptation".)
     """
     x = _check_xy(model, x, y)
     check_str(layer, "layer")
@@ -323,12 +329,14 @@ def ablation_accuracy(
 
 @torch.no_grad()
 def max_norm_(model: nn.Module, c: float = 3.0) -> nn.Module:
-    """Max-norm constraint, in place: every ``nn.Linear`` row (the incoming weight vector
-    of one unit) with L2 norm above ``c`` is scaled back onto the ball ||w||_2 = c.
+    """Max-norm constraint, in place: every ``nn.Linear`` row (the incoming weight
+    vector of one unit) with L2 norm above ``c`` is scaled back onto the ball
+    ||w||_2 = c.
 
-    Srivastava et al. (2014), section 5.1, use c of 3 to 4 with dropout. Use it after each
-    update: ``L.train(..., after_step=lambda model, step: L.max_norm_(model, 3.0))``.
-    Returns ``model``. (Chapter 6.)
+    Srivastava et al. (2014), section 5.1, use c of 3 to 4 with dropout. Use it after
+    each update:
+    ``L.train(..., after_step=lambda model, step: L.max_norm_(model, 3.0))``. Returns
+    ``model``. (Chapter 6.)
     """
     check_module(model)
     c = check_positive(c, "c")
@@ -341,7 +349,8 @@ def max_norm_(model: nn.Module, c: float = 3.0) -> nn.Module:
 
 @torch.no_grad()
 def max_row_norm(model: nn.Module) -> float:
-    """The largest incoming-weight norm max_i ||W[i, :]||_2 over all ``nn.Linear`` layers."""
+    """The largest incoming-weight norm max_i ||W[i, :]||_2 over all ``nn.Linear``
+    layers."""
     check_module(model)
     norms = [
         layer.weight.norm(dim=1).max().item()
@@ -356,9 +365,10 @@ def max_row_norm(model: nn.Module) -> float:
 def max_norm_callback(
     c: float | None = 3.0, *, record: list | None = None, every: int = 10
 ) -> Callable[[nn.Module, int], None]:
-    """An ``after_step(model, step)`` for ``L.train``: apply ``max_norm_(model, c)`` (skipped
-    if ``c`` is None) and, every ``every`` steps, append ``(step, max_row_norm(model))`` to
-    ``record`` (if given), to watch the weights grow or stay bounded. (Chapter 6.)
+    """An ``after_step(model, step)`` for ``L.train``: apply ``max_norm_(model, c)``
+    (skipped if ``c`` is None) and, every ``every`` steps, append
+    ``(step, max_row_norm(model))`` to ``record`` (if given), to watch the weights grow
+    or stay bounded. (Chapter 6.)
     """
     if c is not None:
         check_positive(c, "c")
@@ -383,12 +393,13 @@ def gaussian_dropout(
     *,
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
-    """Gaussian dropout: x * m with m ~ N(1, sigma^2), sigma^2 = drop_prob / (1 - drop_prob).
+    """Gaussian dropout: x * m with m ~ N(1, sigma^2),
+    sigma^2 = drop_prob / (1 - drop_prob).
 
     In the paper's notation (p = probability of retaining) sigma^2 = (1 - p) / p. The
     multiplier has the same mean (1) and variance as inverted Bernoulli dropout's
-    mask / (1 - drop_prob), so evaluation is the identity. Shapes: x (...), out the same.
-    (Srivastava et al. 2014, section 10; Chapter 6.)
+    mask / (1 - drop_prob), so evaluation is the identity. Shapes: x (...), out the
+    same. (Srivastava et al. 2014, section 10; Chapter 6.)
     """
     check_tensor(x, "x")
     drop_prob = check_range(drop_prob, "drop_prob", 0.0, 1.0, high_open=True)
@@ -400,12 +411,14 @@ def gaussian_dropout(
 
 
 class FunctionalDropoutMLP(nn.Module):
-    """A 2-layer ReLU MLP that calls ``F.dropout`` in ``forward``, to show a classic bug.
+    """A 2-layer ReLU MLP that calls ``F.dropout`` in ``forward``, to show a classic
+    bug.
 
     ``F.dropout``'s ``training`` argument defaults to True, so ``respect_mode=False``
-    (writing ``F.dropout(h, self.drop_prob)``) keeps dropping units after ``model.eval()``:
-    two evaluation passes on the same input disagree. ``respect_mode=True`` passes
-    ``training=self.training``, the fix. Shapes: (N, sizes[0]) -> (N, sizes[2]). (Chapter 6.)
+    (writing ``F.dropout(h, self.drop_prob)``) keeps dropping units after
+    ``model.eval()``: two evaluation passes on the same input disagree.
+    ``respect_mode=True`` passes ``training=self.training``, the fix. Shapes: (N,
+    sizes[0]) -> (N, sizes[2]). (Chapter 6.)
     """
 
     def __init__(
@@ -440,7 +453,8 @@ def weight_mosaic(
     image_shape=(8, 8),
     gap: int = 1,
 ) -> torch.Tensor:
-    """Tile the first ``n_units`` rows of ``weight`` (units, 64) as 8x8 images in a grid.
+    """Tile the first ``n_units`` rows of ``weight`` (units, 64) as 8x8 images in a
+    grid.
 
     Each tile is divided by its own max |w| (so every tile spans [-1, 1]); gaps are NaN
     (drawn blank by ``imshow``). Returns a (rows*(8+gap)-gap, ncols*(8+gap)-gap) tensor.
@@ -494,8 +508,8 @@ def neighbour_correlation(weights, image_shape=(8, 8)) -> float:
     sum_{adjacent pixels a, b} w_a w_b / sum w_a^2 (horizontal and vertical neighbours).
 
     ``weights``: a model (its first ``nn.Linear``) or a (units, 64) tensor. Near 0 for
-    random weights, larger when neighbouring pixels get similar weights, as in stroke- or
-    blob-shaped filters. (Chapter 6, "Co-adaptation".)
+    random weights, larger when neighbouring pixels get similar weights, as in stroke-
+    or blob-shaped filters. (Chapter 6, "Co-adaptation".)
     """
     w = _first_linear_weight(weights).detach()
     h, wd = _check_image_shape(image_shape)
@@ -512,10 +526,10 @@ def neighbour_correlation(weights, image_shape=(8, 8)) -> float:
 def plot_first_layer_weights(
     ax, weights, n_units: int = 32, ncols: int = 8, title: str | None = None
 ):
-    """Draw the first ``n_units`` incoming weight vectors of a model's first ``nn.Linear``
-    (or the rows of a (units, 64) tensor, e.g. the change W - W_init) as 8x8 images on
-    ``ax``: orange positive, purple negative, each tile scaled to its own max |w|.
-    Returns the ``AxesImage``. (Chapter 6, "Co-adaptation".)
+    """Draw the first ``n_units`` incoming weight vectors of a model's first
+    ``nn.Linear`` (or the rows of a (units, 64) tensor, e.g. the change W - W_init) as
+    8x8 images on ``ax``: orange positive, purple negative, each tile scaled to its own
+    max |w|. Returns the ``AxesImage``. (Chapter 6, "Co-adaptation".)
     """
     check_axes(ax)
     if title is not None:
@@ -542,9 +556,10 @@ def draw_dropout_mask(
     """The widget's drawing function: one layer's activations under inverted dropout.
 
     Bars: one thinned copy, x * mask / (1 - drop_prob), with the dropped units marked x.
-    Dots: the activations x. Diamonds: the average over ``n_masks`` masks, which stays on x
-    for every drop_prob (E[mask / (1 - drop_prob)] = 1), while one copy gets noisier.
-    Dashed lines: the layer mean of x and of the one thinned copy. (Chapter 6 explorer.)
+    Dots: the activations x. Diamonds: the average over ``n_masks`` masks, which stays
+    on x for every drop_prob (E[mask / (1 - drop_prob)] = 1), while one copy gets
+    noisier. Dashed lines: the layer mean of x and of the one thinned copy. (Chapter 6
+    explorer.)
     """
     check_axes(ax)
     drop_prob = check_range(drop_prob, "drop_prob", 0.0, 1.0, high_open=True)
@@ -615,10 +630,12 @@ def draw_thinned_network(
     seed: int = 0,
 ) -> list[torch.Tensor]:
     """Draw one thinned network (Srivastava et al. 2014, Figure 1): circles are units, a
-    crossed-out grey circle is dropped, and only connections between kept units are drawn.
+    crossed-out grey circle is dropped, and only connections between kept units are
+    drawn.
 
-    Hidden layers drop units with ``drop_prob``, the input layer with ``input_drop_prob``,
-    the output layer never. Returns the keep masks, one bool tensor per layer. (Chapter 6.)
+    Hidden layers drop units with ``drop_prob``, the input layer with
+    ``input_drop_prob``, the output layer never. Returns the keep masks, one bool tensor
+    per layer. (Chapter 6.)
     """
     check_axes(ax)
     sizes = check_each(sizes, "sizes", check_count)

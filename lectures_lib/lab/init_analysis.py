@@ -1,9 +1,10 @@
-"""Tools for Chapter 4 (weight initialization): checking each initializer's spread against
-its formula, the symmetric-initialization experiment, per-layer plots of a deep random
-network's statistics, and the drawing function behind the chapter's depth/gain explorer.
+"""Tools for Chapter 4 (weight initialization): checking each initializer's spread
+against its formula, the symmetric-initialization experiment, per-layer plots of a deep
+random network's statistics, and the drawing function behind the chapter's depth/gain
+explorer.
 
-The initializers themselves live in ``lectures_lib.reference.initialization``; the random-network
-propagation in ``lectures_lib.lab.propagation``.
+The initializers themselves live in ``lectures_lib.reference.initialization``; the
+random-network propagation in ``lectures_lib.lab.propagation``.
 """
 
 from __future__ import annotations
@@ -56,15 +57,16 @@ __all__ = [
 def pytorch_default_(weight: torch.Tensor, generator=None) -> torch.Tensor:
     """What ``nn.Linear.reset_parameters`` does to its weight, in place:
     ``kaiming_uniform_(weight, a=sqrt(5))``. The leaky-ReLU gain with a = sqrt(5) is
-    sqrt(2 / (1 + 5)) = sqrt(1/3), so the bound is sqrt(1/3) * sqrt(3 / fan_in) = 1 / sqrt(fan_in):
-    U(-1/sqrt(fan_in), 1/sqrt(fan_in)), variance 1 / (3 fan_in). (Chapter 4.)
+    sqrt(2 / (1 + 5)) = sqrt(1/3), so the bound is
+    sqrt(1/3) * sqrt(3 / fan_in) = 1 / sqrt(fan_in): U(-1/sqrt(fan_in), 1/sqrt(fan_in)),
+    variance 1 / (3 fan_in). (Chapter 4.)
     """
     init.fans(weight)  # validates: a tensor with at least 2 dimensions
     return nn.init.kaiming_uniform_(weight, a=math.sqrt(5), generator=generator)
 
 
-#: name -> (initializer(weight, generator), std formula as a function of (fan_in, fan_out),
-#: the formula as text). The standard deviations Chapter 4 derives.
+#: name -> (initializer(weight, generator), std formula as a function of
+#: (fan_in, fan_out), the formula as text). The standard deviations Chapter 4 derives.
 INIT_FORMULAS: dict[str, tuple[Callable, Callable[[int, int], float], str]] = {
     "glorot_uniform": (
         lambda w, g: init.glorot_uniform_(w, generator=g),
@@ -106,8 +108,8 @@ INIT_FORMULAS: dict[str, tuple[Callable, Callable[[int, int], float], str]] = {
 
 @dataclass(frozen=True)
 class InitCheck:
-    """One initializer on one weight shape: the std its formula predicts and the std of the
-    values it drew (and their mean and largest magnitude). (Chapter 4.)"""
+    """One initializer on one weight shape: the std its formula predicts and the std of
+    the values it drew (and their mean and largest magnitude). (Chapter 4.)"""
 
     name: str
     formula: str
@@ -133,11 +135,13 @@ def initializer_std_table(
     seed: int = 0,
     names: Sequence[str] | None = None,
 ) -> list[InitCheck]:
-    """Fill a fresh tensor of ``shape`` (fan_out, fan_in, *kernel) with each initializer in
-    ``INIT_FORMULAS`` (or just ``names``) and compare its empirical std with the formula.
+    """Fill a fresh tensor of ``shape`` (fan_out, fan_in, *kernel) with each initializer
+    in ``INIT_FORMULAS`` (or just ``names``) and compare its empirical std with the
+    formula.
 
-    With n = prod(shape) draws, the std's relative standard error is about 1/sqrt(2n) for a
-    normal (less for a uniform), so a (256, 1024) weight pins it to ~0.14%. (Chapter 4.)
+    With n = prod(shape) draws, the std's relative standard error is about 1/sqrt(2n)
+    for a normal (less for a uniform), so a (256, 1024) weight pins it to ~0.14%.
+    (Chapter 4.)
     """
     shape = tuple(check_each(shape, "shape", check_count))
     if len(shape) < 2:
@@ -174,9 +178,9 @@ def initializer_std_table(
 
 
 def per_layer_factor(stds: Sequence[float]) -> float:
-    """The geometric-mean factor by which a per-layer std changes from one layer to the next,
-    (stds[-1] / stds[0]) ** (1 / (len(stds) - 1)). A stack whose layers each multiply the std
-    by f gives f; 1 means the scale is preserved. (Chapter 4.)"""
+    """The geometric-mean factor by which a per-layer std changes from one layer to the
+    next, (stds[-1] / stds[0]) ** (1 / (len(stds) - 1)). A stack whose layers each
+    multiply the std by f gives f; 1 means the scale is preserved. (Chapter 4.)"""
     stds = check_each(stds, "stds", check_real)
     if len(stds) < 2:
         raise ValueError(f"stds must list at least 2 layers, got {len(stds)}")
@@ -188,8 +192,8 @@ def per_layer_factor(stds: Sequence[float]) -> float:
 
 
 def constant_init_(model: nn.Module, value: float = 0.0) -> nn.Module:
-    """Set every ``nn.Linear`` weight of ``model`` to ``value`` and every bias to 0, in place:
-    the *symmetric* initialization Chapter 4 shows to fail. Returns the model."""
+    """Set every ``nn.Linear`` weight of ``model`` to ``value`` and every bias to 0, in
+    place: the *symmetric* initialization Chapter 4 shows to fail. Returns the model."""
     check_module(model)
     value = check_real(value, "value")
     with torch.no_grad():
@@ -203,8 +207,8 @@ def constant_init_(model: nn.Module, value: float = 0.0) -> nn.Module:
 
 @torch.no_grad()
 def hidden_unit_spread(model: nn.Module) -> dict[str, float]:
-    """For each ``nn.Linear`` except the last (the ones that feed hidden units), by name: the
-    largest difference between any hidden unit's parameters and unit 0's,
+    """For each ``nn.Linear`` except the last (the ones that feed hidden units), by
+    name: the largest difference between any hidden unit's parameters and unit 0's,
     max_i max_j |[W|b]_ij - [W|b]_0j|. Zero means every unit in that layer computes the
     same function of its input. (Chapter 4.)"""
     check_module(model)
@@ -224,9 +228,10 @@ def hidden_unit_spread(model: nn.Module) -> dict[str, float]:
 class SymmetryResult:
     """What ``symmetric_init_experiment`` measured.
 
-    ``grad_norms_init``: each weight's gradient norm at initialization (full training set);
-    ``spread``: ``hidden_unit_spread`` after training; ``weight_change``: ||W_after - W_before||
-    per layer; ``history``: the training run; ``model``: the trained network. (Chapter 4.)"""
+    ``grad_norms_init``: each weight's gradient norm at initialization
+    (full training set); ``spread``: ``hidden_unit_spread`` after training;
+    ``weight_change``: ||W_after - W_before|| per layer; ``history``: the training run;
+    ``model``: the trained network. (Chapter 4.)"""
 
     history: History
     grad_norms_init: dict[str, float]
@@ -245,13 +250,13 @@ def symmetric_init_experiment(
     lr: float = 0.1,
     seed: int = 0,
 ) -> SymmetryResult:
-    """Train an MLP ``64 -> hidden -> 10`` on ``split`` from a symmetric start: every weight
-    equal to ``value`` (``value=0.0`` is zero initialization), biases 0. ``value=None``
-    uses a random He/Glorot start instead (He for ReLU-like, Glorot otherwise), as the
-    control. Plain SGD, batch 64. (Chapter 4.)
+    """Train an MLP ``64 -> hidden -> 10`` on ``split`` from a symmetric start: every
+    weight equal to ``value`` (``value=0.0`` is zero initialization), biases 0.
+    ``value=None`` uses a random He/Glorot start instead (He for ReLU-like, Glorot
+    otherwise), as the control. Plain SGD, batch 64. (Chapter 4.)
 
-    Why it fails: units with equal incoming and outgoing weights have equal activations and
-    therefore equal gradients, so no update can ever make them differ.
+    Why it fails: units with equal incoming and outgoing weights have equal activations
+    and therefore equal gradients, so no update can ever make them differ.
     """
     check_split(split, "split")
     if value is not None:
@@ -313,8 +318,9 @@ def plot_std_per_layer(
     colors: dict[str, str] | None = None,
     linestyles: dict[str, str] | None = None,
 ) -> None:
-    """Plot, on a log y axis, the per-layer std of the activations (``which="act"``) or of the
-    gradients dL/dh_l (``which="grad"``) for each labelled ``propagate`` result. (Chapter 4.)"""
+    """Plot, on a log y axis, the per-layer std of the activations (``which="act"``) or
+    of the gradients dL/dh_l (``which="grad"``) for each labelled ``propagate`` result.
+    (Chapter 4.)"""
     check_axes(ax)
     check_choice(which, "which", ("act", "grad"))
     for label, stats in check_dict(curves, "curves").items():
@@ -353,11 +359,12 @@ def plot_layer_histograms(
     drop_zeros: bool = False,
     label: str = "",
 ) -> None:
-    """One histogram per chosen layer (1-based) of ``stats.activations``, one per axis, on a
-    shared x range (the widest layer's 0.5-99.5% quantiles) so that shrinking is visible.
+    """One histogram per chosen layer (1-based) of ``stats.activations``, one per axis,
+    on a shared x range (the widest layer's 0.5-99.5% quantiles) so that shrinking is
+    visible.
 
-    ``drop_zeros=True`` leaves out exact zeros (ReLU's spike at 0 would dwarf the rest) and
-    prints their fraction in each panel instead. (Chapter 4.)"""
+    ``drop_zeros=True`` leaves out exact zeros (ReLU's spike at 0 would dwarf the rest)
+    and prints their fraction in each panel instead. (Chapter 4.)"""
     axes = check_each(
         axes if not hasattr(axes, "flat") else list(axes.flat),
         "axes",
@@ -372,22 +379,24 @@ def plot_layer_histograms(
     check_str(label, "label")
     if len(axes) != len(layers):
         raise ValueError(
-            f"axes and layers must have the same length, got {len(axes)} and {len(layers)}"
+            "axes and layers must have the same length, "
+            f"got {len(axes)} and {len(layers)}"
         )
     depth = len(stats.activations)
-    for l in layers:
-        l = check_count(l, "layers[i]", minimum=1)
-        if l > depth:
-            raise ValueError(f"layers[i] must be <= depth {depth}, got {l}")
-    values = [stats.activations[l - 1].flatten() for l in layers]
+    for layer in layers:
+        layer = check_count(layer, "layers[i]", minimum=1)
+        if layer > depth:
+            raise ValueError(f"layers[i] must be <= depth {depth}, got {layer}")
+    values = [stats.activations[layer - 1].flatten() for layer in layers]
     lo = min(torch.quantile(v[:100_000], 0.005).item() for v in values)
     hi = max(torch.quantile(v[:100_000], 0.995).item() for v in values)
     if hi - lo < 1e-12:
         lo, hi = lo - 1.0, hi + 1.0
-    for ax, l, v in zip(axes, layers, values):
+    for ax, layer, v in zip(axes, layers, values):
         zeros = (v == 0).float().mean().item()
         shown = v[v != 0] if drop_zeros else v
-        # values beyond the shared range (the outer 0.5% tails) are left out, not piled at the edge
+        # values beyond the shared range (the outer 0.5% tails) are left out, not piled
+        # at the edge
         ax.hist(shown.numpy(), bins=bins, range=(lo, hi), color=color, density=True)
         note = f"std {v.std().item():.2g}"
         if drop_zeros:
@@ -402,7 +411,7 @@ def plot_layer_histograms(
             fontsize=8,
             bbox=dict(facecolor="white", alpha=0.8, edgecolor="none"),
         )
-        ax.set_title(f"{label}layer {l}", fontsize=9)
+        ax.set_title(f"{label}layer {layer}", fontsize=9)
         ax.set_yticks([])
         ax.set_xlabel("activation value")
 
@@ -417,16 +426,18 @@ def draw_init_explorer(
     n: int = 256,
     seed: int = 0,
 ) -> PropagationStats:
-    """The Chapter 4 explorer: a random ``depth``-layer net of ``activation`` with weights
-    N(0, gain^2 / fan_in) (LeCun normal times ``gain``, PyTorch's ``calculate_gain``
-    convention) and zero biases; plots the std of activations and gradients per layer on a
-    log axis, with 1 as a dashed reference. Returns the ``propagate`` statistics."""
+    """The Chapter 4 explorer: a random ``depth``-layer net of ``activation`` with
+    weights N(0, gain^2 / fan_in) (LeCun normal times ``gain``, PyTorch's
+    ``calculate_gain`` convention) and zero biases; plots the std of activations and
+    gradients per layer on a log axis, with 1 as a dashed reference. Returns the
+    ``propagate`` statistics."""
     check_axes(ax)
     depth = check_count(depth, "depth", minimum=1)
     check_positive(gain, "gain")
     if activation not in ACTIVATION_MODULES:
         raise ValueError(
-            f"activation must be one of {sorted(ACTIVATION_MODULES)}, got {activation!r}"
+            f"activation must be one of {sorted(ACTIVATION_MODULES)}, "
+            f"got {activation!r}"
         )
     stats = propagate(depth, width, activation, "lecun", gain=gain, n=n, seed=seed)
     layers = range(1, depth + 1)

@@ -71,13 +71,15 @@ def _check_weights(w: torch.Tensor, x: torch.Tensor, name: str = "w"):
 
 
 def _per_feature(value, name: str, d: int, like: torch.Tensor) -> torch.Tensor:
-    """``value`` (``lam`` or ``sigma``): a number >= 0, or a (D,) tensor of numbers >= 0, one
-    per input feature. Returns a (D,) tensor with the dtype of ``like``."""
+    """``value`` (``lam`` or ``sigma``): a number >= 0, or a (D,) tensor of
+    numbers >= 0, one per input feature. Returns a (D,) tensor with the dtype of
+    ``like``."""
     if isinstance(value, torch.Tensor) and value.dim() > 0:
         check_tensor(value, name, finite=True)
         if value.shape != (d,):
             raise ValueError(
-                f"{name} must be a number or have shape ({d},), got {tuple(value.shape)}"
+                f"{name} must be a number or have shape ({d},), "
+                f"got {tuple(value.shape)}"
             )
         if (value < 0).any():
             raise ValueError(
@@ -91,13 +93,15 @@ def _per_feature(value, name: str, d: int, like: torch.Tensor) -> torch.Tensor:
 
 
 def relative_distance(a: torch.Tensor, b: torch.Tensor) -> float:
-    """||a - b|| / ||b||: how far a weight vector a is from a reference b, as a fraction of
-    the reference's norm (Chapter 5 compares fitted weights with closed forms this way)."""
+    """||a - b|| / ||b||: how far a weight vector a is from a reference b, as a fraction
+    of the reference's norm (Chapter 5 compares fitted weights with closed forms this
+    way)."""
     check_tensor(a, "a", finite=True)
     check_tensor(b, "b", finite=True)
     if a.shape != b.shape:
         raise ValueError(
-            f"a and b must have the same shape, got {tuple(a.shape)} and {tuple(b.shape)}"
+            "a and b must have the same shape, "
+            f"got {tuple(a.shape)} and {tuple(b.shape)}"
         )
     # in float64: the norms of large entries overflow float32
     a, b = a.detach().double(), b.detach().double()
@@ -136,11 +140,12 @@ def ridge_fit(X: torch.Tensor, t: torch.Tensor, lam=0.0) -> torch.Tensor:
     """Closed-form ridge regression: argmin_w (1/N) ||X w - t||^2 + sum_i lam_i w_i^2.
 
     Shapes: X (N, D), t (N,) or (N, K), lam a number or (D,); returns w (D,) or (D, K).
-    Setting the gradient to zero gives (X^T X / N + diag(lam)) w = X^T t / N. With lam = 0
-    this is least squares, solved with ``torch.linalg.lstsq`` (the minimum-norm solution when
-    X has fewer rows than columns). Every column is penalized, a constant column too.
-    Note the 1/N: scikit-learn's ``Ridge(alpha)`` minimizes ||Xw - t||^2 + alpha ||w||^2, so
-    alpha = N * lam. (Chapter 5, Section 5.3, "Check 2".)
+    Setting the gradient to zero gives (X^T X / N + diag(lam)) w = X^T t / N. With
+    lam = 0 this is least squares, solved with ``torch.linalg.lstsq`` (the minimum-norm
+    solution when X has fewer rows than columns). Every column is penalized, a constant
+    column too. Note the 1/N: scikit-learn's ``Ridge(alpha)`` minimizes
+    ||Xw - t||^2 + alpha ||w||^2, so alpha = N * lam.
+    (Chapter 5, Section 5.3, "Check 2".)
     """
     _check_xt(X, t, "X", "t")
     n, d = X.shape
@@ -184,17 +189,19 @@ def fit_noisy_copies(
     drop_prob: float = 0.0,
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
-    """Least squares on ``n_copies`` corrupted copies of the data set, stacked. (Chapter 5.)
+    """Least squares on ``n_copies`` corrupted copies of the data set, stacked.
+    (Chapter 5.)
 
-    Each copy gets fresh inverted-dropout masks (``drop_prob``, PyTorch's convention: the
-    probability of *dropping* an input; survivors are divided by 1 - drop_prob) and/or fresh
-    Gaussian noise eps ~ N(0, diag(sigma^2)) on every input. The fit minimizes
-    (1/(N n_copies)) sum_k sum_n (w . x~_nk - t_n)^2, whose expectation over the noise is
-    the ridge objective of ``ridge_fit`` with lam = sigma^2 (noise) or
-    ``dropout_ridge_lambda(X, drop_prob)`` (dropout). As n_copies grows, the fit converges
-    to that ridge solution.
+    Each copy gets fresh inverted-dropout masks (``drop_prob``, PyTorch's convention:
+    the probability of *dropping* an input; survivors are divided by 1 - drop_prob)
+    and/or fresh Gaussian noise eps ~ N(0, diag(sigma^2)) on every input. The fit
+    minimizes (1/(N n_copies)) sum_k sum_n (w . x~_nk - t_n)^2, whose expectation over
+    the noise is the ridge objective of ``ridge_fit`` with lam = sigma^2 (noise) or
+    ``dropout_ridge_lambda(X, drop_prob)`` (dropout). As n_copies grows, the fit
+    converges to that ridge solution.
 
-    Shapes: X (N, D), t (N,) or (N, K), sigma a number or (D,); returns w (D,) or (D, K).
+    Shapes: X (N, D), t (N,) or (N, K), sigma a number or (D,); returns w (D,) or
+    (D, K).
     """
     _check_xt(X, t, "X", "t")
     n_copies = check_count(n_copies, "n_copies", minimum=1)
@@ -223,8 +230,9 @@ def sgd_noisy_inputs(
     Starts from w = 0; the gradient of the batch loss (1/B) sum_b (w . x~_b - t_b)^2 is
     (2/B) X~^T (X~ w - t). Returns the average of the iterates over the last
     ``1 - average_from`` fraction of the steps (Polyak-Ruppert averaging), which removes
-    most of the jitter that a constant learning rate leaves. Converges to the ridge solution
-    with lam = sigma^2. Shapes: X (N, D), t (N,), sigma a number or (D,); returns w (D,).
+    most of the jitter that a constant learning rate leaves. Converges to the ridge
+    solution with lam = sigma^2. Shapes: X (N, D), t (N,), sigma a number or (D,);
+    returns w (D,).
     """
     _check_xt(X, t, "X", "t")
     if t.dim() != 1:
@@ -249,7 +257,7 @@ def sgd_noisy_inputs(
     return w_sum / (steps - start)
 
 
-# ----------------------------------------------------------------------------- penalties
+# ---------------------------------------------------------------------------- penalties
 def _penalty_mc(
     predict: Callable,
     x: torch.Tensor,
@@ -305,12 +313,13 @@ def noise_penalty_mc(
         E[ (1/N) sum_n (f(x~_n) - t_n)^2 ] - (1/N) sum_n (f(x_n) - t_n)^2,
 
     with x~_n the input corrupted as in ``fit_noisy_copies``: Gaussian noise
-    eps_n ~ N(0, diag(sigma^2)) and/or inverted dropout (each input dropped with probability
-    ``drop_prob``, the survivors divided by 1 - drop_prob), fresh for every example and
-    draw. Returns ``(estimate, standard_error)``, both 0-d tensors; the standard error is the
-    std of the n_samples per-draw values over sqrt(n_samples). For a linear model the exact
-    answers are ``noise_l2_penalty(w, sigma)`` = sum_i w_i^2 sigma_i^2 (noise) and
-    ``dropout_l2_penalty(w, x, drop_prob)`` (dropout). (Chapter 5.)
+    eps_n ~ N(0, diag(sigma^2)) and/or inverted dropout (each input dropped with
+    probability ``drop_prob``, the survivors divided by 1 - drop_prob), fresh for every
+    example and draw. Returns ``(estimate, standard_error)``, both 0-d tensors; the
+    standard error is the std of the n_samples per-draw values over sqrt(n_samples). For
+    a linear model the exact answers are ``noise_l2_penalty(w, sigma)`` = sum_i w_i^2
+    sigma_i^2 (noise) and ``dropout_l2_penalty(w, x, drop_prob)`` (dropout).
+    (Chapter 5.)
 
     model: a weight tensor w of shape (D,) (the linear model f(x) = w . x) or a callable
     mapping (M, D) to (M,) or (M, 1). Shapes: x (N, D), t (N,), sigma a number or (D,).
@@ -360,15 +369,16 @@ def dropout_l2_penalty(
 def second_order_noise_penalty(
     f: Callable, x: torch.Tensor, t: torch.Tensor, sigma
 ) -> torch.Tensor:
-    """The small-noise (second-order Taylor) approximation of what input noise adds to the
-    mean squared error of a non-linear model f (Bishop, 1995):
+    """The small-noise (second-order Taylor) approximation of what input noise adds to
+    the mean squared error of a non-linear model f (Bishop, 1995):
 
         (1/N) sum_n sum_i sigma_i^2 [ (df/dx_i)^2 + (f(x_n) - t_n) d^2f/dx_i^2 ],
 
     exact for a linear f (then it is sum_i w_i^2 sigma_i^2), correct only to O(sigma^2)
-    otherwise. Near a minimum of the error the second term averages out and what is left is
-    the Tikhonov penalty sigma^2 E||grad_x f||^2. Derivatives by autograd; f maps (N, D)
-    to (N,) or (N, 1) row by row. Shapes: x (N, D), t (N,), sigma a number or (D,).
+    otherwise. Near a minimum of the error the second term averages out and what is left
+    is the Tikhonov penalty sigma^2 E||grad_x f||^2. Derivatives by autograd; f maps
+    (N, D) to (N,) or (N, 1) row by row. Shapes: x (N, D), t (N,), sigma a number or
+    (D,).
     """
     _check_xt(x, t)
     if not callable(f):
@@ -404,13 +414,16 @@ def noise_ridge_poly_fits(
     n_copies: int = 2000,
     seed: int = 0,
 ) -> dict:
-    """The fits behind ``draw_noise_ridge`` (Chapter 5's explorer), returned for checking.
+    """The fits behind ``draw_noise_ridge`` (Chapter 5's explorer), returned for
+    checking.
 
-    Data: ``L.make_regression_1d(sin(pi x), n_points, low=-1, high=1, noise=0.2, seed=seed)``
+    Data:
+    ``L.make_regression_1d(sin(pi x), n_points, low=-1, high=1, noise=0.2, seed=seed)``
     in float64; features phi(x) = (1, x, ..., x^degree). Two fits of y = w . phi(x):
-    ``w_noisy``, least squares on ``n_copies`` copies of phi(x) with N(0, sigma^2) noise added
-    to every feature (generator seeded with seed + 1), and ``w_ridge`` = ridge_fit with
-    lam = sigma^2. Returns dict(x (N,), t (N,), w_ridge (degree + 1,), w_noisy (degree + 1,)).
+    ``w_noisy``, least squares on ``n_copies`` copies of phi(x) with N(0, sigma^2) noise
+    added to every feature (generator seeded with seed + 1), and ``w_ridge`` = ridge_fit
+    with lam = sigma^2. Returns dict(x (N,), t (N,), w_ridge (degree + 1,), w_noisy
+    (degree + 1,)).
     """
     from .data import make_regression_1d
 
@@ -446,10 +459,10 @@ def draw_noise_ridge(
     seed: int = 0,
 ):
     """Widget for Chapter 5: a degree-``degree`` polynomial y = w . phi(x) fitted to
-    ``n_points`` noisy samples of sin(pi x), two ways (see ``noise_ridge_poly_fits``): least
-    squares on noisy copies of the features, noise std ``sigma``, and ridge regression with
-    lam = sigma^2. The two curves coincide (noise is L2); sigma = 0 is plain least squares
-    (it overfits); a large sigma shrinks w towards 0 (it underfits).
+    ``n_points`` noisy samples of sin(pi x), two ways (see ``noise_ridge_poly_fits``):
+    least squares on noisy copies of the features, noise std ``sigma``, and ridge
+    regression with lam = sigma^2. The two curves coincide (noise is L2); sigma = 0 is
+    plain least squares (it overfits); a large sigma shrinks w towards 0 (it underfits).
     """
     check_axes(ax)
     fits = noise_ridge_poly_fits(
@@ -480,7 +493,8 @@ def draw_noise_ridge(
 # ----------------------------------------------------------------------------- networks
 def flat_weights(model: torch.nn.Module) -> torch.Tensor:
     """All weight matrices of a model's ``nn.Linear`` layers as one detached 1-D tensor
-    (biases left out): what Chapter 5 takes the norm and the histogram of under weight decay.
+    (biases left out): what Chapter 5 takes the norm and the histogram of under weight
+    decay.
     """
     check_module(model)
     parts = [

@@ -70,9 +70,10 @@ def init_mlp_(
 ) -> nn.Module:
     """Re-initialize every ``nn.Linear`` in ``model`` in place.
 
-    ``scheme``: "default" keeps PyTorch's U(+-1/sqrt(fan_in)); "glorot", "glorot_normal",
-    "he", "he_uniform", "lecun" use ``lectures_lib.reference.initialization``; a float s draws
-    N(0, s^2) (a fixed "small initialization"). Biases are set to ``bias`` unless "default".
+    ``scheme``: "default" keeps PyTorch's U(+-1/sqrt(fan_in)); "glorot",
+    "glorot_normal", "he", "he_uniform", "lecun" use
+    ``lectures_lib.reference.initialization``; a float s draws N(0, s^2) (a fixed "small
+    initialization"). Biases are set to ``bias`` unless "default".
     """
     check_module(model)
     return _init(model, check_init_scheme(scheme, "scheme"), check_real(bias, "bias"))
@@ -95,8 +96,8 @@ def _init(model: nn.Module, scheme: str | float, bias: float) -> nn.Module:
 
 
 def _check_mlp_sizes(sizes, drop_prob: float, input_drop_prob: float) -> None:
-    """The arguments every MLP builder shares: at least two sizes >= 1, drop probabilities
-    in [0, 1)."""
+    """The arguments every MLP builder shares: at least two sizes >= 1, drop
+    probabilities in [0, 1)."""
     if not isinstance(sizes, (list, tuple)) or len(sizes) < 2:
         raise ValueError(
             f"sizes must list at least an input and an output size, got {sizes!r}"
@@ -119,15 +120,17 @@ def _assemble_mlp(
     input_layers=(),
     output_name: str | None = None,
 ) -> nn.Sequential:
-    """The loop every MLP builder shares (``mlp``; ``maxout_mlp``, Chapter 7; ``bn_mlp``,
-    Chapter 8): an ``nn.Sequential`` ``sizes[0] -> ... -> sizes[-1]`` with named layers.
+    """The loop every MLP builder shares (``mlp``; ``maxout_mlp``, Chapter 7;
+    ``bn_mlp``, Chapter 8): an ``nn.Sequential`` ``sizes[0] -> ... -> sizes[-1]`` with
+    named layers.
 
-    In order: ``drop0`` if input_drop_prob > 0; the named ``input_layers``; for each hidden
-    layer i = 1, 2, ... the named modules ``hidden_layer(i, sizes[i - 1], sizes[i])``,
-    then ``drop<i>`` if drop_prob > 0 (dropout on the input of the next affine map); and a
-    linear output layer (logits) named ``output_name``, by default ``fc<L>`` with L the
-    number of affine maps. Modules are created in this order, so a seed gives the same
-    weights whatever the builder.
+    In order: ``drop0`` if input_drop_prob > 0; the named ``input_layers``; for each
+    hidden layer i = 1, 2, ... the named modules
+    ``hidden_layer(i, sizes[i - 1], sizes[i])``, then ``drop<i>`` if drop_prob > 0
+    (dropout on the input of the next affine map); and a linear output layer (logits)
+    named ``output_name``, by default ``fc<L>`` with L the number of affine maps.
+    Modules are created in this order, so a seed gives the same weights whatever the
+    builder.
     """
     _check_mlp_sizes(sizes, drop_prob, input_drop_prob)
     layers = [("drop0", nn.Dropout(input_drop_prob))] if input_drop_prob > 0 else []
@@ -154,9 +157,10 @@ def mlp(
     """A fully connected net ``sizes[0] -> ... -> sizes[-1]`` with named layers.
 
     Layers are named ``fc1, act1, fc2, act2, ..., fcL`` (plus ``bn<i>`` before each
-    activation if ``batch_norm``, ``drop<i>`` after it if ``drop_prob > 0``, and ``drop0``
-    on the input if ``input_drop_prob > 0``), so diagnostics report readable names.
-    The output layer has no activation: it returns logits. Shapes: (N, sizes[0]) -> (N, sizes[-1]).
+    activation if ``batch_norm``, ``drop<i>`` after it if ``drop_prob > 0``, and
+    ``drop0`` on the input if ``input_drop_prob > 0``), so diagnostics report readable
+    names. The output layer has no activation: it returns logits.
+    Shapes: (N, sizes[0]) -> (N, sizes[-1]).
     """
     check_choice(activation, "activation", ACTIVATION_MODULES)
     init_scheme = check_init_scheme(init_scheme)

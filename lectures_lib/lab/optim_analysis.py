@@ -215,8 +215,8 @@ def steps_to_accuracy(
     momentum: float = 0.0,
 ) -> tuple[int | None, float]:
     """Train the course network (64-64-64-10 ReLU) with SGD
-    (``lectures_lib.reference.optimizers``) on mini-batches of ``batch_size`` until the training
-    accuracy reaches ``target`` (checked every ``check_every`` steps).
+    (``lectures_lib.reference.optimizers``) on mini-batches of ``batch_size`` until the
+    training accuracy reaches ``target`` (checked every ``check_every`` steps).
 
     Returns (steps, seconds): the steps taken (None if ``max_steps`` was not enough) and
     the wall time of the training steps alone (the accuracy checks are not timed).
@@ -274,8 +274,8 @@ def final_accuracies(
     **options,
 ) -> list[float]:
     """Validation accuracy of the course network after ``steps`` mini-batch steps of the
-    optimizer ``name`` (``lectures_lib.reference.optimizers``) at learning rate ``lr``, one per
-    seed; 0.0 for a run whose loss became non-finite (diverged). (Chapter 9.)"""
+    optimizer ``name`` (``lectures_lib.reference.optimizers``) at learning rate ``lr``,
+    one per seed; 0.0 for a run whose loss became non-finite (diverged). (Chapter 9.)"""
     _check_run_args(data, name, steps, batch_size)
     out = []
     for seed in check_each(seeds, "seeds", check_seed):

@@ -1,16 +1,18 @@
-"""Piecewise-linear functions built from maxout units (Goodfellow et al., 2013). (Chapter 7.)
+"""Piecewise-linear functions built from maxout units (Goodfellow et al., 2013).
+(Chapter 7.)
 
 One maxout unit of a scalar input is h(x) = max_j (w_j x + b_j): a convex, continuous
 piecewise-linear (PWL) function with at most ``pieces`` linear pieces. The difference of
 two units, h1(x) - h2(x), is any continuous PWL function (Wang, 2004), hence a universal
 approximator on a compact interval. This module makes both statements concrete in 1-D:
 
-- ``convex_pwl_pieces`` / ``convex_difference``: the constructive proof in 1-D, turning a
-  PWL interpolant into the weights of two maxout units whose difference equals it;
+- ``convex_pwl_pieces`` / ``convex_difference``: the constructive proof in 1-D, turning
+  a PWL interpolant into the weights of two maxout units whose difference equals it;
 - ``best_convex_fit``: the least-squares best *convex* fit on a grid (a lower bound on
   the error of one unit, whatever its number of pieces);
-- ``fit_maxout_1d``: one unit, or the difference of two, fitted to a target with k pieces
-  (a closed-form least-squares start, then full-batch Adam on the maxout weights);
+- ``fit_maxout_1d``: one unit, or the difference of two, fitted to a target with k
+  pieces (a closed-form least-squares start, then full-batch Adam on the maxout
+  weights);
 - ``maxout_mlp``: a maxout classifier with dropout on the inputs of its affine maps;
 - ``exact_dropout_average``, ``weight_scaling_gap``, ``blocked_unit_fraction``: why
   maxout suits dropout (how exact weight scaling is; which units pass no gradient);
@@ -60,7 +62,8 @@ __all__ = [
     "draw_maxout_fit",
 ]
 
-#: The 1-D targets of Chapter 7: name -> (function, low, high), on the interval [low, high].
+#: The 1-D targets of Chapter 7: name -> (function, low, high), on the interval
+#: [low, high].
 TARGETS: dict[str, tuple[Callable[[torch.Tensor], torch.Tensor], float, float]] = {
     "x^2": (lambda x: x**2, -2.0, 2.0),
     "sin": (torch.sin, -math.pi, math.pi),
@@ -77,7 +80,8 @@ def _check_target(target: str) -> str:
 def target_grid(
     target: str, n: int = 201, dtype=torch.float64
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Evenly spaced inputs x (n, 1) on the target's interval and the values y = f(x), (n, 1)."""
+    """Evenly spaced inputs x (n, 1) on the target's interval and the values y = f(x),
+    (n, 1)."""
     _check_target(target)
     n = check_count(n, "n", minimum=2)
     if dtype not in (torch.float32, torch.float64):
@@ -111,7 +115,8 @@ def maxout_units_1d(
     """Maxout units of a scalar input: h_i(x) = max_j (weight[i, j] * x + bias[i, j]).
 
     Shapes: x (N, 1); weight, bias (units, pieces) -> (N, units). Computed with
-    ``maxout`` on the (N, units * pieces) matrix of affine pieces z_ij. (Chapter 7, eq. 1.)
+    ``maxout`` on the (N, units * pieces) matrix of affine pieces z_ij.
+    (Chapter 7, eq. 1.)
     """
     _check_points(x)
     _check_pieces_tensors(weight, bias)
@@ -130,12 +135,14 @@ def convex_pwl_pieces(
     kinks: torch.Tensor,
     jumps: torch.Tensor,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """The affine pieces of g(x) = offset + slope * x + sum_i jumps[i] * relu(x - kinks[i]).
+    """The affine pieces of g(x) = offset + slope * x + sum_i
+    jumps[i] * relu(x - kinks[i]).
 
-    With sorted ``kinks`` (m,) and ``jumps`` (m,) >= 0 (each slope increase), g is convex and
-    equals the max of its m + 1 pieces: on [kinks[j-1], kinks[j]] it is the line with
-    slope_j = slope + sum_{i<j} jumps[i] and intercept_j = offset - sum_{i<j} jumps[i] * kinks[i].
-    Returns (weight, bias), each of shape (m + 1,). (Chapter 7, "Two units suffice".)
+    With sorted ``kinks`` (m,) and ``jumps`` (m,) >= 0 (each slope increase), g is
+    convex and equals the max of its m + 1 pieces: on [kinks[j-1], kinks[j]] it is the
+    line with slope_j = slope + sum_{i<j} jumps[i] and intercept_j = offset - sum_{i<j}
+    jumps[i] * kinks[i]. Returns (weight, bias), each of shape (m + 1,). (Chapter 7,
+    "Two units suffice".)
     """
     offset = _scalar(offset, "offset")
     slope = _scalar(slope, "slope")
@@ -185,8 +192,8 @@ def _check_knots(knots_x, knots_y) -> tuple[torch.Tensor, torch.Tensor]:
 def pwl_interpolate(
     x: torch.Tensor, knots_x: torch.Tensor, knots_y: torch.Tensor
 ) -> torch.Tensor:
-    """The continuous PWL interpolant through (knots_x, knots_y), extended linearly beyond
-    the end knots. Shapes: x (N, 1); knots (m,) sorted, m >= 2 -> (N, 1)."""
+    """The continuous PWL interpolant through (knots_x, knots_y), extended linearly
+    beyond the end knots. Shapes: x (N, 1); knots (m,) sorted, m >= 2 -> (N, 1)."""
     _check_points(x)
     kx, ky = _check_knots(knots_x, knots_y)
     idx = torch.searchsorted(kx, x[:, 0].contiguous()).clamp(1, kx.numel() - 1)
@@ -195,13 +202,14 @@ def pwl_interpolate(
 
 
 def convex_difference(knots_x: torch.Tensor, knots_y: torch.Tensor):
-    """Weights of two maxout units with h1(x) - h2(x) = the PWL interpolant of the knots.
+    """Weights of two maxout units with h1(x) - h2(x) = the PWL interpolant of the
+    knots.
 
     The 1-D case of Wang (2004) used by Goodfellow et al. (2013, Section 4): write the
-    interpolant as y_0 + s_0 (x - x_0) + sum_i c_i relu(x - x_i) over the interior knots,
-    where c_i = s_i - s_{i-1} is the change of slope at knot i. The kinks with c_i > 0 go
-    to the convex h1 (with the linear part), those with c_i < 0 to h2 with weight -c_i, so
-    both are convex and h1 - h2 is the interpolant.
+    interpolant as y_0 + s_0 (x - x_0) + sum_i c_i relu(x - x_i) over the interior
+    knots, where c_i = s_i - s_{i-1} is the change of slope at knot i. The kinks with
+    c_i > 0 go to the convex h1 (with the linear part), those with c_i < 0 to h2 with
+    weight -c_i, so both are convex and h1 - h2 is the interpolant.
 
     Shapes: knots_x, knots_y (m,), m >= 2, knots_x strictly increasing. Returns
     ``(w1, b1), (w2, b2)``: the pieces of h1, shape (1 + #positive c,), and of h2,
@@ -219,21 +227,24 @@ def convex_difference(knots_x: torch.Tensor, knots_y: torch.Tensor):
 
 
 def _convex_design(x: torch.Tensor, kinks: torch.Tensor) -> torch.Tensor:
-    """Columns (1, -1, x, -x, relu(x - kinks[j])...) for non-negative least squares: with
-    coefficients >= 0 they span the convex functions a + b x + sum_j c_j relu(x - k_j),
-    c_j >= 0 (a and b split into a+ - a-, b+ - b-). Shapes: x (N,), kinks (m,) -> (N, 4 + m)."""
+    """Columns (1, -1, x, -x, relu(x - kinks[j])...) for non-negative least squares:
+    with coefficients >= 0 they span the convex functions a + b x + sum_j c_j
+    relu(x - k_j), c_j >= 0 (a and b split into a+ - a-, b+ - b-). Shapes: x (N,), kinks
+    (m,) -> (N, 4 + m)."""
     one = torch.ones_like(x)
     return torch.cat([torch.stack([one, -one, x, -x], 1), relu_features(x, kinks)], 1)
 
 
 def best_convex_fit(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """The least-squares best convex fit to (x, y), evaluated at x. Shapes: (n, 1) -> (n, 1).
+    """The least-squares best convex fit to (x, y), evaluated at x.
+    Shapes: (n, 1) -> (n, 1).
 
     Any convex function's values at sorted x_1 < ... < x_n are those of a convex PWL
-    function with kinks at the x_i, i.e. a + b x + sum_i c_i relu(x - x_i) with c_i >= 0.
-    So the best convex fit (over *all* convex functions) is a non-negative least-squares
-    problem, solved exactly with ``scipy.optimize.nnls`` (a, b split as a+ - a-, b+ - b-).
-    Its error is a floor for one maxout unit with any number of pieces. (Chapter 7.)
+    function with kinks at the x_i, i.e. a + b x + sum_i c_i relu(x - x_i) with
+    c_i >= 0. So the best convex fit (over *all* convex functions) is a non-negative
+    least-squares problem, solved exactly with ``scipy.optimize.nnls`` (a, b split as
+    a+ - a-, b+ - b-). Its error is a floor for one maxout unit with any number of
+    pieces. (Chapter 7.)
     """
     from scipy.optimize import nnls
 
@@ -241,7 +252,8 @@ def best_convex_fit(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     ys = check_tensor(check_vector(y, "y"), "y", finite=True).detach()
     if xs.shape != ys.shape:
         raise ValueError(
-            f"x and y must have the same number of rows, got {xs.numel()} and {ys.numel()}"
+            "x and y must have the same number of rows, "
+            f"got {xs.numel()} and {ys.numel()}"
         )
     if not (xs[1:] > xs[:-1]).all():
         raise ValueError("x must be strictly increasing")
@@ -255,8 +267,8 @@ def best_convex_fit(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 class MaxoutFit1d:
     """One maxout unit (units=1) or the difference of two (units=2) fitted to (x, y).
 
-    weight, bias: (units, pieces); ``predict(x)`` returns h1(x) or h1(x) - h2(x), (N, 1).
-    ``rmse`` is the root-mean-square error on the fitting grid.
+    weight, bias: (units, pieces); ``predict(x)`` returns h1(x) or h1(x) - h2(x),
+    (N, 1). ``rmse`` is the root-mean-square error on the fitting grid.
     """
 
     weight: torch.Tensor
@@ -281,7 +293,8 @@ class MaxoutFit1d:
 
 
 def _quantile_knots(x: torch.Tensor, density: torch.Tensor, m: int) -> torch.Tensor:
-    """m knots at the i/(m+1) quantiles of ``density`` on x (evenly spaced if it is all 0)."""
+    """m knots at the i/(m+1) quantiles of ``density`` on x (evenly spaced if it is all
+    0)."""
     if m == 0:
         return x[:0]
     if density.sum() <= 0:
@@ -294,12 +307,12 @@ def _quantile_knots(x: torch.Tensor, density: torch.Tensor, m: int) -> torch.Ten
 def _start(x: torch.Tensor, y: torch.Tensor, pieces: int, units: int):
     """Closed-form start (no randomness): least squares with fixed kinks, then pieces.
 
-    The kinks of h1 (pieces - 1 of them) go where the target curves up and, for two units,
-    those of h2 where it curves down: at quantiles of max(+-f'', 0)^(1/3), the density of
-    knots that is optimal for piecewise-linear interpolation (evenly spaced if the target
-    never curves that way). The slope changes at the kinks are then fitted by non-negative
-    least squares, so h1 and h2 are convex: for one unit this is the best convex fit with
-    those kinks, for two units the best h1 - h2 with them.
+    The kinks of h1 (pieces - 1 of them) go where the target curves up and, for two
+    units, those of h2 where it curves down: at quantiles of max(+-f'', 0)^(1/3), the
+    density of knots that is optimal for piecewise-linear interpolation (evenly spaced
+    if the target never curves that way). The slope changes at the kinks are then fitted
+    by non-negative least squares, so h1 and h2 are convex: for one unit this is the
+    best convex fit with those kinks, for two units the best h1 - h2 with them.
     """
     from scipy.optimize import nnls
 
@@ -339,12 +352,13 @@ def fit_maxout_1d(
 
     ``target``: a name in ``TARGETS`` (fitted on ``target_grid(target, n)``) or a pair
     (x, y) of shape (n, 1) each, x strictly increasing. Minimises the mean squared error
-    on the grid: a closed-form start (least squares with h1's kinks where the target curves
-    up and h2's where it curves down, see ``_start``), then ``steps`` full-batch Adam steps
-    on all weights and biases, which also move the kinks; the best iterate is kept, so the
-    fit is never worse than the start. Computed in float64. Deterministic: no random numbers
-    are drawn. Results for named targets are cached (the explorer redraws instantly).
-    Returns a ``MaxoutFit1d`` with weight, bias of shape (units, pieces). (Chapter 7.)
+    on the grid: a closed-form start (least squares with h1's kinks where the target
+    curves up and h2's where it curves down, see ``_start``), then ``steps`` full-batch
+    Adam steps on all weights and biases, which also move the kinks; the best iterate is
+    kept, so the fit is never worse than the start. Computed in float64. Deterministic:
+    no random numbers are drawn. Results for named targets are cached (the explorer
+    redraws instantly). Returns a ``MaxoutFit1d`` with weight, bias of shape
+    (units, pieces). (Chapter 7.)
     """
     pieces = check_count(pieces, "pieces", minimum=1)
     units = check_count(units, "units", minimum=1)
@@ -368,7 +382,8 @@ def fit_maxout_1d(
     check_tensor(y, "y", finite=True)
     if y.shape != x.shape:
         raise ValueError(
-            f"x and y must both have shape (n, 1), got {tuple(x.shape)} and {tuple(y.shape)}"
+            "x and y must both have shape (n, 1), "
+            f"got {tuple(x.shape)} and {tuple(y.shape)}"
         )
     if not (x[1:, 0] > x[:-1, 0]).all():
         raise ValueError("x must be strictly increasing")
@@ -412,14 +427,16 @@ def maxout_mlp(
     drop_prob: float = 0.0,
     input_drop_prob: float = 0.0,
 ) -> nn.Sequential:
-    """A maxout classifier ``sizes[0] -> ... -> sizes[-1]``: Maxout hidden layers, linear output.
+    """A maxout classifier ``sizes[0] -> ... -> sizes[-1]``: Maxout hidden layers,
+    linear output.
 
-    Layers: ``drop0`` (if input_drop_prob > 0), ``mo1``, ``drop1``, ``mo2``, ..., ``fc_out``.
-    Dropout sits *before* each affine map (on the input of every Maxout layer and of the
-    output layer), never between the affine pieces and the max, as in Goodfellow et al.
-    (2013). This is where ``mlp(..., drop_prob, input_drop_prob)`` puts it too, so the two
-    compare like for like. ``drop_prob`` is PyTorch's (probability of dropping).
-    Shapes: (N, sizes[0]) -> (N, sizes[-1]) logits. (Chapter 7.)
+    Layers: ``drop0`` (if input_drop_prob > 0), ``mo1``, ``drop1``, ``mo2``, ...,
+    ``fc_out``. Dropout sits *before* each affine map (on the input of every Maxout
+    layer and of the output layer), never between the affine pieces and the max, as in
+    Goodfellow et al. (2013). This is where ``mlp(..., drop_prob, input_drop_prob)``
+    puts it too, so the two compare like for like. ``drop_prob`` is PyTorch's
+    (probability of dropping). Shapes: (N, sizes[0]) -> (N, sizes[-1]) logits.
+    (Chapter 7.)
     """
     pieces = check_count(pieces, "pieces", minimum=1)
 
@@ -440,10 +457,10 @@ def exact_dropout_average(
 ) -> torch.Tensor:
     """The exact average of ``fn`` over all 2^d inverted-dropout masks of the input.
 
-    E_m[fn(m * x / q)] with m_i ~ Bernoulli(q) independent, q = 1 - drop_prob, computed by
-    enumerating every mask (so d <= 16). Weight scaling (PyTorch's eval mode) uses fn(x)
-    instead; the two agree exactly when fn is affine. Shapes: x (N, d); fn maps (M, d) to
-    (M, ...) -> (N, ...). (Chapter 7, "Why maxout suits dropout".)
+    E_m[fn(m * x / q)] with m_i ~ Bernoulli(q) independent, q = 1 - drop_prob, computed
+    by enumerating every mask (so d <= 16). Weight scaling (PyTorch's eval mode) uses
+    fn(x) instead; the two agree exactly when fn is affine. Shapes: x (N, d); fn maps
+    (M, d) to (M, ...) -> (N, ...). (Chapter 7, "Why maxout suits dropout".)
     """
     check_tensor(x, "x", finite=True, nonempty=True)
     drop_prob = check_range(drop_prob, "drop_prob", 0.0, 1.0, high_open=True)
@@ -510,11 +527,11 @@ def weight_scaling_gap(
     """How far weight scaling is from the dropout ensemble it stands in for.
 
     Compares p_ws = softmax(model(x)) in eval mode (PyTorch's inverted dropout: the
-    weight-scaling rule) with p_mc, the mean of softmax(model(x)) over ``samples`` dropout
-    masks in training mode (Monte Carlo model averaging, Srivastava et al., 2014, Sec. 7.5).
-    Returns (mean total-variation distance 0.5 * sum |p_ws - p_mc| over rows, fraction of
-    rows with the same argmax). Seeded; the model's mode and the global RNG are restored.
-    Shapes: x (N, D), model -> (N, classes). (Chapter 7.)
+    weight-scaling rule) with p_mc, the mean of softmax(model(x)) over ``samples``
+    dropout masks in training mode (Monte Carlo model averaging, Srivastava et al.,
+    2014, Sec. 7.5). Returns (mean total-variation distance 0.5 * sum |p_ws - p_mc| over
+    rows, fraction of rows with the same argmax). Seeded; the model's mode and the
+    global RNG are restored. Shapes: x (N, D), model -> (N, classes). (Chapter 7.)
     """
     x = check_model_input(model, x)
     samples = check_count(samples, "samples", minimum=1)
@@ -538,9 +555,10 @@ def weight_scaling_gap(
 
 
 def draw_maxout_fit(ax, pieces: int = 4, target: str = "sin") -> None:
-    """The Chapter 7 explorer: ``target`` with its best fit by one maxout unit and by the
-    difference of two, each with ``pieces`` pieces (``fit_maxout_1d``), RMSE in the legend.
-    Draws on ``ax`` only (the caller owns the figure); fits are cached, so redraws are fast."""
+    """The Chapter 7 explorer: ``target`` with its best fit by one maxout unit and by
+    the difference of two, each with ``pieces`` pieces (``fit_maxout_1d``), RMSE in the
+    legend. Draws on ``ax`` only (the caller owns the figure); fits are cached, so
+    redraws are fast."""
     check_axes(ax)
     pieces = check_count(pieces, "pieces", minimum=1)
     _check_target(target)

@@ -1,5 +1,5 @@
-"""Signal propagation through a deep random network: how activations and gradients
-scale with depth for each pairing of activation and initialization. (Chapters 1, 3, 4.)"""
+"""Signal propagation through a deep random network: how activations and gradients scale
+with depth for each pairing of activation and initialization. (Chapters 1, 3, 4.)"""
 
 from __future__ import annotations
 
@@ -46,7 +46,8 @@ def propagate(
     n = check_count(n, "n", minimum=2)
     check_positive(gain, "gain")
     torch.manual_seed(check_seed(seed))
-    # depth hidden layers, then a final Linear we drop: mlp() puts no activation after it.
+    # depth hidden layers, then a final Linear we drop: mlp() puts no activation after
+    # it.
     net = mlp([width] * (depth + 1) + [width], activation, init_scheme=init_scheme)[:-1]
     with torch.no_grad():
         for m in net.modules():

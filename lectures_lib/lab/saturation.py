@@ -1,4 +1,5 @@
-"""Saturation of sigmoid and tanh units as the scale of their input grows. (Chapter 1.)"""
+"""Saturation of sigmoid and tanh units as the scale of their input grows.
+(Chapter 1.)"""
 
 from __future__ import annotations
 
@@ -36,10 +37,12 @@ SATURATING = {"sigmoid": (sigmoid, sigmoid_grad), "tanh": (tanh, tanh_grad)}
 def preactivations(
     x: torch.Tensor, scale: float, width: int = 100, seed: int = 0
 ) -> torch.Tensor:
-    """z = (scale * x) W^T + b for one fresh ``nn.Linear(D, width)`` layer (PyTorch's default init).
+    """z = (scale * x) W^T + b for one fresh ``nn.Linear(D, width)`` layer (PyTorch's
+    default init).
 
-    Shapes: x (N, D) -> z (N, width). Scaling the input stands in for anything that makes
-    pre-activations large: unnormalized data, large weights, or a large learning rate.
+    Shapes: x (N, D) -> z (N, width). Scaling the input stands in for anything that
+    makes pre-activations large: unnormalized data, large weights, or a large learning
+    rate.
     """
     check_batch(x)
     check_positive(scale, "scale")
@@ -58,8 +61,8 @@ def saturation_by_scale(
     width: int = 100,
     seed: int = 0,
 ) -> list[dict]:
-    """For each input scale: the fraction of saturated units (|z| > threshold) and the mean
-    local derivative f'(z) relative to its peak (1/4 for sigmoid, 1 for tanh)."""
+    """For each input scale: the fraction of saturated units (|z| > threshold) and the
+    mean local derivative f'(z) relative to its peak (1/4 for sigmoid, 1 for tanh)."""
     check_batch(x)
     check_choice(activation, "activation", SATURATING)
     check_positive(threshold, "threshold")
@@ -91,8 +94,9 @@ def draw_saturation(
     x: torch.Tensor | None = None,
     threshold: float = 2.5,
 ) -> None:
-    """Histogram of one layer's pre-activations at this input scale, over the activation's curve,
-    with the saturated region shaded. ``x`` defaults to the standardized digits training set."""
+    """Histogram of one layer's pre-activations at this input scale, over the
+    activation's curve, with the saturated region shaded. ``x`` defaults to the
+    standardized digits training set."""
     check_axes(ax)
     check_positive(scale, "scale")
     check_choice(activation, "activation", SATURATING)
@@ -138,12 +142,14 @@ def draw_saturation(
 def one_sign_fraction(
     model: torch.nn.Module, layer: str, x: torch.Tensor, y: torch.Tensor
 ) -> float:
-    """Fraction of (example, unit) pairs for which all of the unit's incoming weight gradients
-    in ``layer`` (an ``nn.Linear`` by name) share one sign, one example at a time.
+    """Fraction of (example, unit) pairs for which all of the unit's incoming weight
+    gradients in ``layer`` (an ``nn.Linear`` by name) share one sign, one example at a
+    time.
 
     dL/dw_ji = delta_j h_i: if every input h_i > 0 (after a sigmoid), each row of the
-    per-example gradient has the sign of delta_j, so the fraction is 1. Shapes: x (N, D),
-    y (N,) labels; runs N backward passes of batch 1. (Chapter 1, "not zero-centred".)
+    per-example gradient has the sign of delta_j, so the fraction is 1.
+    Shapes: x (N, D), y (N,) labels; runs N backward passes of batch 1.
+    (Chapter 1, "not zero-centred".)
     """
     x = check_model_input(model, x)
     check_str(layer, "layer")

@@ -1,4 +1,5 @@
-"""A seeded, minimal training loop for the chapters' experiments (plain SGD by default)."""
+"""A seeded, minimal training loop for the chapters' experiments (plain SGD by
+default)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ __all__ = ["seed_everything", "History", "accuracy", "train"]
 
 
 def seed_everything(seed: int) -> None:
-    """Seed Python, NumPy and PyTorch (CPU), so that model construction is reproducible."""
+    """Seed Python, NumPy and PyTorch (CPU), so that model construction is
+    reproducible."""
     seed = check_seed(seed)
     random.seed(seed)
     np.random.seed(seed)
@@ -54,8 +56,8 @@ class History:
     val_acc: list[float] = field(default_factory=list)
 
     def steps_to(self, metric: str, target: float) -> int | None:
-        """First recorded step at which ``metric`` reached ``target`` (>= for accuracies,
-        <= for losses), or None if it never did."""
+        """First recorded step at which ``metric`` reached ``target`` (>= for
+        accuracies, <= for losses), or None if it never did."""
         check_choice(metric, "metric", _METRICS)
         target = check_real(target, "target")
         values = getattr(self, metric)
@@ -151,14 +153,16 @@ def train(
     after_step: Callable[[nn.Module, int], None] | None = None,
     progress: bool = False,
 ) -> History:
-    """Train ``model`` on (x, y) with mini-batch SGD (or Adam) and return its ``History``.
+    """Train ``model`` on (x, y) with mini-batch SGD (or Adam) and return its
+    ``History``.
 
     Shapes: x (N, D); y (N,) int64 class labels (cross-entropy) or (N, K) floats (MSE).
     Mini-batches come from a permutation per epoch drawn from a generator seeded with
     ``seed``, so two runs with the same seed and the same initial model are identical,
-    provided the model has no randomness of its own: dropout draws its masks from PyTorch's
-    global generator, so seed that too (``seed_everything``) before each run.
-    ``stop_at=("train_acc", 0.9)`` stops at the first evaluation that reaches the target.
+    provided the model has no randomness of its own: dropout draws its masks from
+    PyTorch's global generator, so seed that too (``seed_everything``) before each run.
+    ``stop_at=("train_acc", 0.9)`` stops at the first evaluation that reaches the
+    target.
     ``after_step(model, step)`` runs after each update (e.g. a max-norm constraint).
     ``progress=True`` shows a progress bar for live use (off in stored outputs).
     """
@@ -166,7 +170,8 @@ def train(
     y = _check_targets(y, "y", x, model if loss_fn is None else None)
     if (x_val is None) != (y_val is None):
         raise ValueError(
-            f"x_val and y_val must be given together, got x_val={'a tensor' if x_val is not None else None}"
+            "x_val and y_val must be given together, "
+            f"got x_val={'a tensor' if x_val is not None else None}"
             f" and y_val={'a tensor' if y_val is not None else None}"
         )
     if x_val is not None:
