@@ -214,7 +214,7 @@ def course_site(root: Path | None = None) -> Site:
     )
 
 
-# --- inline replacements ----------------------------------------------------------------
+# --- inline replacements --------------------------------------------------------------
 
 
 def glue_text(values: dict, content: str) -> str:
@@ -324,7 +324,7 @@ def _role_text(name: str, content: str, values, site, counts) -> str:
     raise ValueError(f"unsupported MyST role {{{name}}}`{content}`")
 
 
-# --- directives ---------------------------------------------------------------------------
+# --- directives -----------------------------------------------------------------------
 
 
 def _directive(info: str, content: str):
@@ -386,7 +386,7 @@ def _convert_directive(token, values, site, page, counts) -> str:
     return _admonition(title, options.get("class", []), body)
 
 
-# --- Markdown cells and notebooks -----------------------------------------------------------
+# --- Markdown cells and notebooks -----------------------------------------------------
 
 
 @lru_cache(maxsize=1)

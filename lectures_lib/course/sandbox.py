@@ -375,7 +375,7 @@ class Sandbox:
         self._output_bytes = 0
         self._output_over = False
 
-    # -- lifetime -------------------------------------------------------------------------
+    # -- lifetime ----------------------------------------------------------------------
     def start(self) -> list[str]:
         """Start the child and run the cells; returns notes (cells that raised, warnings)."""
         self._tmp = tempfile.TemporaryDirectory(prefix="sandbox-")
@@ -488,7 +488,7 @@ class Sandbox:
                 except (ProcessLookupError, PermissionError):
                     pass
 
-    # -- messages -------------------------------------------------------------------------
+    # -- messages ----------------------------------------------------------------------
     def _raise(self, message: str):
         self.fault = SubmissionFault(message)
         self._kill()
@@ -555,7 +555,7 @@ class Sandbox:
         except wire.WireError as exc:
             self._raise(f"{self.label} sent malformed data while {what}: {exc}")
 
-    # -- requests -------------------------------------------------------------------------
+    # -- requests ----------------------------------------------------------------------
     def bind(self, name: str):
         """What ``name`` is in the submission: a RemoteFunction, a value, or None if missing."""
         _check_identifier(name)
