@@ -23,6 +23,6 @@ from .runtime import use_course_threads
 
 __version__ = "0.1.0"
 
-# The course-wide thread setting (lectures_lib/runtime.py): one place, for every notebook,
-# test and grader that imports the package.
+# The course-wide thread setting (lectures_lib/runtime.py): one place, for every
+# notebook, test and grader that imports the package.
 use_course_threads()

@@ -1,11 +1,11 @@
 """The course's one thread setting, applied when ``lectures_lib`` is imported.
 
-The networks in this course are tiny: one thread per process is as fast as several, keeps
-two test workers from fighting over two cores, and makes a notebook compute the same way
-in JupyterLab, on Colab, under ``make execute`` and under nbval. So importing the package
-sets PyTorch's intra-op threads and the BLAS/OpenMP pools that numpy uses to
-``course_threads()``: 1, unless the environment variable ``LECTURES_LIB_THREADS`` asks for
-more. Chapters therefore never call ``torch.set_num_threads`` themselves.
+The networks in this course are tiny: one thread per process is as fast as several,
+keeps two test workers from fighting over two cores, and makes a notebook compute the
+same way in JupyterLab, on Colab, under ``make execute`` and under nbval. So importing
+the package sets PyTorch's intra-op threads and the BLAS/OpenMP pools that numpy uses to
+``course_threads()``: 1, unless the environment variable ``LECTURES_LIB_THREADS`` asks
+for more. Chapters therefore never call ``torch.set_num_threads`` themselves.
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ def course_threads() -> int:
 
 
 def use_course_threads() -> int:
-    """Set PyTorch and the BLAS/OpenMP pools (numpy, scikit-learn) to ``course_threads()``.
+    """Set PyTorch and the BLAS/OpenMP pools (numpy, scikit-learn) to
+    ``course_threads()``.
 
     Returns the thread count. Called once by ``import lectures_lib``.
     """

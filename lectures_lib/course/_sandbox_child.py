@@ -1,4 +1,5 @@
-"""The submission's side of the sandbox (started by ``sandbox.py``; never imported by it).
+"""The submission's side of the sandbox (started by ``sandbox.py``; never imported by
+it).
 
 Run as ``python _sandbox_child.py``: it reads the grader's first message on stdin (the
 chapter's setup code, the submission's cells, the limits), runs the setup, locks itself
@@ -8,9 +9,10 @@ descriptor. Everything it sends is data (``wire.py``); the grader trusts none of
 The submission can rewrite any part of this process: that only changes its own answers.
 
 Run as ``python _sandbox_child.py --zygote FD [MODULE ...]`` it is the fork server
-(:func:`zygote`): it imports IPython and the given modules once, then forks a fresh child per
-request on the socket FD, which runs :func:`main` as above. Starting a sandbox then costs a
-fork instead of a new interpreter importing PyTorch (see ``sandbox._ForkServer``).
+(:func:`zygote`): it imports IPython and the given modules once, then forks a fresh
+child per request on the socket FD, which runs :func:`main` as above. Starting a sandbox
+then costs a fork instead of a new interpreter importing PyTorch (see
+``sandbox._ForkServer``).
 """
 
 import ctypes
@@ -62,8 +64,8 @@ def _closed_ancestor(path: str):
 
 def _cover(libc, needed) -> None:
     """Fresh tmpfs mounts over /tmp, /var/tmp, /dev/shm and over each folder other users
-    cannot enter that holds a needed path (Python may live in /root/.pyenv, the course in
-    /tmp); the needed paths are bound back, so that only they stay reachable."""
+    cannot enter that holds a needed path (Python may live in /root/.pyenv, the course
+    in /tmp); the needed paths are bound back, so that only they stay reachable."""
     needed = sorted(
         {os.path.realpath(p) for p in needed if p and os.path.isdir(p)} - {"/"}
     )
@@ -128,7 +130,8 @@ def _vm_size() -> int:
 
 
 def lock_down(cfg: dict) -> dict:
-    """Namespaces and a private /tmp (root), drop to cfg['uid'] (root), rlimits (always)."""
+    """Namespaces and a private /tmp (root), drop to cfg['uid'] (root), rlimits
+    (always)."""
     done = {"namespace": False, "network": False, "uid": os.getuid(), "warnings": []}
     libc = ctypes.CDLL(None, use_errno=True)
     work = cfg["workdir"]
@@ -373,7 +376,8 @@ def _preload(modules) -> None:
 
 
 def _run_forked(header: dict, fds: list) -> None:
-    """In a freshly forked child: become a sandbox child as if started by exec. Never returns."""
+    """In a freshly forked child: become a sandbox child as if started by exec. Never
+    returns."""
     code = 1
     try:
         os.setsid()
@@ -407,10 +411,10 @@ def _run_forked(header: dict, fds: list) -> None:
 def zygote(sock_fd: int, modules: list) -> None:
     """The fork server: one child per request; reports each child's exit and CPU time.
 
-    Requests arrive on the SEQPACKET socket ``sock_fd`` as JSON ``{"cwd", "env"}`` with three
-    descriptors (the child's stdin, stdout and response pipe); the reply is ``{"pid"}``, and
-    later ``{"exited", "status", "cpu"}`` when the child ends. Exits when the grader closes
-    the socket. Single-threaded, so that forking is safe.
+    Requests arrive on the SEQPACKET socket ``sock_fd`` as JSON ``{"cwd", "env"}`` with
+    three descriptors (the child's stdin, stdout and response pipe); the reply is
+    ``{"pid"}``, and later ``{"exited", "status", "cpu"}`` when the child ends. Exits
+    when the grader closes the socket. Single-threaded, so that forking is safe.
     """
     import json
     import select

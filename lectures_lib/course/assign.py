@@ -1,24 +1,27 @@
-"""Generate assignment material from the chapter notebooks (nbgrader-compatible markers).
+"""Generate assignment material from the chapter notebooks \
+(nbgrader-compatible markers).
 
 Authoring convention (in ``book/*.ipynb``):
 
-- a *solution cell* has ``metadata.nbgrader.solution = true`` and a ``grade_id`` ending in
-  ``-solution``; the code between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` is the answer;
-- a *test cell* has ``metadata.nbgrader.grade = true``, ``points`` and a ``grade_id`` ending in
-  ``-tests``; its visible part is ordinary asserts, its hidden part sits between
-  ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS``;
-- conceptual answers are Markdown blocks ``:::{admonition} Solution`` ... ``:::``, each between
-  the lines ``% ### BEGIN SOLUTION`` and ``% ### END SOLUTION`` (MyST comments: hidden on the
-  site) in a Markdown cell marked as an nbgrader manually graded answer (``solution`` and
-  ``grade`` true, ``points`` = the number of answers, a ``grade_id``), so that a real
-  nbgrader release replaces them with "YOUR ANSWER HERE".
+- a *solution cell* has ``metadata.nbgrader.solution = true`` and a ``grade_id`` ending
+  in ``-solution``; the code between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` is
+  the answer;
+- a *test cell* has ``metadata.nbgrader.grade = true``, ``points`` and a ``grade_id``
+  ending in ``-tests``; its visible part is ordinary asserts, its hidden part sits
+  between ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS``;
+- conceptual answers are Markdown blocks ``:::{admonition} Solution`` ... ``:::``, each
+  between the lines ``% ### BEGIN SOLUTION`` and ``% ### END SOLUTION`` (MyST comments:
+  hidden on the site) in a Markdown cell marked as an nbgrader manually graded answer
+  (``solution`` and ``grade`` true, ``points`` = the number of answers, a ``grade_id``),
+  so that a real nbgrader release replaces them with "YOUR ANSWER HERE".
 
-``python -m lectures_lib.course.assign [--book book] [--out _build/assignments] [CHAPTER ...]`` writes,
-for each chapter with exercises, ``<out>/<chapter>/student/<chapter>.ipynb`` (solutions stubbed,
-hidden tests and written solutions removed, outputs cleared; written as the chapter's reader
-edition, ``reader.py``: no MyST markup), ``<out>/<chapter>/autograder/``
-(``tests.json`` with visible and hidden tests, and ``run.sh``), ``<out>/<chapter>/gradescope/``
-and ``gradescope.zip`` (a Gradescope autograder bundle, see ``gradescope.py``) and an
+``python -m lectures_lib.course.assign [--book book] [--out _build/assignments]
+[CHAPTER ...]`` writes, for each chapter with exercises,
+``<out>/<chapter>/student/<chapter>.ipynb`` (solutions stubbed, hidden tests and written
+solutions removed, outputs cleared; written as the chapter's reader edition,
+``reader.py``: no MyST markup), ``<out>/<chapter>/autograder/`` (``tests.json`` with
+visible and hidden tests, and ``run.sh``), ``<out>/<chapter>/gradescope/`` and
+``gradescope.zip`` (a Gradescope autograder bundle, see ``gradescope.py``) and an
 instructor ``README.md``.
 """
 
@@ -63,7 +66,8 @@ _DEF = re.compile(r"^\s*def\s+(\w+)\s*\(")
 
 @dataclass
 class Exercise:
-    """One graded exercise: its name, points, and the code of its visible and hidden tests."""
+    """One graded exercise: its name, points, and the code of its visible and hidden
+    tests."""
 
     name: str
     points: float
@@ -78,7 +82,8 @@ class Exercise:
 
 @dataclass
 class AssignmentSpec:
-    """What the grader needs: the chapter, its setup code, and the exercises in order."""
+    """What the grader needs: the chapter, its setup code, and the exercises in
+    order."""
 
     chapter: str
     setup: str
@@ -117,7 +122,8 @@ def _exercise_name(grade_id: str) -> str:
 def _split_block(
     source: str, begin: str, end: str
 ) -> tuple[list[str], list[tuple[int, int]]]:
-    """Lines of ``source`` and the (start, stop) line ranges of each begin..end block (inclusive)."""
+    """Lines of ``source`` and the (start, stop) line ranges of each begin..end block
+    (inclusive)."""
     lines = source.splitlines()
     blocks, start = [], None
     for i, line in enumerate(lines):
@@ -149,7 +155,8 @@ def _block_lines(source: str, begin: str, end: str) -> list[str]:
 
 
 def _stub(source: str) -> str:
-    """Replace each solution block by a comment and ``raise NotImplementedError`` at its indent."""
+    """Replace each solution block by a comment and ``raise NotImplementedError`` at its
+    indent."""
     lines, blocks = _split_block(source, BEGIN_SOLUTION, END_SOLUTION)
     out, last = [], 0
     for a, b in blocks:
@@ -161,11 +168,11 @@ def _stub(source: str) -> str:
         )
         what = f"the body of {func}" if func else "this part"
         out.append(
-            f"{indent}# YOUR CODE HERE: write {what} (the docstring says what it must do)."
+            f"{indent}# YOUR CODE HERE: write {what} "
+            "(the docstring says what it must do)."
         )
-        out.append(
-            f"{indent}raise NotImplementedError({(func or 'exercise') + ' is not written yet'!r})"
-        )
+        message = (func or "exercise") + " is not written yet"
+        out.append(f"{indent}raise NotImplementedError({message!r})")
         last = b + 1
     out.extend(lines[last:])
     return "\n".join(out).rstrip() + "\n"
@@ -227,7 +234,8 @@ def exercise_spec(nb, chapter: str) -> AssignmentSpec:
 
 
 def make_student_notebook(nb):
-    """A student copy: solutions stubbed, hidden tests and written solutions removed, outputs cleared."""
+    """A student copy: solutions stubbed, hidden tests and written solutions removed,
+    outputs cleared."""
     student = copy.deepcopy(check_notebook(nb))
     for cell in student.cells:
         if cell.cell_type == "code":
@@ -277,8 +285,9 @@ def solution_lines(nb) -> list[str]:
 
 
 def secret_lines(nb) -> set[str]:
-    """Stripped lines of solutions and hidden tests that appear nowhere else in the chapter
-    (an import or a formula shown in the text is not a secret): a release must hold none."""
+    """Stripped lines of solutions and hidden tests that appear nowhere else in the
+    chapter (an import or a formula shown in the text is not a secret): a release must
+    hold none."""
     check_notebook(nb)
     outside = set()
     for c in nb.cells:
@@ -311,42 +320,54 @@ def _instructor_readme(spec: AssignmentSpec) -> str:
         f"| `{e.name}` | {e.points:g} | `{e.solution_id}` | `{e.test_id}` |"
         for e in spec.exercises
     )
+    # A backslash at the end of a line joins the next line to it (a Python escape, not
+    # Markdown): the README's lines are as long as before, the source's fit 88 columns.
     return f"""# Assignment: {spec.chapter}
 
-Generated from `book/{spec.chapter}.ipynb` by `python -m lectures_lib.course.assign`; do not edit by hand.
+Generated from `book/{spec.chapter}.ipynb` by `python -m lectures_lib.course.assign`; \
+do not edit by hand.
 
 | exercise | points | solution cell | test cell |
 | --- | --- | --- | --- |
 {rows}
 | **total** | **{spec.total:g}** | | |
 
-- Hand out `student/{spec.chapter}.ipynb`. Each exercise function raises `NotImplementedError`
+- Hand out `student/{spec.chapter}.ipynb`. \
+Each exercise function raises `NotImplementedError`
   until written; the visible tests under it let students check themselves.
 - Grade a submission (from the repository root):
 
       python -m lectures_lib.course.grade SUBMISSION.ipynb --chapter {spec.chapter}
 
   The submission's code runs in a contained child process (time, memory, output, file
-  and process limits; as root also a dropped uid and a private mount namespace that hides
-  these tests); the official visible **and hidden** tests (`autograder/tests.json`) run in
-  the grader's own process and reach the submission's functions only through proxies that
+  and process limits; as root also a dropped uid \
+and a private mount namespace that hides
+  these tests); the official visible **and hidden** tests \
+(`autograder/tests.json`) run in
+  the grader's own process and reach the submission's functions \
+only through proxies that
   exchange data. It prints a score table: per exercise passed or failed, with the first
   failing check. Errors, loops, exits, tampering with IPython or torch and lying return
   values are reported and scored, never crash the grader.
-- A whole class: `python -m lectures_lib.course.grade FOLDER --chapter {spec.chapter} --jobs 2`
+- A whole class: \
+`python -m lectures_lib.course.grade FOLDER --chapter {spec.chapter} --jobs 2`
   (CSV gradebook and feedback files in `FOLDER-grades/`).
-- Gradescope: upload `gradescope.zip` as the autograder (see the course's page for instructors).
+- Gradescope: upload `gradescope.zip` as the autograder \
+(see the course's page for instructors).
 - The solution cells, test cells and written-answer cells carry nbgrader metadata
-  (`grade_id`, `points`, `### BEGIN SOLUTION` / `### BEGIN HIDDEN TESTS` markers), so the
-  instructor notebook can also be released with nbgrader directly (`make nbgrader-check`).
+  (`grade_id`, `points`, \
+`### BEGIN SOLUTION` / `### BEGIN HIDDEN TESTS` markers), so the
+  instructor notebook can also be released with nbgrader directly \
+(`make nbgrader-check`).
 """
 
 
 def _student_reader_edition(nb, name: str):
-    """The student notebook as students open it: the reader edition (lectures_lib.course.reader:
-    glued numbers, citations and solutions boxes in plain Markdown, no MyST markup) of the
-    stubbed copy. The stubbing comes first because its markers are MyST comments; the
-    glued values come from the instructor notebook, whose outputs the copy no longer has."""
+    """The student notebook as students open it: the reader edition
+    (lectures_lib.course.reader: glued numbers, citations and solutions boxes in plain
+    Markdown, no MyST markup) of the stubbed copy. The stubbing comes first because its
+    markers are MyST comments; the glued values come from the instructor notebook, whose
+    outputs the copy no longer has."""
     from . import reader
 
     edition, _ = reader.reader_notebook(
@@ -359,7 +380,8 @@ def _student_reader_edition(nb, name: str):
 
 
 def generate(chapter_nb: Path, out_dir: Path) -> AssignmentSpec | None:
-    """Write the student notebook, autograder and README for one chapter; None if no exercises."""
+    """Write the student notebook, autograder and README for one chapter; None if no
+    exercises."""
     chapter_nb = check_path(chapter_nb, "chapter_nb", kind="file")
     out_dir = check_path(out_dir, "out_dir")
     nb = nbformat.read(chapter_nb, as_version=4)
@@ -377,7 +399,8 @@ def generate(chapter_nb: Path, out_dir: Path) -> AssignmentSpec | None:
     (root / "autograder" / "tests.json").write_text(spec.to_json())
     (root / "autograder" / "run.sh").write_text(
         "#!/usr/bin/env bash\n# Grade one submission: run.sh SUBMISSION.ipynb\n"
-        f'exec python -m lectures_lib.course.grade "$1" --chapter {chapter} --autograder "$(dirname "$0")"\n'
+        f'exec python -m lectures_lib.course.grade "$1" --chapter {chapter} '
+        '--autograder "$(dirname "$0")"\n'
     )
     (root / "README.md").write_text(_instructor_readme(spec))
     from .gradescope import write_bundle  # imports the grader: only when writing
@@ -409,7 +432,8 @@ def main(argv: list[str] | None = None) -> int:
         spec = generate(path, args.out)
         if spec is not None:
             print(
-                f"{path.stem}: {len(spec.exercises)} exercise(s), {spec.total:g} points -> {args.out / path.stem}"
+                f"{path.stem}: {len(spec.exercises)} exercise(s), "
+                f"{spec.total:g} points -> {args.out / path.stem}"
             )
     return 0
 

@@ -1,20 +1,22 @@
-"""Stale-output guard: what a notebook's stored outputs depend on, recorded when it runs.
+"""Stale-output guard: what a notebook's stored outputs depend on, recorded when it
+runs.
 
 ``make execute`` runs a chapter top to bottom and then stamps it::
 
     python -m lectures_lib.course.fingerprint stamp book/X.ipynb
 
-which writes into the notebook's metadata (``metadata.lectures_lib``) a fingerprint of the
-three things its outputs depend on: its code cells, the ``lectures_lib`` source that
+which writes into the notebook's metadata (``metadata.lectures_lib``) a fingerprint of
+the three things its outputs depend on: its code cells, the ``lectures_lib`` source that
 ``import lectures_lib`` loads, and the pinned versions of the packages that compute or
-format an output. It also records the CPU that produced the outputs (the Build information
-page shows it). ``make test`` runs::
+format an output. It also records the CPU that produced the outputs (the Build
+information page shows it). ``make test`` runs::
 
     python -m lectures_lib.course.fingerprint check book/*.ipynb
 
-and fails, naming the notebook and the command that fixes it, when a fingerprint no longer
-matches. This does not depend on the CPU, so an output that nbval does not compare digit for
-digit (a cell tagged ``nbval-ignore-output``) can still never go stale unnoticed.
+and fails, naming the notebook and the command that fixes it, when a fingerprint no
+longer matches. This does not depend on the CPU, so an output that nbval does not
+compare digit for digit (a cell tagged ``nbval-ignore-output``) can still never go stale
+unnoticed.
 """
 
 from __future__ import annotations
@@ -42,9 +44,9 @@ __all__ = [
     "main",
 ]
 
-#: Distributions whose version can change a stored output (they compute, draw or format it).
-#: Tools that only build, lint or test (jupyter-book, pytest, ruff ...) are left out, so
-#: pinning a new linter does not make every chapter stale.
+#: Distributions whose version can change a stored output (they compute, draw or format
+#: it). Tools that only build, lint or test (jupyter-book, pytest, ruff ...) are left
+#: out, so pinning a new linter does not make every chapter stale.
 RUNTIME_PACKAGES = (
     "torch",
     "numpy",
@@ -75,8 +77,9 @@ def _sha(parts) -> str:
 
 
 def _code_hash(nb) -> str:
-    """Digest of the code cells, except the set-up cell: its source holds the version and
-    the site's address (``launch.py``), which change no output (it prints nothing)."""
+    """Digest of the code cells, except the set-up cell: its source holds the version
+    and the site's address (``launch.py``), which change no output (it prints
+    nothing)."""
     return _sha(
         cell.source
         for cell in nb.cells
@@ -86,9 +89,11 @@ def _code_hash(nb) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _package_files() -> tuple[Path, ...]:
-    """The files ``import lectures_lib`` loads, listed by a fresh interpreter (exact, not guessed).
+    """The files ``import lectures_lib`` loads, listed by a fresh interpreter (exact,
+    not guessed).
 
-    Cached: one interpreter start per process is enough, the package does not change under it.
+    Cached: one interpreter start per process is enough, the package does not change
+    under it.
     """
     script = (
         "import sys, lectures_lib\n"
@@ -133,10 +138,11 @@ def _requirements_hash(root: Path) -> str:
 def fingerprint(
     nb, *, root: Path = _ROOT, package: str | None = None
 ) -> dict[str, str]:
-    """{"code", "package", "requirements"}: short SHA-256 digests of what the outputs depend on.
+    """{"code", "package", "requirements"}: short SHA-256 digests of what the outputs
+    depend on.
 
-    ``nb`` is a notebook node (nbformat v4). ``package`` lets a caller that fingerprints many
-    notebooks compute the package digest once.
+    ``nb`` is a notebook node (nbformat v4). ``package`` lets a caller that fingerprints
+    many notebooks compute the package digest once.
     """
     check_notebook(nb, "nb")
     root = check_path(root, "root", kind="dir")
@@ -190,7 +196,8 @@ def _notebook_path(value, name: str) -> Path:
 
 
 def stamp(paths) -> list[Path]:
-    """Record the fingerprint and the CPU in each notebook's metadata (after it was executed)."""
+    """Record the fingerprint and the CPU in each notebook's metadata (after it was
+    executed)."""
     paths = _notebook_paths(paths)
     package, cpu = _package_hash(), cpu_description()
     for path in paths:
@@ -211,7 +218,8 @@ _WHAT = {
 
 
 def check(paths) -> list[str]:
-    """One message per notebook whose stored outputs no longer match what produced them."""
+    """One message per notebook whose stored outputs no longer match what produced
+    them."""
     paths = _notebook_paths(paths)
     package = _package_hash()
     problems = []

@@ -1,20 +1,21 @@
-"""Grade chapter notebooks: ``python -m lectures_lib.course.grade SUBMISSION --chapter NAME``.
+"""Grade chapter notebooks: \
+``python -m lectures_lib.course.grade SUBMISSION --chapter NAME``.
 
 SUBMISSION is one notebook, or a folder of them (one per student: ``NAME.ipynb`` or
-``NAME/<anything>.ipynb``) graded as a batch with ``--jobs N`` workers, a progress bar, a
-CSV gradebook and one feedback file per student; a re-run skips the submissions already
-graded (unchanged file, same tests) unless ``--force``.
+``NAME/<anything>.ipynb``) graded as a batch with ``--jobs N`` workers, a progress bar,
+a CSV gradebook and one feedback file per student; a re-run skips the submissions
+already graded (unchanged file, same tests) unless ``--force``.
 
 The grader never runs the official tests where the submission's code runs. For each
 exercise it starts a sandbox (``sandbox.py``): a contained child process that runs the
-chapter's setup cell and the submission's code cells from its first solution cell on (the
-submission's own copies of the test cells are left out). The official visible and hidden
-tests then run here, in the grader's process, where each name the exercise defines
-(``my_inverted_dropout``) is a proxy that calls into the child, or the value the child
-computed. An exercise earns its points if its tests raise nothing; otherwise 0, with the
-first failing check. Whatever the submission does (raise, loop, exit, print gigabytes,
-fork, tamper with IPython or torch, return a lying tensor subclass), the grader reports and
-scores it, and the other exercises are graded in fresh sandboxes.
+chapter's setup cell and the submission's code cells from its first solution cell on
+(the submission's own copies of the test cells are left out). The official visible and
+hidden tests then run here, in the grader's process, where each name the exercise
+defines (``my_inverted_dropout``) is a proxy that calls into the child, or the value the
+child computed. An exercise earns its points if its tests raise nothing; otherwise 0,
+with the first failing check. Whatever the submission does (raise, loop, exit, print
+gigabytes, fork, tamper with IPython or torch, return a lying tensor subclass), the
+grader reports and scores it, and the other exercises are graded in fresh sandboxes.
 """
 
 from __future__ import annotations
@@ -81,14 +82,16 @@ def _check_spec(spec) -> AssignmentSpec:
     return spec
 
 
-#: The longest time limit the grader accepts (a day): beyond it the sandbox's timers overflow.
+#: The longest time limit the grader accepts (a day): beyond it the sandbox's timers
+#: overflow.
 MAX_SECONDS = 86_400
 
 
 def _check_seconds(value, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(
-            f"{name} must be a number of seconds, got {type(value).__name__}: {value!r:.60}"
+            f"{name} must be a number of seconds, got "
+            f"{type(value).__name__}: {value!r:.60}"
         )
     if not math.isfinite(value) or not 0 < value <= MAX_SECONDS:
         raise ValueError(
@@ -98,10 +101,12 @@ def _check_seconds(value, name: str) -> float:
 
 
 def load_spec(chapter: str, *, book=Path("book"), autograder=None) -> AssignmentSpec:
-    """The official tests: ``autograder/tests.json`` if given, else the instructor notebook."""
+    """The official tests: ``autograder/tests.json`` if given, else the instructor
+    notebook."""
     if not isinstance(chapter, str) or not chapter:
         raise TypeError(
-            f"chapter must be a non-empty str, got {type(chapter).__name__}: {chapter!r:.60}"
+            "chapter must be a non-empty str, got "
+            f"{type(chapter).__name__}: {chapter!r:.60}"
         )
     if autograder is not None:
         folder = _check_path(autograder, "autograder")
@@ -157,7 +162,8 @@ def _quiet_exec(code: str, namespace: dict, filename: str) -> None:
 
 
 def _first_failure(code: str, namespace: dict, filename: str) -> str | None:
-    """Run trusted test code; None if it passed, else 'Type: first line of the message'."""
+    """Run trusted test code; None if it passed, else
+    'Type: first line of the message'."""
     try:
         _quiet_exec(code, namespace, filename)
     except (SubmissionFault, KeyboardInterrupt):
@@ -244,7 +250,8 @@ def grade(
         limits = Limits(call_timeout=timeout)
     elif not isinstance(limits, Limits):
         raise TypeError(
-            f"limits must be a sandbox.Limits, got {type(limits).__name__}: {limits!r:.60}"
+            "limits must be a sandbox.Limits, got "
+            f"{type(limits).__name__}: {limits!r:.60}"
         )
     hidden = [path.resolve().parent, *default_hidden_paths()]
     if getattr(spec, "origin", None) is not None:
@@ -302,7 +309,7 @@ def format_report(chapter: str, results: list[Result], notes: list[str]) -> str:
     return "\n".join(lines)
 
 
-# -- a whole class ------------------------------------------------------------------------
+# -- a whole class ---------------------------------------------------------------------
 def find_submissions(folder) -> dict[str, Path]:
     """Student name -> notebook: ``folder/NAME.ipynb`` or ``folder/NAME/*.ipynb``."""
     folder = _check_path(folder, "folder")
@@ -402,7 +409,8 @@ def grade_batch(
     timeout: float = 60,
     progress: bool = True,
 ) -> Path:
-    """Grade every submission in ``folder``; returns the path of ``out/gradebook.csv``."""
+    """Grade every submission in ``folder``; returns the path of
+    ``out/gradebook.csv``."""
     submissions = find_submissions(folder)
     _check_spec(spec)
     out = _check_path(out, "out")
@@ -517,7 +525,8 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     if not (math.isfinite(args.timeout) and 0 < args.timeout <= MAX_SECONDS):
         parser.error(
-            f"--timeout must be a number of seconds in (0, {MAX_SECONDS}], got {args.timeout}"
+            f"--timeout must be a number of seconds in (0, {MAX_SECONDS}], "
+            f"got {args.timeout}"
         )
     if args.jobs < 1:
         parser.error(f"--jobs must be >= 1, got {args.jobs}")

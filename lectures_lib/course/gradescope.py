@@ -1,17 +1,18 @@
 """Gradescope autograder bundles: ``make assignments`` writes one per chapter.
 
-Gradescope unzips the bundle into ``/autograder/source``, runs ``setup.sh`` once to build
-the image, and for each submission runs ``/autograder/run_autograder`` with the student's
-files in ``/autograder/submission``; the score is read from
+Gradescope unzips the bundle into ``/autograder/source``, runs ``setup.sh`` once to
+build the image, and for each submission runs ``/autograder/run_autograder`` with the
+student's files in ``/autograder/submission``; the score is read from
 ``/autograder/results/results.json``. Our ``run_autograder`` calls
 
     python -m lectures_lib.course.gradescope --root /autograder --chapter CHAPTER
 
 which grades the submission with the sandboxed grader (``grade.py``) and writes
 results.json: the total ``score``, ``execution_time``, an ``output`` summary, and per
-exercise two tests: ``NAME`` (visible, carries the points; if only a hidden test failed it
-says so without the details) and ``NAME: hidden tests`` (0 points, visibility
-``after_due_date``: what failed in the hidden tests, shown once the due date has passed).
+exercise two tests: ``NAME`` (visible, carries the points; if only a hidden test failed
+it says so without the details) and ``NAME: hidden tests`` (0 points, visibility
+``after_due_date``: what failed in the hidden tests, shown once the due date has
+passed).
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ SETUP_SH = """#!/usr/bin/env bash
 # Gradescope runs this once, as root, to build the autograder image.
 set -euo pipefail
 apt-get update -qq
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv python3-pip >/dev/null
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+python3 python3-venv python3-pip >/dev/null
 python3 -m venv /autograder/venv
 /autograder/venv/bin/pip install --quiet -r /autograder/source/requirements.txt
 /autograder/venv/bin/pip install --quiet --no-deps /autograder/source/package
@@ -58,7 +60,8 @@ RUN_AUTOGRADER = """#!/usr/bin/env bash
 set -uo pipefail
 ROOT="${{AUTOGRADER_ROOT:-/autograder}}"
 PYTHON="${{AUTOGRADER_PYTHON:-/autograder/venv/bin/python}}"
-# The submission runs as an unprivileged user: keep the tests out of its reach even where
+# The submission runs as an unprivileged user: \
+keep the tests out of its reach even where
 # the container forbids the private mount namespace the grader would use.
 chmod -R go-rwx "$ROOT/source"
 mkdir -p "$ROOT/results"
@@ -77,7 +80,8 @@ def _requirements(repo_requirements: Path) -> str:
 
 
 def write_bundle(spec: AssignmentSpec, out_dir) -> Path:
-    """Write ``out_dir`` (setup.sh, run_autograder, tests.json, the package) and its zip."""
+    """Write ``out_dir`` (setup.sh, run_autograder, tests.json, the package) and its
+    zip."""
     if not isinstance(spec, AssignmentSpec):
         raise TypeError(
             f"spec must be an AssignmentSpec, got {type(spec).__name__}: {spec!r:.60}"
@@ -114,7 +118,10 @@ def _outputs(result) -> tuple[str, str]:
         return "Passed the visible and the hidden tests.", "Passed."
     if result.stage == "hidden":
         return (
-            "Passed the visible tests but failed a hidden test (details after the due date).",
+            (
+                "Passed the visible tests but failed a hidden test "
+                "(details after the due date)."
+            ),
             f"Failed: {result.detail}",
         )
     return f"Failed: {result.detail}", "Not reached: an earlier check failed."
@@ -191,14 +198,16 @@ def _find_submission(folder: Path, chapter: str) -> Path | None:
 
 
 def run(root, chapter: str) -> dict:
-    """Grade ``root/submission`` against ``root/source/tests.json``; write the results."""
+    """Grade ``root/submission`` against ``root/source/tests.json``; write the
+    results."""
     from . import grade
 
     if isinstance(root, bool) or not isinstance(root, (str, Path)):
         raise TypeError(f"root must be a path, got {type(root).__name__}: {root!r:.60}")
     if not isinstance(chapter, str) or not chapter:
         raise TypeError(
-            f"chapter must be a non-empty str, got {type(chapter).__name__}: {chapter!r:.60}"
+            "chapter must be a non-empty str, got "
+            f"{type(chapter).__name__}: {chapter!r:.60}"
         )
     root = Path(root)
     if not (root / "source" / "tests.json").is_file():

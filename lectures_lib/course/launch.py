@@ -9,8 +9,10 @@ the newcomer test uses to install from a local copy of the site), then imports i
 The cell is the first code cell of every chapter, tagged ``course-setup`` (what the
 tools look for) and ``remove-cell`` (Jupyter Book leaves it off the page)::
 
-    python -m lectures_lib.course.launch insert book/*.ipynb   add or update the cell
-    python -m lectures_lib.course.launch check book/*.ipynb    exit 1 if one is missing or differs
+    python -m lectures_lib.course.launch insert book/*.ipynb
+        add or update the cell
+    python -m lectures_lib.course.launch check book/*.ipynb
+        exit 1 if one is missing or differs
 
 Its source changes with the version and the site's address; ``fingerprint`` leaves it
 out of a chapter's code digest, so that does not make stored outputs stale.
@@ -69,7 +71,8 @@ except ModuleNotFoundError:
 
 
 def _check_wheel_url(value, name: str = "wheel_url") -> str:
-    """An http(s) address of a lectures_lib wheel (``.../lectures_lib-X.Y.Z-....whl``)."""
+    """An http(s) address of a lectures_lib wheel
+    (``.../lectures_lib-X.Y.Z-....whl``)."""
     if not isinstance(value, str):
         raise TypeError(
             f"{name} must be a str (the wheel's address), got "
@@ -85,7 +88,8 @@ def _check_wheel_url(value, name: str = "wheel_url") -> str:
 
 def setup_cell_source(wheel_url: str | None = None) -> str:
     """The set-up cell's code. ``wheel_url``: the wheel it installs when the package is
-    missing; None means the published one, ``release.wheel_url()`` (from _config.yml)."""
+    missing; None means the published one, ``release.wheel_url()`` (from
+    _config.yml)."""
     if wheel_url is None:
         from .release import wheel_url as published_wheel_url
 
@@ -132,8 +136,8 @@ def _first_code_index(nb) -> int:
 
 
 def _with_setup_cell(nb, source: str):
-    """``nb`` with exactly one set-up cell, first among its code cells, holding ``source``
-    (an existing set-up cell keeps its id and metadata)."""
+    """``nb`` with exactly one set-up cell, first among its code cells, holding
+    ``source`` (an existing set-up cell keeps its id and metadata)."""
     old = [
         c
         for c in nb.cells
@@ -185,7 +189,8 @@ def _problem(path: Path, nb, source: str) -> str | None:
 
 
 def check(paths, wheel_url: str | None = None) -> list[str]:
-    """One message per notebook whose set-up cell is missing, misplaced or out of date."""
+    """One message per notebook whose set-up cell is missing, misplaced or out of
+    date."""
     paths = _notebook_paths(paths)
     source = setup_cell_source(wheel_url)
     problems = []

@@ -1,26 +1,30 @@
 """Reader editions: the chapters as JupyterLab, Colab, Binder and GitHub show them.
 
-The chapters' Markdown is MyST, which only the site's build (Jupyter Book) renders: opened
-anywhere else, a chapter shows ``{glue:text}`ch1_sat_scale1``` where the site shows a
-number. A *reader edition* is the same notebook with every MyST construct replaced by plain
-Markdown and HTML, computed from the notebook itself:
+The chapters' Markdown is MyST, which only the site's build (Jupyter Book) renders:
+opened anywhere else, a chapter shows ``{glue:text}`ch1_sat_scale1``` where the site
+shows a number. A *reader edition* is the same notebook with every MyST construct
+replaced by plain Markdown and HTML, computed from the notebook itself:
 
-- ``{glue:text}`name``` and ``{glue}`name``` (with an optional ``:format``): the value stored
-  in the notebook's glue output, formatted by myst-nb's own function, as the site shows it;
-- ``{cite:p}`key``` and ``{cite:t}`key```: "(Author, Year)" / "Author (Year)", linked to the
-  site's bibliography page (``book/references.bib``, ``html.baseurl`` in ``_config.yml``);
+- ``{glue:text}`name``` and ``{glue}`name``` (with an optional ``:format``): the value
+  stored in the notebook's glue output, formatted by myst-nb's own function, as the site
+  shows it;
+- ``{cite:p}`key``` and ``{cite:t}`key```: "(Author, Year)" / "Author (Year)", linked to
+  the site's bibliography page (``book/references.bib``, ``html.baseurl`` in
+  ``_config.yml``);
 - directives: an admonition becomes a titled blockquote, a ``dropdown`` one (the written
   solutions) a ``<details>`` block, a figure an image with its caption;
-- relative links (``[Chapter 4](04_initialization.ipynb)``) become links to the site's page;
+- relative links (``[Chapter 4](04_initialization.ipynb)``) become links to the site's
+  page;
 - MyST comments (``% ...``), targets (``(label)=``) and block breaks are dropped.
 
-Code cells are kept as they are, with their stored outputs, except the glue outputs, which
-the site does not show either. The Markdown is read with the MyST parser the build uses
-(myst-parser's markdown-it configuration), never with regular expressions, and every
-construct the parser finds is converted or refused with an error: nothing is left raw.
+Code cells are kept as they are, with their stored outputs, except the glue outputs,
+which the site does not show either. The Markdown is read with the MyST parser the build
+uses (myst-parser's markdown-it configuration), never with regular expressions, and
+every construct the parser finds is converted or refused with an error: nothing is left
+raw.
 
-``python -m lectures_lib.course.reader [--book book] [--out DIR] [CHAPTER ...]`` writes the editions
-(``make editions``, ``make student``).
+``python -m lectures_lib.course.reader [--book book] [--out DIR] [CHAPTER ...]`` writes
+the editions (``make editions``, ``make student``).
 """
 
 from __future__ import annotations
@@ -107,14 +111,16 @@ class Reference:
 
 @dataclass(frozen=True)
 class Site:
-    """What links in a reader edition point at: the published site and its bibliography."""
+    """What links in a reader edition point at: the published site and its
+    bibliography."""
 
     baseurl: str
     bibliography: dict = field(hash=False)
     book_dir: str = "book"
 
     def page(self, path: str) -> str:
-        """The site address of a source path relative to the repository (``book/x.ipynb``)."""
+        """The site address of a source path relative to the repository
+        (``book/x.ipynb``)."""
         check_str(path, "path")
         stem, _, fragment = path.partition("#")
         stem = (
@@ -150,7 +156,8 @@ class Conversions:
 def _check_instance(value, name: str, kind: type):
     if not isinstance(value, kind):
         raise TypeError(
-            f"{name} must be a {kind.__name__}, got {type(value).__name__}: {value!r:.60}"
+            f"{name} must be a {kind.__name__}, got "
+            f"{type(value).__name__}: {value!r:.60}"
         )
     return value
 
@@ -170,7 +177,8 @@ def _check_page(page) -> str:
 
 
 def glue_values(nb) -> dict[str, str]:
-    """The glued values of a notebook: name -> the stored ``text/plain`` (myst-nb's record)."""
+    """The glued values of a notebook: name -> the stored ``text/plain`` (myst-nb's
+    record)."""
     check_notebook(nb)
     values = {}
     for cell in nb.cells:
@@ -189,7 +197,8 @@ def _latex_text(text: str) -> str:
 
 
 def load_bibliography(path: Path) -> dict[str, Reference]:
-    """Each BibTeX key of ``path`` -> its authors ("A", "A and B", "A et al.") and year."""
+    """Each BibTeX key of ``path`` -> its authors ("A", "A and B", "A et al.") and
+    year."""
     from pybtex.database import parse_file
 
     path = check_path(path, "path", kind="file")
@@ -204,7 +213,8 @@ def load_bibliography(path: Path) -> dict[str, Reference]:
 
 
 def course_site(root: Path | None = None) -> Site:
-    """The course's site (``html.baseurl``) and bibliography, from the repository at ``root``."""
+    """The course's site (``html.baseurl``) and bibliography, from the repository at
+    ``root``."""
     from .release import ROOT, site_baseurl
 
     root = ROOT if root is None else check_path(root, "root", kind="dir")
@@ -214,12 +224,13 @@ def course_site(root: Path | None = None) -> Site:
     )
 
 
-# --- inline replacements ----------------------------------------------------------------
+# --- inline replacements --------------------------------------------------------------
 
 
 def glue_text(values: dict, content: str) -> str:
-    """The text the site shows for ``{glue:text}`content```: ``name`` or ``name:format``,
-    formatted by myst-nb's own ``format_plain_text`` (the build's function)."""
+    """The text the site shows for ``{glue:text}`content```: ``name`` or
+    ``name:format``, formatted by myst-nb's own ``format_plain_text`` (the build's
+    function)."""
     from myst_nb.core.variables import format_plain_text
 
     check_dict(values, "values", nonempty=False)
@@ -238,8 +249,9 @@ def glue_text(values: dict, content: str) -> str:
 
 
 def cite_markdown(keys: str, kind: str, site: Site) -> str:
-    """``{cite:p}`a,b``` -> "([A, 2010](url); [B et al., 2012](url))"; ``{cite:t}`a``` ->
-    "[A (2010)](url)": author-year, as the site cites, linked to its bibliography page."""
+    """``{cite:p}`a,b``` -> "([A, 2010](url); [B et al., 2012](url))";
+    ``{cite:t}`a``` -> "[A (2010)](url)": author-year, as the site cites, linked to its
+    bibliography page."""
     check_str(keys, "keys")
     if kind not in CITE_ROLES:
         raise ValueError(f"kind must be one of {sorted(CITE_ROLES)}, got {kind!r}")
@@ -260,7 +272,8 @@ def cite_markdown(keys: str, kind: str, site: Site) -> str:
 
 def site_link(href: str, page: str, site: Site) -> str:
     """A link as the reader edition writes it: a relative link from the page at ``page``
-    (repository path, e.g. ``book/01_sigmoid_tanh.ipynb``) becomes the site's address."""
+    (repository path, e.g. ``book/01_sigmoid_tanh.ipynb``) becomes the site's
+    address."""
     check_str(href, "href")
     _check_page(page)
     _check_instance(site, "site", Site)
@@ -324,7 +337,7 @@ def _role_text(name: str, content: str, values, site, counts) -> str:
     raise ValueError(f"unsupported MyST role {{{name}}}`{content}`")
 
 
-# --- directives ---------------------------------------------------------------------------
+# --- directives -----------------------------------------------------------------------
 
 
 def _directive(info: str, content: str):
@@ -349,7 +362,8 @@ def _directive(info: str, content: str):
 
 
 def _admonition(title: str, classes: list, body: str) -> str:
-    """A titled blockquote, or a ``<details>`` block for a dropdown (a written solution)."""
+    """A titled blockquote, or a ``<details>`` block for a dropdown (a written
+    solution)."""
     if "dropdown" in classes:
         return (
             f"<details>\n<summary><strong>{html.escape(title)}</strong></summary>\n\n"
@@ -386,7 +400,7 @@ def _convert_directive(token, values, site, page, counts) -> str:
     return _admonition(title, options.get("class", []), body)
 
 
-# --- Markdown cells and notebooks -----------------------------------------------------------
+# --- Markdown cells and notebooks -----------------------------------------------------
 
 
 @lru_cache(maxsize=1)
@@ -408,7 +422,8 @@ def convert_markdown(
     source: str, values: dict, site: Site, page: str, counts: Conversions | None = None
 ) -> str:
     """One Markdown cell, MyST -> plain Markdown and HTML (see the module docstring).
-    ``page``: the notebook's repository path, for relative links; ``counts`` is updated."""
+    ``page``: the notebook's repository path, for relative links; ``counts`` is
+    updated."""
     check_str(source, "source")
     _check_instance(site, "site", Site)
     check_dict(values, "values", nonempty=False)
@@ -443,7 +458,8 @@ def convert_markdown(
 
 def markup_tokens(source: str) -> list[str]:
     """The MyST constructs left in ``source``, as the MyST parser reads it: roles,
-    directives, comments, targets, block breaks, substitutions (empty for a reader edition)."""
+    directives, comments, targets, block breaks, substitutions (empty for a reader
+    edition)."""
     if not isinstance(source, str):
         raise TypeError(
             f"source must be a str, got {type(source).__name__}: {source!r}"
@@ -465,9 +481,9 @@ def _drop_glue_outputs(cell) -> None:
 
 
 def reader_notebook(nb, site: Site, page: str, values: dict | None = None):
-    """The reader edition of a chapter notebook: (new notebook, Conversions). ``values``:
-    the glued values (default: the notebook's own; a student copy without outputs passes
-    the instructor notebook's)."""
+    """The reader edition of a chapter notebook: (new notebook, Conversions).
+    ``values``: the glued values (default: the notebook's own; a student copy without
+    outputs passes the instructor notebook's)."""
     nb = copy.deepcopy(check_notebook(nb))
     _check_instance(site, "site", Site)
     _check_page(page)
@@ -488,8 +504,8 @@ def reader_notebook(nb, site: Site, page: str, values: dict | None = None):
 def write_editions(
     book: Path, out: Path, site: Site | None = None, chapters: list[str] | None = None
 ) -> Conversions:
-    """Write the reader edition of every chapter notebook of ``book`` (or of ``chapters``,
-    notebook stems) to ``out``; return the total conversions."""
+    """Write the reader edition of every chapter notebook of ``book`` (or of
+    ``chapters``, notebook stems) to ``out``; return the total conversions."""
     book = check_path(book, "book", kind="dir")
     out = check_path(out, "out")
     site = course_site() if site is None else _check_instance(site, "site", Site)
@@ -525,8 +541,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(check_argv(argv))
     total = write_editions(args.book, args.out, chapters=args.chapters or None)
     print(
-        f"reader editions in {args.out}: {total.glue} glued values, {total.cite} citations, "
-        f"{total.directives} directives, {total.links} links, {total.comments} comments converted"
+        f"reader editions in {args.out}: {total.glue} glued values, "
+        f"{total.cite} citations, {total.directives} directives, "
+        f"{total.links} links, {total.comments} comments converted"
     )
     return 0
 

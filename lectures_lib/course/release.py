@@ -6,11 +6,16 @@ file name are derived from it here. The site's public address has one source too
 ``html.baseurl`` in ``_config.yml``; the address of the wheel that the site publishes
 is derived from it.
 
-    python -m lectures_lib.course.release check VERSION    = __version__, in the changelog
-    python -m lectures_lib.course.release wheel-url        the published wheel's address
-    python -m lectures_lib.course.release wheel-index DIR  DIR/index.json names DIR's wheel
-    python -m lectures_lib.course.release check-baseurl URL   URL is html.baseurl
-    python -m lectures_lib.course.release bundle VERSION OUT  release files + SHA256SUMS
+    python -m lectures_lib.course.release check VERSION
+        = __version__, in the changelog
+    python -m lectures_lib.course.release wheel-url
+        the published wheel's address
+    python -m lectures_lib.course.release wheel-index DIR
+        DIR/index.json names DIR's wheel
+    python -m lectures_lib.course.release check-baseurl URL
+        URL is html.baseurl
+    python -m lectures_lib.course.release bundle VERSION OUT
+        release files + SHA256SUMS
 
 ``make book`` and ``make release`` call these; see the README's "Releases" section.
 """

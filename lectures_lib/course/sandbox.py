@@ -1,29 +1,31 @@
-"""Run a submission in a contained process; call its functions from the grader as proxies.
+"""Run a submission in a contained process; call its functions from the grader as
+proxies.
 
 The trust boundary of ``python -m lectures_lib.course.grade`` (see the book's page for
-instructors). The official tests run in the grader's process; the submission's cells run in
-a child process (``_sandbox_child.py``) that the tests reach only through
-:class:`RemoteFunction` proxies. Calls exchange data only (``wire.py``): arguments go out,
-the return value, every argument changed in place and every generator's state come back,
-and a backward pass through the submission's function is a request too. The grader checks
-each reply and unpickles nothing.
+instructors). The official tests run in the grader's process; the submission's cells run
+in a child process (``_sandbox_child.py``) that the tests reach only through
+:class:`RemoteFunction` proxies. Calls exchange data only (``wire.py``): arguments go
+out, the return value, every argument changed in place and every generator's state come
+back, and a backward pass through the submission's function is a request too. The grader
+checks each reply and unpickles nothing.
 
-Containment of the child, always: an empty working directory, a scrubbed environment, its
-own session (no terminal), ``PR_SET_NO_NEW_PRIVS``, and rlimits on CPU time (total), address
-space, file size, open files and processes; the grader adds a wall-clock limit per call and
-per start, and kills the child when it prints more than the output limit. When the grader
-runs as root the child also gets a private mount and network namespace in which the tests,
-the chapter notebooks and the submission's folder are empty tmpfs mounts (and /tmp is its
-own), and then drops to a fresh unprivileged uid, so that RLIMIT_NPROC holds (a fork bomb
-is contained) and nothing it leaves behind survives :meth:`Sandbox.close`. Not contained:
-reads of world-readable files elsewhere, and, when not root, the network and the files of
-the user running the grader. Run the grader in a container when that matters.
+Containment of the child, always: an empty working directory, a scrubbed environment,
+its own session (no terminal), ``PR_SET_NO_NEW_PRIVS``, and rlimits on CPU time (total),
+address space, file size, open files and processes; the grader adds a wall-clock limit
+per call and per start, and kills the child when it prints more than the output limit.
+When the grader runs as root the child also gets a private mount and network namespace
+in which the tests, the chapter notebooks and the submission's folder are empty tmpfs
+mounts (and /tmp is its own), and then drops to a fresh unprivileged uid, so that
+RLIMIT_NPROC holds (a fork bomb is contained) and nothing it leaves behind survives
+:meth:`Sandbox.close`. Not contained: reads of world-readable files elsewhere, and, when
+not root, the network and the files of the user running the grader. Run the grader in a
+container when that matters.
 
 Children are forked by a per-process fork server (:class:`_ForkServer`, the zygote in
-``_sandbox_child.py``) that has imported IPython and the setup's modules once, so a sandbox
-starts in a fraction of a second; each fork then locks itself down as above. With
-``LECTURES_LIB_SANDBOX_FORK=0`` (or if the zygote cannot start) every child is a new
-interpreter instead.
+``_sandbox_child.py``) that has imported IPython and the setup's modules once, so a
+sandbox starts in a fraction of a second; each fork then locks itself down as above.
+With ``LECTURES_LIB_SANDBOX_FORK=0`` (or if the zygote cannot start) every child is a
+new interpreter instead.
 """
 
 from __future__ import annotations
@@ -136,7 +138,8 @@ def _scrubbed_env(workdir: str) -> dict:
         "MKL_NUM_THREADS": "1",
         "PYTHONDONTWRITEBYTECODE": "1",
     }
-    try:  # matplotlib's font cache: without it every sandbox spends seconds rebuilding it
+    # matplotlib's font cache: without it every sandbox spends seconds rebuilding it
+    try:
         import matplotlib
 
         env["MPLCONFIGDIR"] = matplotlib.get_cachedir()
@@ -152,8 +155,9 @@ class _Closed(Exception):
 
 
 def _start_child(setup: str, workdir: str, resp_w: int):
-    """A child process for one sandbox: forked by this process's fork server when it runs,
-    else a new interpreter. Returns (a Popen-like handle, the child's response descriptor)."""
+    """A child process for one sandbox: forked by this process's fork server when it
+    runs, else a new interpreter. Returns (a Popen-like handle, the child's response
+    descriptor)."""
     if os.environ.get("LECTURES_LIB_SANDBOX_FORK", "1") != "0":
         for _ in range(2):  # a zygote found dead on the first try is replaced once
             server = _ForkServer.for_this_process(setup)
@@ -179,7 +183,8 @@ _RESPONSE_FD = 3  # _sandbox_child.RESPONSE_FD: the response pipe of a forked ch
 
 
 def _imported_modules(code: str) -> list[str]:
-    """The absolute modules that ``code`` imports at top level (what a zygote preloads)."""
+    """The absolute modules that ``code`` imports at top level (what a zygote
+    preloads)."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
@@ -194,11 +199,13 @@ def _imported_modules(code: str) -> list[str]:
 
 
 class _ForkServer:
-    """This process's zygote (``_sandbox_child.zygote``): forks sandbox children on request.
+    """This process's zygote (``_sandbox_child.zygote``): forks sandbox children on
+    request.
 
-    Started on the first sandbox, with the modules that sandbox's setup imports preloaded;
-    one per grader process (a forked grader starts its own). A listener thread collects the
-    zygote's replies and the exit status and CPU time of every child it reaps.
+    Started on the first sandbox, with the modules that sandbox's setup imports
+    preloaded; one per grader process (a forked grader starts its own). A listener
+    thread collects the zygote's replies and the exit status and CPU time of every child
+    it reaps.
     """
 
     _current: "_ForkServer | None" = None
@@ -331,13 +338,15 @@ class _Child:
 
 
 def finished_sandboxes_cpu() -> float:
-    """CPU seconds used by the sandbox children that this process's fork server reaped."""
+    """CPU seconds used by the sandbox children that this process's fork server
+    reaped."""
     server = _ForkServer._current
     return server.cpu if server is not None and server.pid == os.getpid() else 0.0
 
 
 class Sandbox:
-    """One child process running ``setup`` then ``cells``; answers calls until closed."""
+    """One child process running ``setup`` then ``cells``; answers calls until
+    closed."""
 
     def __init__(
         self,
@@ -375,9 +384,10 @@ class Sandbox:
         self._output_bytes = 0
         self._output_over = False
 
-    # -- lifetime -------------------------------------------------------------------------
+    # -- lifetime ----------------------------------------------------------------------
     def start(self) -> list[str]:
-        """Start the child and run the cells; returns notes (cells that raised, warnings)."""
+        """Start the child and run the cells; returns notes (cells that raised,
+        warnings)."""
         self._tmp = tempfile.TemporaryDirectory(prefix="sandbox-")
         workdir = self._tmp.name
         if os.geteuid() == 0:
@@ -409,7 +419,8 @@ class Sandbox:
         )
         if "setup_error" in reply:
             raise RuntimeError(
-                f"the chapter's setup code failed in the sandbox: {reply['setup_error']}"
+                "the chapter's setup code failed in the sandbox: "
+                f"{reply['setup_error']}"
             )
         self.containment = reply.get("locked", {})
         notes = [f"sandbox: {w}" for w in self.containment.get("warnings", [])]
@@ -418,8 +429,9 @@ class Sandbox:
         for err in errors[:20] if isinstance(errors, list) else []:
             if isinstance(err, dict):
                 notes.append(
-                    f"cell {err.get('cell')} of the submission's exercise section raised "
-                    f"{_one_line(err.get('type'))}: {_one_line(err.get('message'))}"
+                    f"cell {err.get('cell')} of the submission's exercise section "
+                    f"raised {_one_line(err.get('type'))}: "
+                    f"{_one_line(err.get('message'))}"
                 )
         return notes
 
@@ -488,7 +500,7 @@ class Sandbox:
                 except (ProcessLookupError, PermissionError):
                     pass
 
-    # -- messages -------------------------------------------------------------------------
+    # -- messages ----------------------------------------------------------------------
     def _raise(self, message: str):
         self.fault = SubmissionFault(message)
         self._kill()
@@ -555,9 +567,10 @@ class Sandbox:
         except wire.WireError as exc:
             self._raise(f"{self.label} sent malformed data while {what}: {exc}")
 
-    # -- requests -------------------------------------------------------------------------
+    # -- requests ----------------------------------------------------------------------
     def bind(self, name: str):
-        """What ``name`` is in the submission: a RemoteFunction, a value, or None if missing."""
+        """What ``name`` is in the submission: a RemoteFunction, a value, or None if
+        missing."""
         _check_identifier(name)
         self._check()
         self._send({"op": "describe", "name": name}, what=f"describing {name}")
@@ -687,7 +700,8 @@ class Sandbox:
         return RuntimeError(f"{kind}: {message}")
 
     def _connect_graph(self, result, leaves, sent, call_id, name, grad):
-        """Make tensors that need a gradient backpropagate into the submission's function."""
+        """Make tensors that need a gradient backpropagate into the submission's
+        function."""
         inputs = [t for t in sent if isinstance(t, torch.Tensor) and t.requires_grad]
         outputs = [t for t in leaves if isinstance(t, torch.Tensor) and t.requires_grad]
         if not (grad and inputs and outputs):
@@ -729,7 +743,8 @@ class Sandbox:
 
 
 class _RemoteGrad(torch.autograd.Function):
-    """Outputs computed in the child; backward asks the child for the input gradients."""
+    """Outputs computed in the child; backward asks the child for the input
+    gradients."""
 
     @staticmethod
     def forward(ctx, box, call_id, name, n_inputs, *tensors):

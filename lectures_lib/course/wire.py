@@ -6,10 +6,10 @@ byte blobs (tensor contents, generator states), framed as
     4-byte JSON length | 8-byte blob length | JSON | blobs
 
 Accepted values: ``None``, ``bool``, ``int``, ``float``, ``str``, ``list``, ``tuple``,
-``dict`` with ``str`` keys, ``torch.dtype``, a CPU ``torch.Generator`` (its state travels)
-and a dense CPU tensor of exact type ``torch.Tensor`` (its dtype, shape, bytes and
-``requires_grad``). Exact types: a subclass of any of them (a tensor subclass with a lying
-``__eq__``, an ``int`` subclass) is rejected with a :class:`WireError` naming it.
+``dict`` with ``str`` keys, ``torch.dtype``, a CPU ``torch.Generator`` (its state
+travels) and a dense CPU tensor of exact type ``torch.Tensor`` (its dtype, shape, bytes
+and ``requires_grad``). Exact types: a subclass of any of them (a tensor subclass with a
+lying ``__eq__``, an ``int`` subclass) is rejected with a :class:`WireError` naming it.
 Decoding builds fresh objects from the bytes and checks every size, so a hostile sender
 can at worst send wrong numbers. Nothing is unpickled.
 
@@ -202,7 +202,8 @@ def encode(
     """Encode ``value``: returns ``(tree, blobs, leaves)``.
 
     ``refs`` maps ``id(obj) -> (obj, index)``: such an object is sent as a reference to
-    the receiver's leaf ``index`` (how a function that returns its argument is answered).
+    the receiver's leaf ``index`` (how a function that returns its argument is
+    answered).
     """
     enc = Encoder(refs, allow_parameters)
     tree = enc.value(value, where)
@@ -373,7 +374,8 @@ def write_message(fd: int, header: dict, blobs=()) -> None:
 
 
 def read_message(read_exact) -> tuple[dict, list[bytes]]:
-    """Read one message with ``read_exact(n) -> bytes`` (which raises on EOF or timeout)."""
+    """Read one message with ``read_exact(n) -> bytes`` (which raises on EOF or
+    timeout)."""
     if not callable(read_exact):
         raise TypeError(
             f"read_exact must be a function n -> bytes, got {_short(read_exact)}"
