@@ -1,7 +1,8 @@
 """The experiment tools the chapters are built from, shared first, then by chapter.
 
 - shared: ``data`` (bundled digits, synthetic sets), ``models`` (MLP builders),
-  ``training`` (the seeded loop), ``diagnostics`` (dead units, gradient norms, saturation)
+  ``training`` (the seeded loop), ``diagnostics`` (dead units, gradient norms,
+  saturation)
 - Chapter 1 ``saturation``; 2 ``approximation``; 3 ``family``; 4 ``propagation``,
   ``init_analysis``; 5 ``linear_models``; 6 ``ensembles``; 7 ``piecewise``;
   8 ``bn_analysis``, ``bn_placement``; 9 ``optim_analysis``; 10 ``ablation``
