@@ -1,4 +1,5 @@
-"""Check the reader editions against the built site (run by `make site-check`, after the build).
+"""Check the reader editions against the built site (run by `make site-check`, after the
+build).
 
     python tests/editions_check.py _build/html [--chapter 01_sigmoid_tanh]
 
@@ -6,8 +7,8 @@
   ``_sources/book/`` holds no MyST role, directive or comment (parsed, not searched);
 - every link in every edition that points into the site names a page the build produced
   (and, with a ``#fragment``, an element with that id on it);
-- every chapter page's launch buttons (Binder, Colab) open the ``editions`` branch, and its
-  repository ("view source") link is the repository itself, not that branch;
+- every chapter page's launch buttons (Binder, Colab) open the ``editions`` branch, and
+  its repository ("view source") link is the repository itself, not that branch;
 - the rendered Markdown of one chapter's edition shows the numbers the site's page shows
   for it (myst-nb's pasted values, in the same order).
 
@@ -53,7 +54,8 @@ def markup_problems(html: Path) -> list[str]:
 
 
 def _links(source: str) -> list[str]:
-    """Every link and image address of a Markdown cell: Markdown links and HTML attributes."""
+    """Every link and image address of a Markdown cell: Markdown links and HTML
+    attributes."""
     found = []
     for token in reader._parser().parse(source):
         for t in [token] + list(token.children or []):
@@ -133,8 +135,8 @@ def launch_problems(html: Path, config: dict) -> list[str]:
 
 
 def number_problems(html: Path, book: Path, chapter: str) -> tuple[list[str], int]:
-    """The numbers the site pastes into the chapter's page, in order, must appear in that
-    order in the text of the edition's rendered Markdown."""
+    """The numbers the site pastes into the chapter's page, in order, must appear in
+    that order in the text of the edition's rendered Markdown."""
     page = BeautifulSoup((html / "book" / f"{chapter}.html").read_text(), "html.parser")
     site_numbers = [s.get_text() for s in page.select("span.pasted-text")]
     source = nbformat.read(book / f"{chapter}.ipynb", as_version=4)

@@ -121,7 +121,8 @@ _TMP = Path(tempfile.mkdtemp(prefix="lectures_lib-fuzz-"))
 
 
 def _chapter_notebook_path() -> Path:
-    """A small chapter notebook with one exercise (tests/course/test_assign.py), on disk."""
+    """A small chapter notebook with one exercise (tests/course/test_assign.py), on
+    disk."""
     path = _TMP / "book" / "99_demo.ipynb"
     if not path.exists():
         import nbformat
@@ -1057,7 +1058,8 @@ VALID["release.changelog_section"] = lambda: dict(
 VALID["release.main"] = lambda: dict(argv=["wheel-url"])
 VALID["runtime.course_threads"] = lambda: dict()
 
-# The set-up cell (lectures_lib/course/launch.py): a local address, so nothing is fetched.
+# The set-up cell (lectures_lib/course/launch.py): a local address, so nothing is
+# fetched.
 _LAUNCH_URL = "http://127.0.0.1:9/_static/wheels/lectures_lib-0.1.0-py3-none-any.whl"
 
 

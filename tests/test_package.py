@@ -1,5 +1,6 @@
-"""The package's public surface: the names and signatures the course relies on (issue 3),
-and the docstring policy (shapes, formula, chapter) for the reference implementations."""
+"""The package's public surface: the names and signatures the course relies on
+(issue 3), and the docstring policy (shapes, formula, chapter) for the reference
+implementations."""
 
 from __future__ import annotations
 
@@ -108,7 +109,8 @@ def test_other_signatures():
     ]
 
 
-# (import_module: ``lectures_lib.reference.dropout`` the attribute is the function, not the module)
+# (import_module: ``lectures_lib.reference.dropout`` the attribute is the function, not
+# the module)
 REFERENCE_MODULES = [
     importlib.import_module(f"lectures_lib.{name}")
     for name in [

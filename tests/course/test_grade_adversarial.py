@@ -1,10 +1,10 @@
 """Submissions that try to game or break the grader (issue 20).
 
-Each attack sits in one exercise of a small synthetic chapter; it must lose that exercise's
-points with a clear one-line reason, and the other exercises (graded in fresh sandboxes)
-must keep theirs. Most chapters here import no torch, so each sandbox starts in a fraction
-of a second; the tensor attacks use a chapter that imports torch. Limits are small (2 s per
-call, 1 GiB of memory) to keep the suite fast.
+Each attack sits in one exercise of a small synthetic chapter; it must lose that
+exercise's points with a clear one-line reason, and the other exercises (graded in fresh
+sandboxes) must keep theirs. Most chapters here import no torch, so each sandbox starts
+in a fraction of a second; the tensor attacks use a chapter that imports torch. Limits
+are small (2 s per call, 1 GiB of memory) to keep the suite fast.
 """
 
 import os
@@ -114,7 +114,8 @@ TENSOR_HONEST = "def my_noisy(x, generator=None):\n    return x + torch.randn(x.
 
 @pytest.fixture(scope="module")
 def secrets_dir():
-    """A folder outside /tmp (which the sandbox replaces anyway) for tests and submissions."""
+    """A folder outside /tmp (which the sandbox replaces anyway) for tests and
+    submissions."""
     path = Path(tempfile.mkdtemp(prefix=".grader-secrets-", dir=REPO))
     os.chmod(path, 0o755)
     yield path
@@ -149,7 +150,8 @@ def tensors(secrets_dir):
 
 
 def _grade(root, answers, name):
-    """Grade the student notebook with the given solution sources; returns {exercise: Result}."""
+    """Grade the student notebook with the given solution sources; returns
+    {exercise: Result}."""
     chapter = root.name
     nb = nbformat.read(root / "student" / f"{chapter}.ipynb", as_version=4)
     for cell in nb.cells:
@@ -168,7 +170,8 @@ def _grade(root, answers, name):
 
 
 def _assert_only_lost(results, exercise, detail):
-    """The attacked exercise scores 0 with a one-line reason; every other keeps its points."""
+    """The attacked exercise scores 0 with a one-line reason; every other keeps its
+    points."""
     for name, r in results.items():
         if name == exercise:
             assert r.earned == 0, f"{exercise} kept its points: {r}"
@@ -314,7 +317,8 @@ def test_fork_bomb_is_contained_and_cleaned_up(plain, monkeypatch):
 
 @needs_root
 def test_tests_and_solutions_cannot_be_read(plain, secrets_dir):
-    """The submission is right only if it can read a secret: it must score 0 on ex-double."""
+    """The submission is right only if it can read a secret: it must score 0 on
+    ex-double."""
     targets = [
         plain / "autograder" / "tests.json",
         plain / "autograder" / "run.sh",

@@ -1,4 +1,5 @@
-"""lectures_lib.course.launch: the set-up cell that lets a chapter run on Colab, Binder or locally."""
+"""lectures_lib.course.launch: the set-up cell that lets a chapter run on Colab, Binder
+or locally."""
 
 from __future__ import annotations
 

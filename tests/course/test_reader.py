@@ -1,12 +1,12 @@
-"""Reader editions (lectures_lib/course/reader.py): no MyST markup left, every glued value in its
-place, and the conversions of each construct.
+"""Reader editions (lectures_lib/course/reader.py): no MyST markup left, every glued
+value in its place, and the conversions of each construct.
 
 The checks on the built site (links, download button, launch buttons, numbers equal to
-the site's) are in tests/editions_check.py, which `make site-check` runs after the build.
-Chapter 1's edition is run top to bottom in a fresh kernel, every claim compared with the
-stored ones, by the newcomer test (tests/newcomer_check.py, `make newcomer`, part of
-`make test`): there, as a student on Colab runs it, with lectures_lib installed from the
-site's wheel.
+the site's) are in tests/editions_check.py, which `make site-check` runs after the
+build. Chapter 1's edition is run top to bottom in a fresh kernel, every claim compared
+with the stored ones, by the newcomer test (tests/newcomer_check.py, `make newcomer`,
+part of `make test`): there, as a student on Colab runs it, with lectures_lib installed
+from the site's wheel.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""lectures_lib.reference.batchnorm against PyTorch: the forward/backward pair (vs F.batch_norm,
-autograd and numerical gradients), BatchNorm1d vs nn.BatchNorm1d over training steps
-and in evaluation, and bad input."""
+"""lectures_lib.reference.batchnorm against PyTorch: the forward/backward pair (vs
+F.batch_norm, autograd and numerical gradients), BatchNorm1d vs nn.BatchNorm1d over
+training steps and in evaluation, and bad input."""
 
 from __future__ import annotations
 
@@ -111,7 +111,8 @@ def test_backward_matches_autograd_and_numerical_gradients(training):
 
 
 def test_backward_accepts_a_cache_recorded_by_autograd():
-    # a chapter may run the forward on a tensor that requires grad, then compare both ways
+    # a chapter may run the forward on a tensor that requires grad, then compare both
+    # ways
     x, gamma, beta, rm, rv = _inputs(seed=4)
     x.requires_grad_(True)
     out, cache = L.batch_norm_forward(x, gamma, beta, rm, rv, training=True)

@@ -1,5 +1,5 @@
-"""lectures_lib.reference.maxout against F.max_pool1d and the definition: values, gradients, the
-Maxout layer, convexity of a unit, shapes (hypothesis) and bad input."""
+"""lectures_lib.reference.maxout against F.max_pool1d and the definition: values,
+gradients, the Maxout layer, convexity of a unit, shapes (hypothesis) and bad input."""
 
 from __future__ import annotations
 

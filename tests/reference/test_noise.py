@@ -1,5 +1,6 @@
-"""lectures_lib.reference.noise: the noise's moments, the L2 penalty against its formula and against a
-Monte Carlo estimate of what noise adds to a linear model's squared error, and bad input."""
+"""lectures_lib.reference.noise: the noise's moments, the L2 penalty against its formula
+and against a Monte Carlo estimate of what noise adds to a linear model's squared error,
+and bad input."""
 
 from __future__ import annotations
 
@@ -71,7 +72,8 @@ def test_penalty_formula():
     "sigma", [0.5, torch.tensor([0.2, 0.0, 1.0, 0.7], dtype=torch.float64)]
 )
 def test_penalty_matches_monte_carlo_expected_squared_error(sigma, generator):
-    # E[(w.(x + eps) - t)^2] - (w.x - t)^2 for fixed (x, t) pairs, estimated over M noise draws
+    # E[(w.(x + eps) - t)^2] - (w.x - t)^2 for fixed (x, t) pairs, estimated over M
+    # noise draws
     d, n, m = 4, 16, 20_000
     w = torch.tensor([1.5, -2.0, 0.3, 0.8], dtype=torch.float64)
     x = torch.randn(n, d, generator=generator, dtype=torch.float64)
