@@ -192,7 +192,8 @@ def test_student_notebook_runs_except_exercises(generated, chapter):
             )
         elif nbg.get("grade"):
             pytest.fail(
-                f"test cell {i} passed in the student version: its exercise is not stubbed"
+                f"test cell {i} passed in the student version: "
+                "its exercise is not stubbed"
             )
 
 
@@ -249,20 +250,23 @@ def test_grades_stub_reference_and_wrong(generated, chapter, tmp_path):
 # The submissions reported in issue 20: `return x` plus one line that tampers with
 # IPython or with the functions the tests use. All four in one solution cell must still
 # score 0.
-ISSUE_20_ATTACKS = """get_ipython().set_custom_exc((Exception,), lambda *a, **k: None)
-get_ipython().input_transformers_post.append(
-    lambda lines: ["pass\\n"] if any("assert" in line for line in lines) else lines)
-_run_cell = get_ipython().run_cell
-get_ipython().run_cell = lambda cell, *a, **k: _run_cell("pass" if "assert" in cell else cell, *a, **k)
-import builtins
-torch.equal = lambda *a, **k: True
-torch.allclose = lambda *a, **k: True
-builtins.abs = lambda x: 0
-
-
-def my_inverted_dropout(x, drop_prob, training, generator=None):
-    return x
-"""
+ISSUE_20_ATTACKS = (
+    "get_ipython().set_custom_exc((Exception,), lambda *a, **k: None)\n"
+    "get_ipython().input_transformers_post.append(\n"
+    '    lambda lines: ["pass\\n"] if any("assert" in line for line in lines)'
+    " else lines)\n"
+    "_run_cell = get_ipython().run_cell\n"
+    "get_ipython().run_cell = lambda cell, *a, **k: "
+    '_run_cell("pass" if "assert" in cell else cell, *a, **k)\n'
+    "import builtins\n"
+    "torch.equal = lambda *a, **k: True\n"
+    "torch.allclose = lambda *a, **k: True\n"
+    "builtins.abs = lambda x: 0\n"
+    "\n"
+    "\n"
+    "def my_inverted_dropout(x, drop_prob, training, generator=None):\n"
+    "    return x\n"
+)
 
 
 def test_issue_20_attacks_on_dropout_score_zero(generated, tmp_path):
@@ -307,7 +311,8 @@ def test_written_solutions_are_nbgrader_answer_cells(chapter):
             sum(len(assign._WRITTEN_SOLUTION.findall(text)) for text in inside)
             == answers
         ), (
-            f"cell {i}: a written solution outside '{assign.MD_BEGIN_SOLUTION}' / '{assign.MD_END_SOLUTION}'"
+            f"cell {i}: a written solution outside '{assign.MD_BEGIN_SOLUTION}'"
+            f" / '{assign.MD_END_SOLUTION}'"
         )
         meta = cell.metadata.get("nbgrader", {})
         assert (
