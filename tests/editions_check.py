@@ -26,10 +26,12 @@ import nbformat
 import yaml
 from bs4 import BeautifulSoup
 
+# Run as a script (python tests/editions_check.py), so the repository's package is
+# importable only once its root is on the path: the import follows that line (E402).
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from lectures_lib.course import reader
+from lectures_lib.course import reader  # noqa: E402
 
 
 def _chapters(html: Path) -> list[Path]:
@@ -148,7 +150,8 @@ def number_problems(html: Path, book: Path, chapter: str) -> tuple[list[str], in
         []
         if len(site_numbers) == roles
         else [
-            f"{chapter}: the site shows {len(site_numbers)} glued values, the source has {roles}"
+            f"{chapter}: the site shows {len(site_numbers)} glued values, "
+            f"the source has {roles}"
         ]
     )
     edition = nbformat.read(
@@ -183,7 +186,8 @@ def main(argv: list[str]) -> int:
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     if not _chapters(args.html):
         print(
-            f"no chapter notebooks under {args.html}/_sources/book: build the site first"
+            f"no chapter notebooks under {args.html}/_sources/book: "
+            "build the site first"
         )
         return 1
     problems = markup_problems(args.html)
@@ -195,8 +199,9 @@ def main(argv: list[str]) -> int:
     if problems:
         return 1
     print(
-        f"editions check: {len(_chapters(args.html))} served reader editions without MyST "
-        f"markup, {links} links into the site resolve, launch buttons on the editions branch, "
+        f"editions check: {len(_chapters(args.html))} served reader editions "
+        f"without MyST markup, {links} links into the site resolve, "
+        "launch buttons on the editions branch, "
         f"{numbers} glued values of {args.chapter} equal to the site's"
     )
     return 0

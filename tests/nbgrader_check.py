@@ -135,7 +135,8 @@ def autograde(chapter: str) -> None:
     got = {s: float(scores[s]["score"]) for s in ("stub", "reference")}
     print(
         f"{chapter}: autograde scores {got} (code points {spec.total:g}, max "
-        f"{float(scores['stub']['max_score']):g} with the written answers); SAWarnings: {warnings}"
+        f"{float(scores['stub']['max_score']):g} with the written answers); "
+        f"SAWarnings: {warnings}"
     )
     if got != {"stub": 0.0, "reference": spec.total}:
         sys.exit(f"FAILED: expected stub 0 and reference {spec.total:g}")

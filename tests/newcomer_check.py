@@ -176,8 +176,8 @@ def check(python: Path, site_dir: Path, chapter: Path) -> list[str]:
         started = time.perf_counter()
         nb = _execute(copy, python, env, workdir)
         print(
-            f"{chapter.name} ran top to bottom in {time.perf_counter() - started:.1f} s "
-            f"(set-up cell included)"
+            f"{chapter.name} ran top to bottom in "
+            f"{time.perf_counter() - started:.1f} s (set-up cell included)"
         )
         wheel_path = wheel_url.removeprefix(site.url.rstrip("/"))
         if (wheel_path, 200) not in site.served:

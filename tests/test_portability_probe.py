@@ -29,7 +29,8 @@ RAW_LOSS = """\
 import torch
 torch.manual_seed(0)
 x, y = torch.randn(256, 64), torch.randint(0, 10, (256,))
-net = torch.nn.Sequential(torch.nn.Linear(64, 64), torch.nn.Tanh(), torch.nn.Linear(64, 10))
+net = torch.nn.Sequential(torch.nn.Linear(64, 64), torch.nn.Tanh(), \
+torch.nn.Linear(64, 10))
 opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
 for step in range(30):
     opt.zero_grad()

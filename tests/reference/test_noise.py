@@ -107,7 +107,8 @@ def test_penalty_matches_monte_carlo_expected_squared_error(sigma, generator):
         (
             lambda: L.noise_l2_penalty(torch.ones(4), torch.ones(3)),
             ValueError,
-            "sigma must be a scalar or have shape (4,) to match w of shape (4,), got (3,)",
+            "sigma must be a scalar or have shape (4,) to match w of shape (4,), "
+            "got (3,)",
         ),
         (
             lambda: L.noise_l2_penalty(
@@ -139,7 +140,8 @@ def test_penalty_matches_monte_carlo_expected_squared_error(sigma, generator):
         (
             lambda: L.add_gaussian_noise(torch.ones(5, 3), torch.ones(5)),
             ValueError,
-            "sigma must be a scalar or have shape (3,) to match x of shape (5, 3), got (5,)",
+            "sigma must be a scalar or have shape (3,) to match x of shape (5, 3), "
+            "got (5,)",
         ),
         (
             lambda: L.add_gaussian_noise([[1.0]], 0.1),
