@@ -1,4 +1,5 @@
-"""A small synthetic chapter with one exercise: the assignment tests' and the fuzz test's input."""
+"""A small synthetic chapter with one exercise: the assignment tests' and the fuzz
+test's input."""
 
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 

@@ -35,7 +35,8 @@ SPECIAL_VALUES = [
 def special_and_random(
     n: int = 300, *, dtype=torch.float64, seed: int = 0
 ) -> torch.Tensor:
-    """SPECIAL_VALUES followed by n draws of 4 * N(0, 1): a 1-D tensor of the given dtype.
+    """SPECIAL_VALUES followed by n draws of 4 * N(0, 1): a 1-D tensor of the given
+    dtype.
 
     In float32, 1e-300 (not representable) becomes 1e-38, the smallest normal scale.
     """

@@ -1,8 +1,9 @@
 """Print notebooks longest-first, by the cell run times stored in them.
 
-nbval with pytest-xdist (``--dist loadfile``) hands each notebook to the next free worker in
-the order given. Starting with the longest ones keeps both workers busy until the end
-instead of leaving one chapter running alone (the Makefile's ``NOTEBOOKS_BY_COST``).
+nbval with pytest-xdist (``--dist loadfile``) hands each notebook to the next free
+worker in the order given. Starting with the longest ones keeps both workers busy until
+the end instead of leaving one chapter running alone (the Makefile's
+``NOTEBOOKS_BY_COST``).
 
     python tests/by_cost.py book/*.ipynb
 """
@@ -20,7 +21,8 @@ def _stamp(text: str) -> datetime:
 
 
 def stored_seconds(path: Path) -> float:
-    """Seconds the notebook's code cells took when its outputs were stored (0 if unknown)."""
+    """Seconds the notebook's code cells took when its outputs were stored (0 if
+    unknown)."""
     total = 0.0
     for cell in json.loads(Path(path).read_text()).get("cells", []):
         timing = cell.get("metadata", {}).get("execution", {})
@@ -34,7 +36,8 @@ def stored_seconds(path: Path) -> float:
 
 
 def by_cost(paths: list[str]) -> list[str]:
-    """``paths`` sorted by stored run time, longest first (ties keep the given order)."""
+    """``paths`` sorted by stored run time, longest first (ties keep the given
+    order)."""
     for path in paths:
         if not Path(path).is_file():
             raise ValueError(f"paths: no notebook at {path!r}")

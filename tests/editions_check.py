@@ -1,4 +1,5 @@
-"""Check the reader editions against the built site (run by `make site-check`, after the build).
+"""Check the reader editions against the built site (run by `make site-check`, after the
+build).
 
     python tests/editions_check.py _build/html [--chapter 01_sigmoid_tanh]
 
@@ -6,8 +7,8 @@
   ``_sources/book/`` holds no MyST role, directive or comment (parsed, not searched);
 - every link in every edition that points into the site names a page the build produced
   (and, with a ``#fragment``, an element with that id on it);
-- every chapter page's launch buttons (Binder, Colab) open the ``editions`` branch, and its
-  repository ("view source") link is the repository itself, not that branch;
+- every chapter page's launch buttons (Binder, Colab) open the ``editions`` branch, and
+  its repository ("view source") link is the repository itself, not that branch;
 - the rendered Markdown of one chapter's edition shows the numbers the site's page shows
   for it (myst-nb's pasted values, in the same order).
 
@@ -25,10 +26,12 @@ import nbformat
 import yaml
 from bs4 import BeautifulSoup
 
+# Run as a script (python tests/editions_check.py), so the repository's package is
+# importable only once its root is on the path: the import follows that line (E402).
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from lectures_lib.course import reader
+from lectures_lib.course import reader  # noqa: E402
 
 
 def _chapters(html: Path) -> list[Path]:
@@ -53,7 +56,8 @@ def markup_problems(html: Path) -> list[str]:
 
 
 def _links(source: str) -> list[str]:
-    """Every link and image address of a Markdown cell: Markdown links and HTML attributes."""
+    """Every link and image address of a Markdown cell: Markdown links and HTML
+    attributes."""
     found = []
     for token in reader._parser().parse(source):
         for t in [token] + list(token.children or []):
@@ -133,8 +137,8 @@ def launch_problems(html: Path, config: dict) -> list[str]:
 
 
 def number_problems(html: Path, book: Path, chapter: str) -> tuple[list[str], int]:
-    """The numbers the site pastes into the chapter's page, in order, must appear in that
-    order in the text of the edition's rendered Markdown."""
+    """The numbers the site pastes into the chapter's page, in order, must appear in
+    that order in the text of the edition's rendered Markdown."""
     page = BeautifulSoup((html / "book" / f"{chapter}.html").read_text(), "html.parser")
     site_numbers = [s.get_text() for s in page.select("span.pasted-text")]
     source = nbformat.read(book / f"{chapter}.ipynb", as_version=4)
@@ -146,7 +150,8 @@ def number_problems(html: Path, book: Path, chapter: str) -> tuple[list[str], in
         []
         if len(site_numbers) == roles
         else [
-            f"{chapter}: the site shows {len(site_numbers)} glued values, the source has {roles}"
+            f"{chapter}: the site shows {len(site_numbers)} glued values, "
+            f"the source has {roles}"
         ]
     )
     edition = nbformat.read(
@@ -181,7 +186,8 @@ def main(argv: list[str]) -> int:
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     if not _chapters(args.html):
         print(
-            f"no chapter notebooks under {args.html}/_sources/book: build the site first"
+            f"no chapter notebooks under {args.html}/_sources/book: "
+            "build the site first"
         )
         return 1
     problems = markup_problems(args.html)
@@ -193,8 +199,9 @@ def main(argv: list[str]) -> int:
     if problems:
         return 1
     print(
-        f"editions check: {len(_chapters(args.html))} served reader editions without MyST "
-        f"markup, {links} links into the site resolve, launch buttons on the editions branch, "
+        f"editions check: {len(_chapters(args.html))} served reader editions "
+        f"without MyST markup, {links} links into the site resolve, "
+        "launch buttons on the editions branch, "
         f"{numbers} glued values of {args.chapter} equal to the site's"
     )
     return 0

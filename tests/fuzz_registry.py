@@ -121,7 +121,8 @@ _TMP = Path(tempfile.mkdtemp(prefix="lectures_lib-fuzz-"))
 
 
 def _chapter_notebook_path() -> Path:
-    """A small chapter notebook with one exercise (tests/course/test_assign.py), on disk."""
+    """A small chapter notebook with one exercise (tests/course/test_assign.py), on
+    disk."""
     path = _TMP / "book" / "99_demo.ipynb"
     if not path.exists():
         import nbformat
@@ -1057,7 +1058,8 @@ VALID["release.changelog_section"] = lambda: dict(
 VALID["release.main"] = lambda: dict(argv=["wheel-url"])
 VALID["runtime.course_threads"] = lambda: dict()
 
-# The set-up cell (lectures_lib/course/launch.py): a local address, so nothing is fetched.
+# The set-up cell (lectures_lib/course/launch.py): a local address, so nothing is
+# fetched.
 _LAUNCH_URL = "http://127.0.0.1:9/_static/wheels/lectures_lib-0.1.0-py3-none-any.whl"
 
 
@@ -1320,12 +1322,12 @@ NAN_BY_DESIGN = {
 
 #: Inputs accepted on purpose. Each group: its one-line reason and the (callable
 #: pattern, argument pattern, kinds) it covers; patterns are fnmatch globs over
-#: "module.name" and the
-#: argument's name, kinds are the battery's names (tests/fuzz_api.py).
+#: "module.name" and the argument's name, kinds are the battery's names
+#: (tests/fuzz_api.py).
 ACCEPTED = [
     (
-        "No knots give no features: relu_features returns the (N, 0) design of a sum of "
-        "zero ReLUs (a maxout fit with one piece has no kinks).",
+        "No knots give no features: relu_features returns the (N, 0) design of a sum "
+        "of zero ReLUs (a maxout fit with one piece has no kinks).",
         [("approximation.relu_features", "knots", {"empty"})],
     ),
     (
@@ -1380,8 +1382,9 @@ ACCEPTED = [
         ],
     ),
     (
-        "Reader editions: any string is Markdown (a cell's source, which may hold no MyST "
-        "at all), and any string is a link address or a path below the site's address.",
+        "Reader editions: any string is Markdown (a cell's source, which may hold no "
+        "MyST at all), and any string is a link address or a path below the site's "
+        "address.",
         [
             ("reader.convert_markdown", "source", {"unknown string"}),
             ("reader.markup_tokens", "source", {"unknown string"}),
@@ -1442,9 +1445,9 @@ ACCEPTED = [
         ],
     ),
     (
-        "Shape-agnostic by design: elementwise functions take any shape (empty and 0-d "
-        "included) as torch's do, Maxout takes (..., in_features) as nn.Linear does, and "
-        "these reductions pool over every entry.",
+        "Shape-agnostic by design: elementwise functions take any shape (empty and "
+        "0-d included) as torch's do, Maxout takes (..., in_features) as nn.Linear "
+        "does, and these reductions pool over every entry.",
         [
             ("activations.*", "x", {"empty", "0-d", "extra dimension"}),
             ("activations.*", "dout", {"empty", "0-d", "extra dimension"}),

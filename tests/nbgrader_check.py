@@ -1,20 +1,22 @@
 """``make nbgrader-check``: the chapters under a real nbgrader 0.9.6 (slow: minutes).
 
-Run by the Makefile with the nbgrader venv's Python (``_build/nbgrader-venv``, which also
-sees the course's packages through a .pth file, so that autograde's kernel can import torch
-and lectures_lib):
+Run by the Makefile with the nbgrader venv's Python (``_build/nbgrader-venv``, which
+also sees the course's packages through a .pth file, so that autograde's kernel can
+import torch and lectures_lib):
 
-1. ``nbgrader generate_assignment`` on every chapter with nbgrader cells (code exercises or
-   written answers), then a check that no line of a solution (code or written) and no line
-   of a hidden test reaches the release, and that every written answer became nbgrader's
-   "YOUR ANSWER HERE";
-2. ``nbgrader autograde`` of two submissions of one chapter: the release itself (the stubs)
-   and the release with the reference solutions pasted into its solution cells; then
-   ``nbgrader export``: the stub must score 0 and the reference every autograded point
-   (the written answers wait for manual grading). SQLAlchemy warnings are counted: with
-   SQLAlchemy 2, autograde prints three harmless SAWarnings (see the instructors' page).
+1. ``nbgrader generate_assignment`` on every chapter with nbgrader cells (code exercises
+   or written answers), then a check that no line of a solution (code or written) and no
+   line of a hidden test reaches the release, and that every written answer became
+   nbgrader's "YOUR ANSWER HERE";
+2. ``nbgrader autograde`` of two submissions of one chapter: the release itself (the
+   stubs) and the release with the reference solutions pasted into its solution cells;
+   then ``nbgrader export``: the stub must score 0 and the reference every autograded
+   point (the written answers wait for manual grading). SQLAlchemy warnings are counted:
+   with SQLAlchemy 2, autograde prints three harmless SAWarnings (see the instructors'
+   page).
 
-Exits non-zero on any failure. Usage: python tests/nbgrader_check.py [--chapter 06_dropout]
+Exits non-zero on any failure.
+Usage: python tests/nbgrader_check.py [--chapter 06_dropout]
 """
 
 from __future__ import annotations
@@ -31,8 +33,9 @@ import nbformat
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-# lectures_lib needs torch and numpy, which this venv sees only once see_course_packages()
-# has run: main() imports it then (a fresh nbgrader venv has no .pth file yet).
+# lectures_lib needs torch and numpy, which this venv sees only once
+# see_course_packages() has run: main() imports it then (a fresh nbgrader venv has no
+# .pth file yet).
 assign = None
 
 BOOK = REPO / "book"
@@ -132,14 +135,16 @@ def autograde(chapter: str) -> None:
     got = {s: float(scores[s]["score"]) for s in ("stub", "reference")}
     print(
         f"{chapter}: autograde scores {got} (code points {spec.total:g}, max "
-        f"{float(scores['stub']['max_score']):g} with the written answers); SAWarnings: {warnings}"
+        f"{float(scores['stub']['max_score']):g} with the written answers); "
+        f"SAWarnings: {warnings}"
     )
     if got != {"stub": 0.0, "reference": spec.total}:
         sys.exit(f"FAILED: expected stub 0 and reference {spec.total:g}")
 
 
 def see_course_packages(course_python: str) -> None:
-    """A .pth file in this (nbgrader) venv: its kernels import torch and lectures_lib too."""
+    """A .pth file in this (nbgrader) venv: its kernels import torch and lectures_lib
+    too."""
     import sysconfig
 
     if sys.prefix == sys.base_prefix:

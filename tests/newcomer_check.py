@@ -1,11 +1,12 @@
-"""The newcomer test (``make newcomer``): a chapter opened where lectures_lib is missing.
+"""The newcomer test (``make newcomer``): a chapter opened where lectures_lib is
+missing.
 
 It plays a student who presses the Colab button: an interpreter that holds what Colab
 preinstalls (torch, numpy, matplotlib, scikit-learn, ipykernel, ipywidgets ...) and not
 lectures_lib (``.venv/newcomer/``, made by ``make setup``); the built site served on
-127.0.0.1; one chapter copied into an empty folder outside the repository, and run top to
-bottom in a kernel of that interpreter, with the site's address given to the set-up cell
-through ``LECTURES_LIB_WHEEL_URL``. It passes when
+127.0.0.1; one chapter copied into an empty folder outside the repository, and run top
+to bottom in a kernel of that interpreter, with the site's address given to the set-up
+cell through ``LECTURES_LIB_WHEEL_URL``. It passes when
 
 - the set-up cell installed lectures_lib from the wheel the site serves (the one its
   ``_static/wheels/index.json`` names, with that SHA-256), and pip needed nothing else:
@@ -175,8 +176,8 @@ def check(python: Path, site_dir: Path, chapter: Path) -> list[str]:
         started = time.perf_counter()
         nb = _execute(copy, python, env, workdir)
         print(
-            f"{chapter.name} ran top to bottom in {time.perf_counter() - started:.1f} s "
-            f"(set-up cell included)"
+            f"{chapter.name} ran top to bottom in "
+            f"{time.perf_counter() - started:.1f} s (set-up cell included)"
         )
         wheel_path = wheel_url.removeprefix(site.url.rstrip("/"))
         if (wheel_path, 200) not in site.served:

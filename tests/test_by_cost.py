@@ -1,4 +1,5 @@
-"""tests/by_cost.py: the order in which the Makefile hands notebooks to nbval's workers."""
+"""tests/by_cost.py: the order in which the Makefile hands notebooks to nbval's
+workers."""
 
 import json
 import sys

@@ -1,5 +1,6 @@
-"""The package's public surface: the names and signatures the course relies on (issue 3),
-and the docstring policy (shapes, formula, chapter) for the reference implementations."""
+"""The package's public surface: the names and signatures the course relies on
+(issue 3), and the docstring policy (shapes, formula, chapter) for the reference
+implementations."""
 
 from __future__ import annotations
 
@@ -12,19 +13,27 @@ import lectures_lib as L
 
 SIGNATURES = {
     "sigmoid": "(x: 'torch.Tensor') -> 'torch.Tensor'",
-    "leaky_relu": "(x: 'torch.Tensor', negative_slope: 'float' = 0.01) -> 'torch.Tensor'",
+    "leaky_relu": (
+        "(x: 'torch.Tensor', negative_slope: 'float' = 0.01) -> 'torch.Tensor'"
+    ),
     "elu": "(x: 'torch.Tensor', alpha: 'float' = 1.0) -> 'torch.Tensor'",
-    "softplus": "(x: 'torch.Tensor', beta: 'float' = 1.0, threshold: 'float' = 20.0) -> 'torch.Tensor'",
+    "softplus": (
+        "(x: 'torch.Tensor', beta: 'float' = 1.0, threshold: 'float' = 20.0) "
+        "-> 'torch.Tensor'"
+    ),
     "swish": "(x: 'torch.Tensor', beta: 'float' = 1.0) -> 'torch.Tensor'",
     "prelu": "(x: 'torch.Tensor', weight: 'torch.Tensor') -> 'torch.Tensor'",
     "rrelu": (
-        "(x: 'torch.Tensor', lower: 'float' = 0.125, upper: 'float' = 0.3333333333333333, "
-        "training: 'bool' = False, generator: 'torch.Generator | None' = None) -> 'torch.Tensor'"
+        "(x: 'torch.Tensor', lower: 'float' = 0.125, "
+        "upper: 'float' = 0.3333333333333333, "
+        "training: 'bool' = False, generator: 'torch.Generator | None' = None) "
+        "-> 'torch.Tensor'"
     ),
     "softmax": "(x: 'torch.Tensor', dim: 'int' = -1) -> 'torch.Tensor'",
     "dropout": (
         "(x: 'torch.Tensor', drop_prob: 'float' = 0.5, training: 'bool' = True, *, "
-        "inverted: 'bool' = True, generator: 'torch.Generator | None' = None) -> 'torch.Tensor'"
+        "inverted: 'bool' = True, generator: 'torch.Generator | None' = None) "
+        "-> 'torch.Tensor'"
     ),
     "maxout": "(z: 'torch.Tensor', pieces: 'int') -> 'torch.Tensor'",
     "numerical_gradient": (
@@ -32,7 +41,10 @@ SIGNATURES = {
         "dout: 'torch.Tensor | None' = None, h: 'float' = 1e-06) -> 'torch.Tensor'"
     ),
     "rel_error": "(a: 'torch.Tensor', b: 'torch.Tensor') -> 'float'",
-    "add_gaussian_noise": "(x: 'torch.Tensor', sigma, generator: 'torch.Generator | None' = None) -> 'torch.Tensor'",
+    "add_gaussian_noise": (
+        "(x: 'torch.Tensor', sigma, generator: 'torch.Generator | None' = None) "
+        "-> 'torch.Tensor'"
+    ),
     "noise_l2_penalty": "(w: 'torch.Tensor', sigma) -> 'torch.Tensor'",
 }
 
@@ -108,7 +120,8 @@ def test_other_signatures():
     ]
 
 
-# (import_module: ``lectures_lib.reference.dropout`` the attribute is the function, not the module)
+# (import_module: ``lectures_lib.reference.dropout`` the attribute is the function, not
+# the module)
 REFERENCE_MODULES = [
     importlib.import_module(f"lectures_lib.{name}")
     for name in [

@@ -1,10 +1,11 @@
-"""The portability probe of `make test` can fail: a raw float32 training loss does not survive it.
+"""The portability probe of `make test` can fail: a raw float32 training loss does not
+survive it.
 
-`make nbval-probe` re-runs nbval with the environment in tests/probe.env, which makes PyTorch
-take its generic (non-vectorized) kernels and MKL its AVX2 code path, much as another CPU
-family would. A notebook that prints a float32 training trajectory digit for digit passes
-nbval on the machine that stored it and fails under the probe: this is the failure the
-probe exists to catch before a reader on another CPU does.
+`make nbval-probe` re-runs nbval with the environment in tests/probe.env, which makes
+PyTorch take its generic (non-vectorized) kernels and MKL its AVX2 code path, much as
+another CPU family would. A notebook that prints a float32 training trajectory digit for
+digit passes nbval on the machine that stored it and fails under the probe: this is the
+failure the probe exists to catch before a reader on another CPU does.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ RAW_LOSS = """\
 import torch
 torch.manual_seed(0)
 x, y = torch.randn(256, 64), torch.randint(0, 10, (256,))
-net = torch.nn.Sequential(torch.nn.Linear(64, 64), torch.nn.Tanh(), torch.nn.Linear(64, 10))
+net = torch.nn.Sequential(torch.nn.Linear(64, 64), torch.nn.Tanh(), \
+torch.nn.Linear(64, 10))
 opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
 for step in range(30):
     opt.zero_grad()
@@ -64,7 +66,8 @@ def _nbval(path: Path, extra_env: dict[str, str]) -> subprocess.CompletedProcess
 
 @pytest.fixture(scope="module")
 def raw_loss_notebook(tmp_path_factory) -> Path:
-    """A throwaway notebook executed here, on this machine's native kernels, outputs stored."""
+    """A throwaway notebook executed here, on this machine's native kernels, outputs
+    stored."""
     path = tmp_path_factory.mktemp("probe") / "raw_float32_loss.ipynb"
     nb = new_notebook(cells=[new_code_cell(RAW_LOSS)])
     nb.metadata["kernelspec"] = {

@@ -1,4 +1,5 @@
-"""lectures_lib.runtime: the one thread setting every notebook, test and grader gets on import."""
+"""lectures_lib.runtime: the one thread setting every notebook, test and grader gets on
+import."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ _PROBE = (
 
 
 def _threads_after_import(**env) -> list[int]:
-    """(torch threads, largest BLAS/OpenMP pool) in a fresh interpreter that imports the package."""
+    """(torch threads, largest BLAS/OpenMP pool) in a fresh interpreter that imports the
+    package."""
     clean = {
         k: v
         for k, v in os.environ.items()
@@ -34,7 +36,8 @@ def _threads_after_import(**env) -> list[int]:
 
 
 def test_import_sets_one_thread_everywhere_without_any_environment_variable():
-    # A student's JupyterLab sets no OMP_NUM_THREADS: the import alone must give one thread.
+    # A student's JupyterLab sets no OMP_NUM_THREADS: the import alone must give one
+    # thread.
     assert _threads_after_import() == [1, 1]
 
 

@@ -37,8 +37,8 @@ def test_spec_collects_visible_and_hidden_tests():
 
 
 def test_students_keep_the_course_set_up_cell_and_the_grader_skips_it(tmp_path):
-    """Students may be on Colab, where the set-up cell installs lectures_lib; the grading
-    harness has it already and must not run a pip install."""
+    """Students may be on Colab, where the set-up cell installs lectures_lib; the
+    grading harness has it already and must not run a pip install."""
     from lectures_lib.course import launch
 
     path = tmp_path / "99_demo.ipynb"

@@ -2,9 +2,10 @@
 
 For every chapter with graded exercises:
 - the generated student notebook leaks no solution line and no hidden-test line;
-- it runs top to bottom, and the only cells that fail are exercise cells, with NotImplementedError;
-- it scores 0; filled with the reference solutions it scores full marks; filled with a subtly
-  wrong solution it loses exactly that exercise's points.
+- it runs top to bottom, and the only cells that fail are exercise cells, with
+  NotImplementedError;
+- it scores 0; filled with the reference solutions it scores full marks; filled with a
+  subtly wrong solution it loses exactly that exercise's points.
 
 These run real kernels, so they are slower than the unit tests (about a minute in all).
 """
@@ -23,9 +24,9 @@ CHAPTERS = sorted(
     if assign.exercise_spec(nbformat.read(p, as_version=4), p.stem).exercises
 )
 
-# A subtle mistake per solution cell: (text in the reference solution, replacement), or a
-# list of them, each graded on its own. Every graded exercise must have one, so that a wrong
-# answer is shown to lose points.
+# A subtle mistake per solution cell: (text in the reference solution, replacement), or
+# a list of them, each graded on its own. Every graded exercise must have one, so that a
+# wrong answer is shown to lose points.
 MUTATIONS = {
     # a sign slip in the derivative
     "ch1-sigmoid-solution": ("return s * (1 - s)", "return s * (1 + s)"),
@@ -94,7 +95,8 @@ def test_every_exercise_has_a_mutation():
 
 
 def _file_lines(path):
-    """Stripped lines of a generated file; for a notebook, the lines of its cells' sources."""
+    """Stripped lines of a generated file; for a notebook, the lines of its cells'
+    sources."""
     if path.suffix == ".ipynb":
         nb = nbformat.read(path, as_version=4)
         return {line.strip() for c in nb.cells for line in c.source.splitlines()}
@@ -120,8 +122,9 @@ def test_no_solution_or_hidden_test_leaks(generated, chapter):
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_student_notebook_is_a_reader_edition(generated, chapter):
-    """No MyST role, directive or comment (parsed with the build's MyST parser): students
-    open the notebook in JupyterLab or Colab, which would show the markup raw."""
+    """No MyST role, directive or comment (parsed with the build's MyST parser):
+    students open the notebook in JupyterLab or Colab, which would show the markup
+    raw."""
     from lectures_lib.course.reader import markup_tokens
 
     nb = nbformat.read(
@@ -137,10 +140,11 @@ def test_student_notebook_is_a_reader_edition(generated, chapter):
 
 
 def _split_at_exercises(nb):
-    """(the chapter's body: code cells between the setup cell and the first exercise cell,
-    the part a student's kernel runs beyond it: the setup cells and the exercise section).
-    The setup cells: the course set-up cell (lectures_lib.course.launch; it does nothing here,
-    where lectures_lib imports) and the chapter's own first code cell."""
+    """(the chapter's body: code cells between the setup cell and the first exercise
+    cell, the part a student's kernel runs beyond it: the setup cells and the exercise
+    section). The setup cells: the course set-up cell (lectures_lib.course.launch; it
+    does nothing here, where lectures_lib imports) and the chapter's own first code
+    cell."""
     from lectures_lib.course.launch import is_setup_cell
 
     code = [c for c in nb.cells if c.cell_type == "code"]
@@ -188,13 +192,14 @@ def test_student_notebook_runs_except_exercises(generated, chapter):
             )
         elif nbg.get("grade"):
             pytest.fail(
-                f"test cell {i} passed in the student version: its exercise is not stubbed"
+                f"test cell {i} passed in the student version: "
+                "its exercise is not stubbed"
             )
 
 
 def _filled(chapter, generated, tmp_path, mutate=None, which=0):
-    """The student notebook with every stub replaced by the reference solution (one mutated,
-    with its mutation number ``which``)."""
+    """The student notebook with every stub replaced by the reference solution (one
+    mutated, with its mutation number ``which``)."""
     reference = {
         c.metadata["nbgrader"]["grade_id"]: c.source
         for c in nbformat.read(BOOK / f"{chapter}.ipynb", as_version=4).cells
@@ -242,22 +247,26 @@ def test_grades_stub_reference_and_wrong(generated, chapter, tmp_path):
             )
 
 
-# The submissions reported in issue 20: `return x` plus one line that tampers with IPython
-# or with the functions the tests use. All four in one solution cell must still score 0.
-ISSUE_20_ATTACKS = """get_ipython().set_custom_exc((Exception,), lambda *a, **k: None)
-get_ipython().input_transformers_post.append(
-    lambda lines: ["pass\\n"] if any("assert" in line for line in lines) else lines)
-_run_cell = get_ipython().run_cell
-get_ipython().run_cell = lambda cell, *a, **k: _run_cell("pass" if "assert" in cell else cell, *a, **k)
-import builtins
-torch.equal = lambda *a, **k: True
-torch.allclose = lambda *a, **k: True
-builtins.abs = lambda x: 0
-
-
-def my_inverted_dropout(x, drop_prob, training, generator=None):
-    return x
-"""
+# The submissions reported in issue 20: `return x` plus one line that tampers with
+# IPython or with the functions the tests use. All four in one solution cell must still
+# score 0.
+ISSUE_20_ATTACKS = (
+    "get_ipython().set_custom_exc((Exception,), lambda *a, **k: None)\n"
+    "get_ipython().input_transformers_post.append(\n"
+    '    lambda lines: ["pass\\n"] if any("assert" in line for line in lines)'
+    " else lines)\n"
+    "_run_cell = get_ipython().run_cell\n"
+    "get_ipython().run_cell = lambda cell, *a, **k: "
+    '_run_cell("pass" if "assert" in cell else cell, *a, **k)\n'
+    "import builtins\n"
+    "torch.equal = lambda *a, **k: True\n"
+    "torch.allclose = lambda *a, **k: True\n"
+    "builtins.abs = lambda x: 0\n"
+    "\n"
+    "\n"
+    "def my_inverted_dropout(x, drop_prob, training, generator=None):\n"
+    "    return x\n"
+)
 
 
 def test_issue_20_attacks_on_dropout_score_zero(generated, tmp_path):
@@ -302,7 +311,8 @@ def test_written_solutions_are_nbgrader_answer_cells(chapter):
             sum(len(assign._WRITTEN_SOLUTION.findall(text)) for text in inside)
             == answers
         ), (
-            f"cell {i}: a written solution outside '{assign.MD_BEGIN_SOLUTION}' / '{assign.MD_END_SOLUTION}'"
+            f"cell {i}: a written solution outside '{assign.MD_BEGIN_SOLUTION}'"
+            f" / '{assign.MD_END_SOLUTION}'"
         )
         meta = cell.metadata.get("nbgrader", {})
         assert (

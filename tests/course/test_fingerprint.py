@@ -1,4 +1,5 @@
-"""lectures_lib.course.fingerprint: the stale-output guard that `make test` runs before nbval."""
+"""lectures_lib.course.fingerprint: the stale-output guard that `make test` runs before
+nbval."""
 
 from __future__ import annotations
 
@@ -115,8 +116,8 @@ def test_bad_inputs(notebook):
 
 
 def test_the_course_set_up_cell_does_not_count(notebook):
-    """Its source holds the version and the site's address (lectures_lib.course.launch), which
-    change no output: a new address must not make every chapter stale."""
+    """Its source holds the version and the site's address (lectures_lib.course.launch),
+    which change no output: a new address must not make every chapter stale."""
     from lectures_lib.course import launch
 
     url = "http://127.0.0.1:9/_static/wheels/lectures_lib-0.1.0-py3-none-any.whl"

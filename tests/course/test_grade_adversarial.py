@@ -1,10 +1,10 @@
 """Submissions that try to game or break the grader (issue 20).
 
-Each attack sits in one exercise of a small synthetic chapter; it must lose that exercise's
-points with a clear one-line reason, and the other exercises (graded in fresh sandboxes)
-must keep theirs. Most chapters here import no torch, so each sandbox starts in a fraction
-of a second; the tensor attacks use a chapter that imports torch. Limits are small (2 s per
-call, 1 GiB of memory) to keep the suite fast.
+Each attack sits in one exercise of a small synthetic chapter; it must lose that
+exercise's points with a clear one-line reason, and the other exercises (graded in fresh
+sandboxes) must keep theirs. Most chapters here import no torch, so each sandbox starts
+in a fraction of a second; the tensor attacks use a chapter that imports torch. Limits
+are small (2 s per call, 1 GiB of memory) to keep the suite fast.
 """
 
 import os
@@ -65,14 +65,16 @@ PLAIN = _chapter(
         (
             "ex-double",
             "def my_double(x):\n    return 2 * x",
-            "assert my_double(2) == 4\n### BEGIN HIDDEN TESTS\nassert my_double(-3) == -6, 'negative numbers'\n"
+            "assert my_double(2) == 4\n### BEGIN HIDDEN TESTS\n"
+            "assert my_double(-3) == -6, 'negative numbers'\n"
             "assert my_double(0.5) == 1.0\n### END HIDDEN TESTS",
             3,
         ),
         (
             "ex-triple",
             "def my_triple(x):\n    return 3 * x",
-            "assert my_triple(2) == 6\n### BEGIN HIDDEN TESTS\nassert my_triple(-1) == -3\n### END HIDDEN TESTS",
+            "assert my_triple(2) == 6\n### BEGIN HIDDEN TESTS\n"
+            "assert my_triple(-1) == -3\n### END HIDDEN TESTS",
             1,
         ),
         (
@@ -97,24 +99,30 @@ TENSORS = _chapter(
             "ex-noisy",
             "def my_noisy(x, generator=None):\n"
             "    return x + torch.randn(x.shape, generator=generator, dtype=x.dtype)",
-            "x = torch.zeros(1000)\ng = torch.Generator().manual_seed(0)\nout = my_noisy(x, g)\n"
+            "x = torch.zeros(1000)\ng = torch.Generator().manual_seed(0)\n"
+            "out = my_noisy(x, g)\n"
             "assert out.dtype == x.dtype and out.shape == x.shape, 'dtype or shape'\n"
             "ref_g = torch.Generator().manual_seed(0)\n"
             "assert torch.equal(out, torch.randn(1000, generator=ref_g)), 'values'\n"
             "### BEGIN HIDDEN TESTS\n"
-            "assert torch.equal(my_noisy(x, g), torch.randn(1000, generator=ref_g)), 'generator not advanced'\n"
+            "assert torch.equal(my_noisy(x, g), torch.randn(1000, generator=ref_g)), "
+            "'generator not advanced'\n"
             "assert my_noisy(x.double(), g).dtype == torch.float64, 'float64 kept'\n"
             "### END HIDDEN TESTS",
             2,
         ),
     ],
 )
-TENSOR_HONEST = "def my_noisy(x, generator=None):\n    return x + torch.randn(x.shape, generator=generator, dtype=x.dtype)"
+TENSOR_HONEST = (
+    "def my_noisy(x, generator=None):\n"
+    "    return x + torch.randn(x.shape, generator=generator, dtype=x.dtype)"
+)
 
 
 @pytest.fixture(scope="module")
 def secrets_dir():
-    """A folder outside /tmp (which the sandbox replaces anyway) for tests and submissions."""
+    """A folder outside /tmp (which the sandbox replaces anyway) for tests and
+    submissions."""
     path = Path(tempfile.mkdtemp(prefix=".grader-secrets-", dir=REPO))
     os.chmod(path, 0o755)
     yield path
@@ -149,7 +157,8 @@ def tensors(secrets_dir):
 
 
 def _grade(root, answers, name):
-    """Grade the student notebook with the given solution sources; returns {exercise: Result}."""
+    """Grade the student notebook with the given solution sources; returns
+    {exercise: Result}."""
     chapter = root.name
     nb = nbformat.read(root / "student" / f"{chapter}.ipynb", as_version=4)
     for cell in nb.cells:
@@ -168,7 +177,8 @@ def _grade(root, answers, name):
 
 
 def _assert_only_lost(results, exercise, detail):
-    """The attacked exercise scores 0 with a one-line reason; every other keeps its points."""
+    """The attacked exercise scores 0 with a one-line reason; every other keeps its
+    points."""
     for name, r in results.items():
         if name == exercise:
             assert r.earned == 0, f"{exercise} kept its points: {r}"
@@ -196,25 +206,28 @@ def test_honest_and_wrong_plain(plain):
 
 WRONG = "def my_double(x):\n    return x\n"
 IPYTHON_ATTACKS = {
-    "set_custom_exc": "get_ipython().set_custom_exc((Exception,), lambda *a, **k: None)\n"
-    + WRONG,
+    "set_custom_exc": (
+        "get_ipython().set_custom_exc((Exception,), lambda *a, **k: None)\n" + WRONG
+    ),
     "input transformer": (
         "get_ipython().input_transformers_post.append(\n"
-        "    lambda lines: ['pass\\n'] if any('assert' in l for l in lines) else lines)\n"
-        + WRONG
+        "    lambda lines: ['pass\\n'] if any('assert' in l for l in lines)"
+        " else lines)\n" + WRONG
     ),
     "rebound run_cell": (
         "_ip = get_ipython(); _orig = _ip.run_cell\n"
-        "_ip.run_cell = lambda cell, *a, **k: _orig('pass') if 'assert' in cell else _orig(cell, *a, **k)\n"
-        + WRONG
+        "_ip.run_cell = lambda cell, *a, **k: _orig('pass') if 'assert' in cell"
+        " else _orig(cell, *a, **k)\n" + WRONG
     ),
     "rebound builtins": (
-        "import builtins, math\nbuiltins.abs = lambda x: 0\nmath.isclose = lambda *a, **k: True\n"
+        "import builtins, math\nbuiltins.abs = lambda x: 0\n"
+        "math.isclose = lambda *a, **k: True\n"
         "builtins.AssertionError = type('Nothing', (Exception,), {})\n" + WRONG
     ),
     "fake PASSED report": (
         "print('ex-double  3/3  PASSED')\nprint('total  6/6')\n"
-        "def my_double(x):\n    print('Grading report: all tests PASSED')\n    return x\n"
+        "def my_double(x):\n"
+        "    print('Grading report: all tests PASSED')\n    return x\n"
     ),
 }
 
@@ -249,7 +262,8 @@ RULE_BREAKS = {  # attack inside the function -> words of the one-line reason
     ),
     "forged reply": (
         "import os\ndef my_double(x):\n    for fd in range(3, 64):\n        try:\n"
-        "            os.write(fd, b'\\xff' * 12)\n        except OSError:\n            pass\n"
+        "            os.write(fd, b'\\xff' * 12)\n"
+        "        except OSError:\n            pass\n"
         "    return 2 * x\n",
         "sent malformed data",
     ),
@@ -314,7 +328,8 @@ def test_fork_bomb_is_contained_and_cleaned_up(plain, monkeypatch):
 
 @needs_root
 def test_tests_and_solutions_cannot_be_read(plain, secrets_dir):
-    """The submission is right only if it can read a secret: it must score 0 on ex-double."""
+    """The submission is right only if it can read a secret: it must score 0 on
+    ex-double."""
     targets = [
         plain / "autograder" / "tests.json",
         plain / "autograder" / "run.sh",
@@ -325,9 +340,12 @@ def test_tests_and_solutions_cannot_be_read(plain, secrets_dir):
     spy = (
         f"import os\nTARGETS = {[str(t) for t in targets]!r}\n"
         "TARGETS += ['tests.json', '../tests.json', '/autograder/source/tests.json',\n"
-        "            f'/proc/{os.getppid()}/cwd/tests.json', f'/proc/{os.getppid()}/environ']\n"
+        "            f'/proc/{os.getppid()}/cwd/tests.json',"
+        " f'/proc/{os.getppid()}/environ']\n"
         "def _can_read():\n    for path in TARGETS:\n        try:\n"
-        "            with open(path) as f:\n                if f.read(1):\n                    return True\n"
+        "            with open(path) as f:\n"
+        "                if f.read(1):\n"
+        "                    return True\n"
         "        except OSError:\n            pass\n    return False\n"
         "def my_double(x):\n    return 2 * x if _can_read() else x\n"
     )
@@ -355,10 +373,13 @@ def test_files_of_the_grader_cannot_be_deleted_or_overwritten(
     monkeypatch.chdir(workdir)
     vandal = (
         f"import os, shutil\nPATHS = {[str(p) for p in canaries]!r}\n"
-        "def _wreck():\n    for p in PATHS + [f'/proc/{os.getppid()}/cwd/gradebook.csv']:\n"
-        "        for action in (lambda: open(p, 'w').write('pwned'), lambda: os.remove(p),\n"
+        "def _wreck():\n"
+        "    for p in PATHS + [f'/proc/{os.getppid()}/cwd/gradebook.csv']:\n"
+        "        for action in (lambda: open(p, 'w').write('pwned'),"
+        " lambda: os.remove(p),\n"
         "                       lambda: shutil.rmtree(os.path.dirname(p))):\n"
-        "            try:\n                action()\n            except OSError:\n                pass\n"
+        "            try:\n                action()\n"
+        "            except OSError:\n                pass\n"
         "_wreck()\ndef my_double(x):\n    _wreck()\n    return x\n"
     )
     results, _ = _grade(plain, dict(HONEST, **{"ex-double": vandal}), "vandal")
@@ -369,18 +390,23 @@ def test_files_of_the_grader_cannot_be_deleted_or_overwritten(
 TENSOR_ATTACKS = {
     "tensor subclass with a lying __eq__": (
         "class Liar(torch.Tensor):\n    def __eq__(self, other):\n        return True\n"
-        "    @classmethod\n    def __torch_function__(cls, func, types, args=(), kwargs=None):\n"
-        "        return True if func is torch.equal else super().__torch_function__(func, types, args, kwargs or {})\n"
-        "def my_noisy(x, generator=None):\n    return torch.zeros_like(x).as_subclass(Liar)\n",
+        "    @classmethod\n"
+        "    def __torch_function__(cls, func, types, args=(), kwargs=None):\n"
+        "        return True if func is torch.equal"
+        " else super().__torch_function__(func, types, args, kwargs or {})\n"
+        "def my_noisy(x, generator=None):\n"
+        "    return torch.zeros_like(x).as_subclass(Liar)\n",
         "tensor subclass",
     ),
     "wrong dtype": (
         "def my_noisy(x, generator=None):\n"
-        "    return x.double() + torch.randn(x.shape, generator=generator, dtype=torch.float64)\n",
+        "    return x.double() + torch.randn(x.shape, generator=generator,"
+        " dtype=torch.float64)\n",
         "AssertionError: dtype or shape",
     ),
     "meta device": (
-        "def my_noisy(x, generator=None):\n    return torch.empty(x.shape, device='meta')\n",
+        "def my_noisy(x, generator=None):\n"
+        "    return torch.empty(x.shape, device='meta')\n",
         "device 'meta'",
     ),
     "non-tensor": (
@@ -389,7 +415,8 @@ TENSOR_ATTACKS = {
         "cannot be graded",
     ),
     "generator left in the wrong state": (
-        "def my_noisy(x, generator=None):\n    copy = torch.Generator().set_state(generator.get_state())\n"
+        "def my_noisy(x, generator=None):\n"
+        "    copy = torch.Generator().set_state(generator.get_state())\n"
         "    return x + torch.randn(x.shape, generator=copy, dtype=x.dtype)\n",
         "AssertionError: generator not advanced",
     ),

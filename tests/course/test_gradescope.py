@@ -1,4 +1,5 @@
-"""The Gradescope bundle, run locally with a temporary folder standing in for /autograder."""
+"""The Gradescope bundle, run locally with a temporary folder standing in for
+/autograder."""
 
 import json
 import os

@@ -1,10 +1,11 @@
-"""The wheel's requirements (pyproject ``dependencies``) must accept what Colab preinstalls.
+"""The wheel's requirements (pyproject ``dependencies``) must accept what Colab
+preinstalls.
 
 On Colab the set-up cell pip-installs the site's wheel next to the runtime's own torch,
 numpy, matplotlib, scikit-learn ...: a requirement they fail would make pip download a
-multi-GB torch, or swap numpy under a running kernel. So the requirements are lower bounds
-with no upper pin, and every one is met by the pinned course environment and by a Colab
-runtime's versions below.
+multi-GB torch, or swap numpy under a running kernel. So the requirements are lower
+bounds with no upper pin, and every one is met by the pinned course environment and by a
+Colab runtime's versions below.
 """
 
 from __future__ import annotations

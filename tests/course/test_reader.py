@@ -1,12 +1,12 @@
-"""Reader editions (lectures_lib/course/reader.py): no MyST markup left, every glued value in its
-place, and the conversions of each construct.
+"""Reader editions (lectures_lib/course/reader.py): no MyST markup left, every glued
+value in its place, and the conversions of each construct.
 
 The checks on the built site (links, download button, launch buttons, numbers equal to
-the site's) are in tests/editions_check.py, which `make site-check` runs after the build.
-Chapter 1's edition is run top to bottom in a fresh kernel, every claim compared with the
-stored ones, by the newcomer test (tests/newcomer_check.py, `make newcomer`, part of
-`make test`): there, as a student on Colab runs it, with lectures_lib installed from the
-site's wheel.
+the site's) are in tests/editions_check.py, which `make site-check` runs after the
+build. Chapter 1's edition is run top to bottom in a fresh kernel, every claim compared
+with the stored ones, by the newcomer test (tests/newcomer_check.py, `make newcomer`,
+part of `make test`): there, as a student on Colab runs it, with lectures_lib installed
+from the site's wheel.
 """
 
 from __future__ import annotations
@@ -190,7 +190,8 @@ def test_dropdown_solution_becomes_details_and_comments_go():
 
 def test_nested_directives_and_figures():
     out = _convert(
-        "::::{admonition} Outer\nText.\n\n:::{admonition} Inner\n:class: dropdown\nx\n:::\n::::"
+        "::::{admonition} Outer\nText.\n\n"
+        ":::{admonition} Inner\n:class: dropdown\nx\n:::\n::::"
     )
     assert (
         "> **Outer**" in out and "> <details>" in out and not reader.markup_tokens(out)
@@ -199,14 +200,17 @@ def test_nested_directives_and_figures():
         ":::{figure} img/a.png\n:alt: A plot\n:width: 300px\n\nThe caption.\n:::"
     )
     assert (
-        '<img src="https://example.org/course/book/img/a.png" alt="A plot" width="300px">'
-        in fig
+        '<img src="https://example.org/course/book/img/a.png"'
+        ' alt="A plot" width="300px">' in fig
     )
     assert "<figcaption>\n\nThe caption.\n\n</figcaption>" in fig
 
 
 def test_roles_in_link_text_and_code_spans():
-    source = "Write `` {glue:text}`v` `` for {glue:text}`v`, in [{glue:text}`v` steps](02_relu.ipynb)."
+    source = (
+        "Write `` {glue:text}`v` `` for {glue:text}`v`, in "
+        "[{glue:text}`v` steps](02_relu.ipynb)."
+    )
     assert _convert(source, {"v": "3"}) == (
         "Write `` {glue:text}`v` `` for 3, in "
         "[3 steps](https://example.org/course/book/02_relu.html)."

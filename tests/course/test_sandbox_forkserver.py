@@ -1,10 +1,10 @@
 """The sandbox's fork server: a forked child behaves as a freshly started one.
 
-Starting a sandbox by forking a zygote that has already imported IPython and PyTorch takes
-a fraction of the time of a new interpreter (see benchmarks/bench_grading.py). These tests
-pin what must not change with it: the child's working directory and environment, its
-containment, how its exit is reported, that its CPU time is accounted, and that grading goes
-on (with a new zygote) when the zygote dies.
+Starting a sandbox by forking a zygote that has already imported IPython and PyTorch
+takes a fraction of the time of a new interpreter (see benchmarks/bench_grading.py).
+These tests pin what must not change with it: the child's working directory and
+environment, its containment, how its exit is reported, that its CPU time is accounted,
+and that grading goes on (with a new zygote) when the zygote dies.
 """
 
 import os
@@ -22,7 +22,8 @@ PROBE = (
     "def where():\n"
     "    return {'cwd': os.getcwd(), 'home': os.environ.get('HOME'),\n"
     "            'tmp': os.environ.get('TMPDIR'), 'keys': sorted(os.environ),\n"
-    "            'stdin_is_pipe': not os.isatty(0), 'session': os.getsid(0) == os.getpid()}\n"
+    "            'stdin_is_pipe': not os.isatty(0),"
+    " 'session': os.getsid(0) == os.getpid()}\n"
     "def leave(code):\n"
     "    sys.exit(code)\n"
     "def burn(n):\n"

@@ -1,6 +1,7 @@
-"""lectures_lib.lab.ablation (Chapter 10): the one-factor-at-a-time design, the ablation runner
-(against hand-run ``L.train``), its summaries, and the training-health checklist (each check
-against the diagnostic it wraps, verdicts on networks broken by construction, no side effects)."""
+"""lectures_lib.lab.ablation (Chapter 10): the one-factor-at-a-time design, the ablation
+runner (against hand-run ``L.train``), its summaries, and the training-health checklist
+(each check against the diagnostic it wraps, verdicts on networks broken by
+construction, no side effects)."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ def digits():
     return L.load_digits_split(seed=0)
 
 
-# --- configurations and the design -------------------------------------------------------------
+# --- configurations and the design ----------------------------------------------------
 
 
 def test_config_validates_its_fields():
@@ -118,7 +119,7 @@ def test_one_factor_at_a_time_rejects_bad_input():
         L.one_factor_at_a_time(BASE, {}, [{}])
 
 
-# --- the runner --------------------------------------------------------------------------------
+# --- the runner -----------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -271,7 +272,7 @@ def test_run_ablation_rejects_bad_arguments(small_digits):
         L.run_ablation([BASE], small_digits, hidden=())
 
 
-# --- windowed final values, censored steps, shorter budgets -------------------------------------
+# --- windowed final values, censored steps, shorter budgets ---------------------------
 
 
 def _history(values, every=10):
@@ -293,7 +294,8 @@ def test_windowed_final_is_the_mean_of_the_last_evaluations():
     assert L.windowed_final(h, "train_acc", 4) == pytest.approx(
         (0.5 + 0.6 + 0.7 + 0.9) / 4
     )
-    # step 0 (before training) never counts: 4 evaluations after it, so a window of 5 is refused
+    # step 0 (before training) never counts: 4 evaluations after it, so a window of 5 is
+    # refused
     with pytest.raises(ValueError, match="window"):
         L.windowed_final(h, "val_acc", 5)
     diverged = _history([0.1, 0.5, float("nan")])
@@ -462,7 +464,7 @@ def test_with_budget_equals_training_with_the_shorter_budget(
         windowed_result.with_budget(30.0)
 
 
-# --- the checklist -----------------------------------------------------------------------------
+# --- the checklist --------------------------------------------------------------------
 
 
 def _linear_weights(model):
@@ -505,7 +507,8 @@ def test_each_check_equals_the_diagnostic_it_wraps(digits):
 
 def test_verdicts_on_networks_broken_by_construction(digits):
     x, y = digits.x_train, digits.y_train
-    # dead units: a bias of -1000 on 30 of 40 first-layer units silences them for every input
+    # dead units: a bias of -1000 on 30 of 40 first-layer units silences them for every
+    # input
     L.seed_everything(0)
     net = L.mlp([64, 40, 40, 10], "relu", init_scheme="he")
     with torch.no_grad():
@@ -521,7 +524,8 @@ def test_verdicts_on_networks_broken_by_construction(digits):
         and not rep.ok
     )
 
-    # saturation: sigmoid with N(0, 3^2) weights puts most pre-activations beyond |z| = 2.5
+    # saturation: sigmoid with N(0, 3^2) weights puts most pre-activations
+    # beyond |z| = 2.5
     L.seed_everything(0)
     sat = L.health_checklist(
         L.mlp([64, 40, 10], "sigmoid", init_scheme=3.0), x, y, lr=0.1
@@ -700,7 +704,8 @@ def test_health_table_summarizes_several_seeds_per_column(digits):
     assert f"{100 * lo:.0f}%–{100 * hi:.0f}% WARN" in row and row.rstrip().endswith(
         "n/a"
     )
-    # a check that warns at some seeds only shows how many: thresholds chosen between the seeds
+    # a check that warns at some seeds only shows how many: thresholds chosen between
+    # the seeds
     worst = sorted(
         max(r["gradient_ratio"].value, 1 / r["gradient_ratio"].value) for r in good
     )  # what is checked

@@ -1,5 +1,5 @@
-"""Tests for lectures_lib.lab.approximation (Chapter 2: sums of shifted ReLUs, dead units,
-the L1 activation penalty and the steps-to-error sweep)."""
+"""Tests for lectures_lib.lab.approximation (Chapter 2: sums of shifted ReLUs, dead
+units, the L1 activation penalty and the steps-to-error sweep)."""
 
 import math
 
@@ -17,7 +17,7 @@ from torch import nn  # noqa: E402
 
 import lectures_lib as L  # noqa: E402
 
-# --- knots and features ----------------------------------------------------------------
+# --- knots and features ---------------------------------------------------------------
 
 
 def test_uniform_knots_values_and_nesting():
@@ -73,7 +73,7 @@ def test_relu_features_rejects_bad_shapes():
         L.relu_features([0.0, 1.0], torch.zeros(2))
 
 
-# --- fitting -----------------------------------------------------------------------------
+# --- fitting --------------------------------------------------------------------------
 
 
 def test_fit_recovers_an_exact_piecewise_linear_function():
@@ -175,7 +175,7 @@ def test_draw_relu_sum_draws_and_returns_the_fit():
     plt.close("all")
 
 
-# --- dead units -----------------------------------------------------------------------------
+# --- dead units -----------------------------------------------------------------------
 
 
 def _digits_like(n=200, d=16, seed=0):
@@ -231,7 +231,7 @@ def test_dead_unit_monitor_argument_checks():
         monitor(nn.Linear(2, 2), 0)
 
 
-# --- the L1 activation penalty ----------------------------------------------------------------
+# --- the L1 activation penalty --------------------------------------------------------
 
 
 def test_activation_l1_penalty_value_and_gradient():
@@ -294,7 +294,7 @@ def test_train_with_activation_l1_argument_checks():
         L.train_with_activation_l1(L.mlp([4, 4, 2], "tanh"), x, y, l1=0.1, steps=1)
 
 
-# --- the steps-to-error sweep ---------------------------------------------------------------------
+# --- the steps-to-error sweep ---------------------------------------------------------
 
 
 def test_lr_sweep_best_lr_prefers_fewest_failures_then_fewest_steps():

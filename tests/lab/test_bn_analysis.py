@@ -1,6 +1,6 @@
-"""lectures_lib.lab.bn_analysis: the staged computational graph against the compact layer,
-autograd and finite differences; the momentum conventions against nn.BatchNorm1d; ghost
-batches; the Chapter 8 experiment helpers; and bad input."""
+"""lectures_lib.lab.bn_analysis: the staged computational graph against the compact
+layer, autograd and finite differences; the momentum conventions against nn.BatchNorm1d;
+ghost batches; the Chapter 8 experiment helpers; and bad input."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def _inputs(n=6, d=4, seed=0):
     return x, gamma, beta, dout
 
 
-# ---------------------------------------------------------------- the computational graph
+# -------------------------------------------------------------- the computational graph
 
 
 @pytest.mark.parametrize("n,d,seed", [(2, 1, 0), (6, 4, 1), (32, 7, 2)])
@@ -49,7 +49,8 @@ def test_graph_forward_matches_compact_layer_and_pytorch(n, d, seed):
         rtol=1e-12,
         atol=1e-12,
     )
-    # the normalized values have mean 0 and (biased) variance var / (var + eps) per feature
+    # the normalized values have mean 0 and (biased) variance var / (var + eps) per
+    # feature
     assert_close(
         cache["x_hat"].mean(dim=0), torch.zeros(d, dtype=x.dtype), rtol=0, atol=1e-12
     )
@@ -297,8 +298,8 @@ def test_ghost_batch_norm_normalizes_each_group_on_its_own():
 
 
 def _trained_bn_net(lr, steps):
-    """The digits, the paper's batch-normalized network after a short run (in eval mode),
-    and a copy of its state, to check that a helper leaves the model alone."""
+    """The digits, the paper's batch-normalized network after a short run (in eval
+    mode), and a copy of its state, to check that a helper leaves the model alone."""
     data = L.load_digits_split(seed=0)
     _, model = L.train_paper_mlp(
         data,
@@ -333,7 +334,7 @@ def test_batch_noise_scale_falls_with_batch_size_and_leaves_the_model_alone():
         L.batch_noise_scale(model, data.x_train, layer="nope")
 
 
-# ---------------------------------------------------------------- the paper's experiment
+# --------------------------------------------------------------- the paper's experiment
 
 
 def test_paper_mlp_structure():
@@ -403,7 +404,7 @@ def test_input_percentiles_records_without_side_effects():
         L.InputPercentiles(probe, layer="act9").record(net, 0)
 
 
-# ---------------------------------------------------------------- predicting in training mode
+# ---------------------------------------------------------- predicting in training mode
 
 
 def _small_bn_net(seed=0):
@@ -411,7 +412,8 @@ def _small_bn_net(seed=0):
     net = nn.Sequential(
         nn.Linear(4, 8), nn.BatchNorm1d(8), nn.Sigmoid(), nn.Linear(8, 3)
     )
-    # move the running statistics away from their start values, then freeze for prediction
+    # move the running statistics away from their start values, then freeze for
+    # prediction
     with torch.no_grad():
         net.train()
         for _ in range(5):
@@ -431,7 +433,8 @@ def test_train_mode_logits_is_batchwise_training_mode_on_a_copy():
     assert_close(out, expected)
     assert not net.training
     _assert_state_unchanged(net, before)
-    # in training mode the rows of a batch depend on each other; the eval-mode output does not
+    # in training mode the rows of a batch depend on each other; the eval-mode output
+    # does not
     with torch.no_grad():
         assert not torch.allclose(out, net(x), atol=1e-4)
     # a model without batch norm (or dropout) gives the eval-mode output
@@ -461,11 +464,13 @@ def test_companion_predictions_follow_the_batch_only_in_training_mode():
     assert all(len(p) == 10 for p in evals + trains)
     with torch.no_grad():
         eval_pred = model(x[:5]).argmax(1).tolist()
-    # evaluation mode: one prediction per image, the model's own, whatever the companions
+    # evaluation mode: one prediction per image, the model's own, whatever the
+    # companions
     assert [set(p) for p in evals] == [{c} for c in eval_pred]
     # training mode: the prediction changes with the companions for most images
     assert sum(len(set(p)) > 1 for p in trains) >= 3
-    # one batch by hand: image 0 with the first 29 other images of class 3, in training mode
+    # one batch by hand: image 0 with the first 29 other images of class 3, in training
+    # mode
     others = torch.arange(1, len(x))
     batch = torch.cat([x[:1], x[others][y[others] == 3][:29]])
     with torch.no_grad():

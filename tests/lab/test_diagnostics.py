@@ -1,5 +1,6 @@
-"""lectures_lib.lab.diagnostics: each diagnostic against a hand computation on small networks,
-no side effects on the model (modes, BatchNorm statistics, gradients, hooks), bad input."""
+"""lectures_lib.lab.diagnostics: each diagnostic against a hand computation on small
+networks, no side effects on the model (modes, BatchNorm statistics, gradients, hooks),
+bad input."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ import lectures_lib as L
 
 
 def relu_net(dead: int = 3, width: int = 8) -> nn.Sequential:
-    """Linear(4, width) + ReLU + Linear(width, 3); the first ``dead`` hidden units get a bias of
-    -1000, so they output 0 for every input of moderate size (dead units by construction)."""
+    """Linear(4, width) + ReLU + Linear(width, 3); the first ``dead`` hidden units get a
+    bias of -1000, so they output 0 for every input of moderate size (dead units by
+    construction)."""
     torch.manual_seed(0)
     net = nn.Sequential(nn.Linear(4, width), nn.ReLU(), nn.Linear(width, 3))
     with torch.no_grad():

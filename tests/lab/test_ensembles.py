@@ -24,7 +24,7 @@ def data(n=40, seed=0):
     return x, y
 
 
-# --- Monte Carlo averaging -------------------------------------------------------------
+# --- Monte Carlo averaging ------------------------------------------------------------
 
 
 def test_mc_predict_shape_probabilities_and_seeding():
@@ -65,7 +65,8 @@ def test_mc_predict_without_dropout_equals_eval():
 
 
 def test_mc_predict_matches_manual_masks():
-    """Same global seed -> the same masks nn.Dropout would draw in a plain train-mode pass."""
+    """Same global seed -> the same masks nn.Dropout would draw in a plain train-mode
+    pass."""
     model, (x, _) = small_net(), data()
     probs = L.mc_dropout_predict(model, x, 1, seed=5)
     torch.manual_seed(5)
@@ -122,7 +123,7 @@ def test_ensemble_comparison_rejects_bad_input():
         L.ensemble_comparison("net", x, y)
 
 
-# --- co-adaptation measures ------------------------------------------------------------
+# --- co-adaptation measures -----------------------------------------------------------
 
 
 def test_hidden_activations_shape_and_values():
@@ -175,7 +176,7 @@ def test_ablation_accuracy_silences_the_chosen_units():
     assert res[0.75] == pytest.approx((logits.argmax(1) == y).float().mean().item())
 
 
-# --- max-norm ---------------------------------------------------------------------------
+# --- max-norm -------------------------------------------------------------------------
 
 
 def test_max_norm_clips_only_long_rows():
@@ -215,7 +216,7 @@ def test_max_norm_rejects_bad_c():
         L.max_norm_(small_net(), 0.0)
 
 
-# --- Gaussian dropout ------------------------------------------------------------------
+# --- Gaussian dropout -----------------------------------------------------------------
 
 
 @pytest.mark.parametrize("drop_prob", [0.2, 0.5])

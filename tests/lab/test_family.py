@@ -1,5 +1,6 @@
-"""Tests for lectures_lib.lab.family (Chapter 3): the measured property table, the RReLU and
-PReLU helpers, SELU's mean-field map, the fair-comparison runner and the explorer."""
+"""Tests for lectures_lib.lab.family (Chapter 3): the measured property table, the RReLU
+and PReLU helpers, SELU's mean-field map, the fair-comparison runner and the
+explorer."""
 
 import dataclasses
 import math
@@ -21,7 +22,7 @@ def table():
     return {r.name: r for r in L.family_table()}
 
 
-# --- FAMILY is the package's functions, as PyTorch computes them ----------------------------
+# --- FAMILY is the package's functions, as PyTorch computes them ----------------------
 
 
 def test_family_members_match_pytorch():
@@ -55,7 +56,7 @@ def test_nn_prelu_starts_at_the_table_slope():
     torch.testing.assert_close(nn.PReLU().double()(x).detach(), L.FAMILY["prelu"][0](x))
 
 
-# --- measured properties against closed forms ------------------------------------------------
+# --- measured properties against closed forms -----------------------------------------
 
 
 def test_ranges(table):
@@ -170,7 +171,7 @@ def test_relative_cost_shape_and_baseline():
         L.relative_cost(["nope"], n=16, repeats=1)
 
 
-# --- SELU's mean-field map -----------------------------------------------------------------
+# --- SELU's mean-field map ------------------------------------------------------------
 
 
 def test_normal_moments_closed_forms():
@@ -204,7 +205,7 @@ def test_mean_field_selu_fixed_point_and_pytorch_gain():
         L.mean_field_variance(L.selu, 3, gain=0.0)
 
 
-# --- RReLU conventions ---------------------------------------------------------------------
+# --- RReLU conventions ----------------------------------------------------------------
 
 
 def test_rrelu_slopes_conventions():
@@ -232,7 +233,7 @@ def test_rrelu_slopes_conventions():
             bad()
 
 
-# --- PReLU: shared vs per-channel ----------------------------------------------------------
+# --- PReLU: shared vs per-channel -----------------------------------------------------
 
 
 def test_prelu_mlp_shapes_and_init():
@@ -269,7 +270,7 @@ def test_shared_slope_gradient_is_the_sum_of_per_channel_gradients():
     torch.testing.assert_close(grads[False], grads[True].sum().reshape(1))
 
 
-# --- the fair comparison runner -------------------------------------------------------------
+# --- the fair comparison runner -------------------------------------------------------
 
 
 def test_compare_activations_structure_and_determinism():
@@ -303,7 +304,7 @@ def test_compare_activations_argument_checks():
         L.compare_activations(split, ["relu"], lrs=(-0.1,))
 
 
-# --- the explorer's drawing function --------------------------------------------------------
+# --- the explorer's drawing function --------------------------------------------------
 
 
 def test_draw_activation():

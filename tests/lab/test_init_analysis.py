@@ -18,7 +18,7 @@ def digits():
     return L.load_digits_split()
 
 
-# --- initializer checks -------------------------------------------------------------------
+# --- initializer checks ---------------------------------------------------------------
 
 
 def test_pytorch_default_is_what_nn_linear_does():
@@ -78,7 +78,7 @@ def test_initializer_std_table_rejects_bad_arguments():
         L.pytorch_default_(torch.empty(5))
 
 
-# --- symmetric initialization -------------------------------------------------------------
+# --- symmetric initialization ---------------------------------------------------------
 
 
 def test_constant_init_and_spread():
@@ -123,7 +123,7 @@ def test_random_control_breaks_symmetry(digits):
         L.symmetric_init_experiment("digits", 0.1)
 
 
-# --- plots and the explorer ---------------------------------------------------------------
+# --- plots and the explorer -----------------------------------------------------------
 
 
 def test_plot_helpers():

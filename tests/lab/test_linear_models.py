@@ -1,5 +1,6 @@
-"""Tests for lectures_lib.lab.linear_models (Chapter 5): ridge regression, noisy copies, and the
-Monte Carlo checks that input noise and input dropout are L2 penalties on a linear model."""
+"""Tests for lectures_lib.lab.linear_models (Chapter 5): ridge regression, noisy copies,
+and the Monte Carlo checks that input noise and input dropout are L2 penalties on a
+linear model."""
 
 import pytest
 import torch
@@ -86,7 +87,8 @@ def test_ridge_multi_output_and_min_norm_interpolation():
     w2 = L.ridge_fit(x, t2, 0.1)
     assert w2.shape == (3, 2)
     torch.testing.assert_close(w2[:, 1], -2 * L.ridge_fit(x, t, 0.1))
-    # fewer rows than columns, lam = 0: the minimum-norm interpolant (the pseudo-inverse's)
+    # fewer rows than columns, lam = 0: the minimum-norm interpolant (the
+    # pseudo-inverse's)
     g = torch.Generator().manual_seed(3)
     xs, ts = (
         torch.randn(4, 7, generator=g, dtype=DT),
@@ -209,7 +211,8 @@ def test_second_order_penalty_is_exact_for_linear_and_close_for_small_noise():
     )
     approx = L.second_order_noise_penalty(f, x, t, sigma)
     torch.testing.assert_close(approx, expected)
-    # near the data (small residuals) the Monte Carlo estimate agrees with the O(sigma^2) term
+    # near the data (small residuals) the Monte Carlo estimate agrees with the
+    # O(sigma^2) term
     t_near = f(x) + 0.05 * torch.randn(
         len(x), generator=torch.Generator().manual_seed(1), dtype=DT
     )
@@ -220,7 +223,7 @@ def test_second_order_penalty_is_exact_for_linear_and_close_for_small_noise():
     assert abs(est - approx) < 4 * se + 0.03 * approx
 
 
-# ---------------------------------------------------------------- dropout = data-dependent L2
+# ---------------------------------------------------------- dropout = data-dependent L2
 @pytest.mark.parametrize("drop_prob", [0.2, 0.5])
 def test_noise_penalty_mc_with_dropout_matches_formula(drop_prob):
     x, t = _data(n=100, d=4, seed=8)

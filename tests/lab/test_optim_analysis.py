@@ -1,4 +1,5 @@
-"""lectures_lib.lab.optim_analysis: Chapter 9's experiment tools, against closed forms."""
+"""lectures_lib.lab.optim_analysis: Chapter 9's experiment tools, against closed
+forms."""
 
 import math
 

@@ -1,4 +1,5 @@
-"""Tests for lectures_lib.lab.piecewise (Chapter 7: maxout as piecewise-linear functions)."""
+"""Tests for lectures_lib.lab.piecewise (Chapter 7: maxout as piecewise-linear
+functions)."""
 
 import math
 
@@ -107,7 +108,7 @@ def test_convex_difference_checks_arguments():
         L.convex_difference(torch.tensor([0.0, 1.0]), torch.tensor([0.0, 1.0, 2.0]))
 
 
-# --- best convex fit -------------------------------------------------------------------
+# --- best convex fit ------------------------------------------------------------------
 
 
 def test_best_convex_fit_is_exact_on_convex_data_and_convex_otherwise():
@@ -138,7 +139,7 @@ def test_best_convex_fit_beats_every_convex_candidate():
         assert ((h - y) ** 2).mean() >= best - 1e-12
 
 
-# --- fitting with k pieces -------------------------------------------------------------------
+# --- fitting with k pieces ------------------------------------------------------------
 
 
 def test_fit_one_unit_is_convex_and_never_beats_the_convex_floor():
@@ -200,7 +201,7 @@ def test_cached_fits_are_not_shared_mutable_state():
     assert b.weight.abs().sum() > 0
 
 
-# --- maxout MLP -------------------------------------------------------------------------
+# --- maxout MLP -----------------------------------------------------------------------
 
 
 def test_maxout_mlp_structure_puts_dropout_before_each_affine_map():
@@ -250,7 +251,7 @@ def test_maxout_mlp_checks_arguments():
         L.maxout_mlp([4, 3, 2], 0)
 
 
-# --- explorer -----------------------------------------------------------------------------------
+# --- explorer -------------------------------------------------------------------------
 
 
 def test_draw_maxout_fit_draws_target_and_two_fits():
@@ -273,7 +274,7 @@ def test_module_exports():
     assert isinstance(L.maxout_mlp([3, 2, 2], 2), nn.Sequential)
 
 
-# --- why maxout suits dropout -----------------------------------------------------------------
+# --- why maxout suits dropout ---------------------------------------------------------
 
 
 def test_exact_dropout_average_is_exact_for_affine_and_matches_monte_carlo():

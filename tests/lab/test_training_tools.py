@@ -1,4 +1,5 @@
-"""The chapters' shared tools: data, models, training, propagation, book, widgets, plotting."""
+"""The chapters' shared tools: data, models, training, propagation, book, widgets,
+plotting."""
 
 from __future__ import annotations
 
@@ -337,7 +338,8 @@ def test_glue_number_rounds_what_it_glues():
 
 @pytest.mark.parametrize("value", [3.14, 42, 0.0])
 def test_glue_number_writes_what_myst_nb_glue_writes(monkeypatch, value):
-    """Our import-light glue must store exactly what myst-nb's glue stores, or the book loses it."""
+    """Our import-light glue must store exactly what myst-nb's glue stores, or the book
+    loses it."""
     import IPython.display
     import myst_nb.ext.glue as myst_glue
 

@@ -1,5 +1,6 @@
-"""Frame explorers (lectures_lib.page.widgets.explore_frames): sliders that switch between
-pictures drawn ahead, so the explorer works on the static site without a kernel."""
+"""Frame explorers (lectures_lib.page.widgets.explore_frames): sliders that switch
+between pictures drawn ahead, so the explorer works on the static site without a
+kernel."""
 
 from __future__ import annotations
 
@@ -91,7 +92,8 @@ def test_explore_frames_nests_one_stack_per_slider_and_links_each_to_its_control
             assert png == L.render_frame(
                 _draw, dict(slope=slope, kind=kind), figsize=(2.0, 1.5), dpi=30
             )
-    # one link for the outer stack (slope) and one per inner stack (kind), all client-side
+    # one link for the outer stack (slope) and one per inner stack (kind), all
+    # client-side
     links = {
         (link.source[0].model_id, link.target[0].model_id) for link in explorer.links
     }
@@ -159,8 +161,9 @@ def test_frames_of_one_explorer_share_the_first_frames_layout():
 def test_a_frame_that_would_run_off_the_picture_is_laid_out_afresh():
     layout: list = []
     L.render_frame(_draw_scaled, dict(scale=1.0), layout=layout)
-    # tick labels like 20,000,000 are far wider than the first frame's: reusing its layout
-    # would cut them at the left edge, so this frame gets its own constrained layout
+    # tick labels like 20,000,000 are far wider than the first frame's: reusing its
+    # layout would cut them at the left edge, so this frame gets its own constrained
+    # layout
     wide = L.render_frame(_draw_scaled, dict(scale=1e7), layout=layout)
     assert wide == L.render_frame(_draw_scaled, dict(scale=1e7))
     picture = Image.open(io.BytesIO(wide)).convert("RGB")

@@ -1,5 +1,5 @@
-"""lectures_lib.reference.activations against PyTorch: values, hand-written derivatives, autograd,
-extreme inputs, properties (hypothesis) and argument checking."""
+"""lectures_lib.reference.activations against PyTorch: values, hand-written derivatives,
+autograd, extreme inputs, properties (hypothesis) and argument checking."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ import lectures_lib as L
 from _inputs import random_like, special_and_random
 
 # float64 agreement: our formulas differ from PyTorch's kernels (e.g. tanh via exp,
-# softplus via max(x, 0) + log1p(e^-|x|)), so allow a few hundred ulps, not bit equality.
+# softplus via max(x, 0) + log1p(e^-|x|)), so allow a few hundred ulps, not bit
+# equality.
 TOL = dict(rtol=1e-12, atol=1e-14)
 # central differences with h = 1e-6 on O(1) values: truncation ~h^2, rounding ~1e-16 / h
 NUMERICAL_TOL = dict(rtol=1e-6, atol=1e-8)

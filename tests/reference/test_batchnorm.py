@@ -1,6 +1,6 @@
-"""lectures_lib.reference.batchnorm against PyTorch: the forward/backward pair (vs F.batch_norm,
-autograd and numerical gradients), BatchNorm1d vs nn.BatchNorm1d over training steps
-and in evaluation, and bad input."""
+"""lectures_lib.reference.batchnorm against PyTorch: the forward/backward pair (vs
+F.batch_norm, autograd and numerical gradients), BatchNorm1d vs nn.BatchNorm1d over
+training steps and in evaluation, and bad input."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def test_forward_and_running_stats_match_f_batch_norm(training, momentum, eps):
     assert_close(rv, rv_ref, **TOL)
 
 
-def test_training_normalizes_with_the_biased_batch_variance_and_stores_the_unbiased_one():
+def test_training_normalizes_with_the_biased_batch_variance_and_stores_the_unbiased_one():  # noqa: E501
     x, gamma, beta, _, _ = _inputs(n=5)
     ones, zeros = (
         torch.ones(4, dtype=torch.float64),
@@ -111,7 +111,8 @@ def test_backward_matches_autograd_and_numerical_gradients(training):
 
 
 def test_backward_accepts_a_cache_recorded_by_autograd():
-    # a chapter may run the forward on a tensor that requires grad, then compare both ways
+    # a chapter may run the forward on a tensor that requires grad, then compare both
+    # ways
     x, gamma, beta, rm, rv = _inputs(seed=4)
     x.requires_grad_(True)
     out, cache = L.batch_norm_forward(x, gamma, beta, rm, rv, training=True)

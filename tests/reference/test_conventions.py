@@ -1,4 +1,5 @@
-"""Every PyTorch / lectures_lib entry of book/conventions.md, checked against PyTorch."""
+"""Every PyTorch / lectures_lib entry of book/conventions.md, checked against
+PyTorch."""
 
 import math
 
@@ -161,7 +162,8 @@ def test_pytorch_momentum_buffer_is_multiplied_by_the_current_lr():
             opt.defaults["lr"] = 0.01
         _step(opt, p, [1.0])  # b = 0.9 * 1 + 1 = 1.9, times the NEW lr
         assert p.item() == pytest.approx(0.9 - 0.01 * 1.9, abs=1e-15)
-    # (the textbook's velocity would keep the old lr inside: 0.9 + 0.9 * (-0.1) - 0.01 * 1)
+    # (the textbook's velocity would keep the old lr inside:
+    # 0.9 + 0.9 * (-0.1) - 0.01 * 1)
 
 
 def test_nesterov_form_and_its_requirements():

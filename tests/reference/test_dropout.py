@@ -1,5 +1,6 @@
-"""lectures_lib.reference.dropout: statistics with binomial bounds, both conventions, the hand-written
-backward, the module's train()/eval() behaviour, PyTorch's F.dropout, and bad input."""
+"""lectures_lib.reference.dropout: statistics with binomial bounds, both conventions,
+the hand-written backward, the module's train()/eval() behaviour, PyTorch's F.dropout,
+and bad input."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""lectures_lib.reference.gradcheck: numerical gradients of known functions and against autograd,
-rel_error, and bad input."""
+"""lectures_lib.reference.gradcheck: numerical gradients of known functions and against
+autograd, rel_error, and bad input."""
 
 from __future__ import annotations
 

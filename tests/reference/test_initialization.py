@@ -1,5 +1,6 @@
-"""lectures_lib.reference.initialization: empirical moments against the formulas (bounds derived from
-the sampling distribution), torch.nn.init equivalents, fans, and bad input."""
+"""lectures_lib.reference.initialization: empirical moments against the formulas (bounds
+derived from the sampling distribution), torch.nn.init equivalents, fans, and bad
+input."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ import lectures_lib as L
 FAN_OUT, FAN_IN = 300, 500  # 150,000 draws per test
 N = FAN_OUT * FAN_IN
 
-# name -> (ours, variance as a function of (fan_in, fan_out), distribution, torch.nn.init equivalent)
+# name -> (ours, variance as a function of (fan_in, fan_out), distribution,
+# torch.nn.init equivalent)
 KURTOSIS = {
     "uniform": 1.8,
     "normal": 3.0,
@@ -125,7 +127,8 @@ def test_initializers_work_on_parameters_without_recording_history():
 
 
 def test_nn_linear_default_is_none_of_these():
-    # U(+-1/sqrt(fan_in)) has variance 1 / (3 fan_in): a third of LeCun's, a sixth of He's
+    # U(+-1/sqrt(fan_in)) has variance 1 / (3 fan_in): a third of LeCun's, a sixth of
+    # He's
     torch.manual_seed(0)
     w = nn.Linear(FAN_IN, FAN_OUT).weight.detach().double()
     assert w.var().item() == pytest.approx(1 / (3 * FAN_IN), rel=0.02)

@@ -1,5 +1,5 @@
-"""lectures_lib.reference.maxout against F.max_pool1d and the definition: values, gradients, the
-Maxout layer, convexity of a unit, shapes (hypothesis) and bad input."""
+"""lectures_lib.reference.maxout against F.max_pool1d and the definition: values,
+gradients, the Maxout layer, convexity of a unit, shapes (hypothesis) and bad input."""
 
 from __future__ import annotations
 
@@ -131,7 +131,8 @@ def test_maxout_shape_dtype_and_bounds(lead, units, pieces, dtype):
         (
             lambda: L.maxout(torch.ones(2, 7), 3),
             ValueError,
-            "z's last dimension must be divisible by pieces=3, got 7 (z of shape (2, 7))",
+            "z's last dimension must be divisible by pieces=3, got 7 "
+            "(z of shape (2, 7))",
         ),
         (
             lambda: L.maxout(torch.tensor(1.0), 2),

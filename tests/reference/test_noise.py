@@ -1,5 +1,6 @@
-"""lectures_lib.reference.noise: the noise's moments, the L2 penalty against its formula and against a
-Monte Carlo estimate of what noise adds to a linear model's squared error, and bad input."""
+"""lectures_lib.reference.noise: the noise's moments, the L2 penalty against its formula
+and against a Monte Carlo estimate of what noise adds to a linear model's squared error,
+and bad input."""
 
 from __future__ import annotations
 
@@ -71,7 +72,8 @@ def test_penalty_formula():
     "sigma", [0.5, torch.tensor([0.2, 0.0, 1.0, 0.7], dtype=torch.float64)]
 )
 def test_penalty_matches_monte_carlo_expected_squared_error(sigma, generator):
-    # E[(w.(x + eps) - t)^2] - (w.x - t)^2 for fixed (x, t) pairs, estimated over M noise draws
+    # E[(w.(x + eps) - t)^2] - (w.x - t)^2 for fixed (x, t) pairs, estimated over M
+    # noise draws
     d, n, m = 4, 16, 20_000
     w = torch.tensor([1.5, -2.0, 0.3, 0.8], dtype=torch.float64)
     x = torch.randn(n, d, generator=generator, dtype=torch.float64)
@@ -105,7 +107,8 @@ def test_penalty_matches_monte_carlo_expected_squared_error(sigma, generator):
         (
             lambda: L.noise_l2_penalty(torch.ones(4), torch.ones(3)),
             ValueError,
-            "sigma must be a scalar or have shape (4,) to match w of shape (4,), got (3,)",
+            "sigma must be a scalar or have shape (4,) to match w of shape (4,), "
+            "got (3,)",
         ),
         (
             lambda: L.noise_l2_penalty(
@@ -137,7 +140,8 @@ def test_penalty_matches_monte_carlo_expected_squared_error(sigma, generator):
         (
             lambda: L.add_gaussian_noise(torch.ones(5, 3), torch.ones(5)),
             ValueError,
-            "sigma must be a scalar or have shape (3,) to match x of shape (5, 3), got (5,)",
+            "sigma must be a scalar or have shape (3,) to match x of shape (5, 3), "
+            "got (5,)",
         ),
         (
             lambda: L.add_gaussian_noise([[1.0]], 0.1),

@@ -1,4 +1,5 @@
-"""lectures_lib.reference.optimizers against torch.optim: float64 trajectories to round-off."""
+"""lectures_lib.reference.optimizers against torch.optim: float64 trajectories to
+round-off."""
 
 import copy
 
