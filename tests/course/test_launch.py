@@ -67,7 +67,7 @@ def test_where_the_package_imports_the_cell_prints_and_installs_nothing():
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
 
 
-def test_where_the_package_is_missing_the_cell_installs_from_the_variable_and_reports_pip():  # noqa: E501
+def test_where_the_package_is_missing_the_cell_installs_the_wheel_and_reports_pip():
     result = _run_cell(launch.setup_cell_source(), hide_package=True)
     assert result.returncode == 1
     assert f"RuntimeError: could not install {UNREACHABLE}" in result.stderr

@@ -52,7 +52,7 @@ def test_forward_and_running_stats_match_f_batch_norm(training, momentum, eps):
     assert_close(rv, rv_ref, **TOL)
 
 
-def test_training_normalizes_with_the_biased_batch_variance_and_stores_the_unbiased_one():  # noqa: E501
+def test_training_uses_the_biased_batch_variance_and_stores_the_unbiased_one():
     x, gamma, beta, _, _ = _inputs(n=5)
     ones, zeros = (
         torch.ones(4, dtype=torch.float64),
