@@ -7,6 +7,7 @@ scikit-learn.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import torch
@@ -44,6 +45,20 @@ class Split:
         return int(torch.cat([self.y_train, self.y_val, self.y_test]).max()) + 1
 
 
+@functools.lru_cache(maxsize=1)
+def _digits_arrays():
+    """scikit-learn's bundled digits (pixels, labels), read once per process.
+
+    Reading the packaged file takes about 0.1 s, and some figures load the split once
+    per frame. The arrays are read-only; every split copies them into new tensors."""
+    from sklearn.datasets import load_digits
+
+    x_np, y_np = load_digits(return_X_y=True)
+    x_np.flags.writeable = False
+    y_np.flags.writeable = False
+    return x_np, y_np
+
+
 def load_digits_split(
     n_train: int | None = None,
     *,
@@ -59,8 +74,6 @@ def load_digits_split(
     keeps only the first n_train training examples (a small training set, for
     overfitting).
     """
-    from sklearn.datasets import load_digits
-
     val_fraction = check_range(val_fraction, "val_fraction", 0.0, 1.0, high_open=True)
     test_fraction = check_range(
         test_fraction, "test_fraction", 0.0, 1.0, high_open=True
@@ -72,7 +85,7 @@ def load_digits_split(
             "val_fraction + test_fraction must be < 1, "
             f"got {val_fraction + test_fraction:g}"
         )
-    x_np, y_np = load_digits(return_X_y=True)
+    x_np, y_np = _digits_arrays()
     x = torch.tensor(x_np, dtype=torch.float32)
     y = torch.tensor(y_np, dtype=torch.int64)
     order = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))
