@@ -214,29 +214,35 @@ def _frame_title(alt: str, setting: dict) -> str:
 
 
 def _draw_frame(draw, setting, figsize, dpi, positions):
-    """One frame as an RGB image, and its axes' positions. With ``positions`` the axes
-    are placed there (no layout pass), and the picture is None if the frame has another
-    number of axes or would run off the picture that way."""
-    fig, ax = plt.subplots(figsize=figsize, layout=None if positions else "constrained")
+    """One frame as an RGB image, and its axes' positions.
+
+    With ``positions`` (the first frame's) and as many axes, the axes are placed there
+    without a layout pass. If the frame has another number of axes, or would run off
+    the picture that way, the same figure is laid out afresh (constrained layout), so
+    ``draw`` runs once per frame either way."""
+    fig, _ = plt.subplots(figsize=figsize, dpi=dpi)
     try:
-        draw(ax, **setting)
+        draw(fig.axes[0], **setting)
         axes = fig.get_axes()
-        if positions:
-            if len(axes) != len(positions):
-                return None, []
+        background = tuple(round(255 * c) for c in fig.get_facecolor()[:3])
+        if positions and len(axes) == len(positions):
             for a, place in zip(axes, positions):
                 a.set_position(place)
-        raw = io.BytesIO()
-        fig.savefig(raw, format="png", dpi=dpi, metadata={"Software": None})
-        placed = [a.get_position() for a in axes]
-        background = tuple(round(255 * c) for c in fig.get_facecolor()[:3])
+            picture = _rendered(fig)
+            if not _touches_edge(picture, background):
+                return picture, positions
+            for a in axes:  # set_position takes an axes out of the layout
+                a.set_in_layout(True)
+        fig.set_layout_engine("constrained")
+        return _rendered(fig), [a.get_position() for a in axes]
     finally:
         plt.close(fig)
-    raw.seek(0)
-    picture = Image.open(raw).convert("RGB")
-    if positions and _touches_edge(picture, background):
-        return None, []
-    return picture, placed
+
+
+def _rendered(fig) -> Image.Image:
+    """The figure drawn by Agg at its own dpi, as an RGB image (no PNG round trip)."""
+    fig.canvas.draw()
+    return Image.fromarray(np.array(fig.canvas.buffer_rgba())[..., :3])
 
 
 def _touches_edge(picture, background=(255, 255, 255)) -> bool:
@@ -282,11 +288,9 @@ def render_frame(
             f"layout must be None or a list of axes positions (Bbox) shared by "
             f"an explorer's frames, got {layout!r:.80}"
         )
-    picture = _draw_frame(draw, setting, figsize, dpi, layout)[0] if layout else None
-    if picture is None:
-        picture, positions = _draw_frame(draw, setting, figsize, dpi, None)
-        if layout is not None and not layout:
-            layout.extend(positions)
+    picture, positions = _draw_frame(draw, setting, figsize, dpi, layout)
+    if layout is not None and not layout:
+        layout.extend(positions)
     picture = picture.quantize(
         colors=FRAME_COLORS, method=Image.Quantize.MEDIANCUT, dither=0
     )
