@@ -191,8 +191,8 @@ def glue_values(nb) -> dict[str, str]:
 
 
 def _latex_text(text: str) -> str:
-    # render(Backend()) is render_as("text") without its plugin lookup, which scans every
-    # installed distribution's entry points on each call (25 ms, for every author)
+    # render(Backend()) is render_as("text") without its plugin lookup, which scans
+    # every installed distribution's entry points on each call (25 ms, for every author)
     from pybtex.backends.plaintext import Backend
     from pybtex.richtext import Text
 
