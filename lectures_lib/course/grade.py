@@ -168,7 +168,8 @@ def _first_failure(code: str, namespace: dict, filename: str) -> str | None:
         _quiet_exec(code, namespace, filename)
     except (SubmissionFault, KeyboardInterrupt):
         raise
-    except BaseException as exc:  # noqa: BLE001 - any failing check, SystemExit included
+    # any failing check, SystemExit included
+    except BaseException as exc:  # noqa: BLE001
         lines = str(exc).strip().splitlines()
         return f"{type(exc).__name__}: {lines[0] if lines else ''}".rstrip(": ")
     return None
