@@ -115,13 +115,22 @@ def _published_wheel(site: _Site) -> tuple[str, str]:
 
 
 def _claims(nb) -> list[str]:
-    """The ✓ lines the chapter printed, in order."""
-    lines = []
+    """The claims the chapter printed, in order: each ✓ line with its continuation
+    lines (L.claim wraps a long statement, indenting the rest by two spaces)."""
+    claims = []
     for cell in nb.cells:
         for out in cell.get("outputs", []):
             text = out.get("text", "") if out.get("output_type") == "stream" else ""
-            lines += [line for line in text.splitlines() if line.startswith("✓ ")]
-    return lines
+            current = None
+            for line in text.splitlines():
+                if line.startswith("✓ "):
+                    current = len(claims)
+                    claims.append(line)
+                elif current is not None and line.startswith("  "):
+                    claims[current] += " " + line.strip()
+                else:
+                    current = None
+    return claims
 
 
 def _execute(chapter: Path, python: Path, env: dict, workdir: Path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import textwrap
 
 import numpy as np
 import torch
@@ -53,14 +54,25 @@ def claim(condition: bool, statement: str) -> None:
     not.
 
     The printed line is stored in the notebook and compared by nbval, so the page shows
-    exactly which claims were checked. ``condition`` must be a real boolean: a bool, a
-    numpy bool or a 0-d bool tensor (a float such as NaN is not a truth value).
+    exactly which claims were checked. It is wrapped at 88 columns, the width of the
+    page's code column (continuation lines indented by two spaces). ``condition`` must
+    be a real boolean: a bool, a numpy bool or a 0-d bool tensor (a float such as NaN
+    is not a truth value).
     """
     _check_condition(condition)
     check_str(statement, "statement")
     if not condition:
         raise AssertionError(f"Claim no longer holds: {statement}")
-    print(f"✓ {statement}")
+    print(
+        textwrap.fill(
+            statement,
+            width=88,
+            initial_indent="✓ ",
+            subsequent_indent="  ",
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+    )
 
 
 def _check_condition(condition) -> None:

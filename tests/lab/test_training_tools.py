@@ -353,6 +353,16 @@ def test_glue_number_writes_what_myst_nb_glue_writes(monkeypatch, value):
     assert list(calls[0][0][0]) == ["application/papermill.record/text/plain"]
 
 
+def test_a_long_claim_is_wrapped_to_the_page_width(capsys):
+    statement = " ".join(f"word{i}" for i in range(40))  # about 280 characters
+    L.claim(True, statement)
+    lines = capsys.readouterr().out.rstrip("\n").split("\n")
+    assert len(lines) > 2 and all(len(line) <= 88 for line in lines)
+    assert lines[0].startswith("✓ word0 ")
+    assert all(line.startswith("  word") for line in lines[1:])
+    assert " ".join(line.strip() for line in lines).removeprefix("✓ ") == statement
+
+
 def test_claim_prints_or_raises(capsys):
     L.claim(1 < 2, "one is less than two")
     assert capsys.readouterr().out == "✓ one is less than two\n"
