@@ -918,6 +918,9 @@ VALID["prose.count_phrase"] = lambda: dict(count=2, total=3)
 VALID["prose.glue_count"] = lambda: dict(name="fuzz_count", count=2, total=3)
 VALID["plotting.use_course_style"] = lambda: dict()
 VALID["plotting.color_for"] = lambda: dict(name="relu")
+VALID["plotting.mean_band"] = lambda: dict(
+    ax=_ax(), x=[0, 10, 20], runs=[[0.1, 0.5, 0.9], [0.2, 0.4, 0.8]], color="#0072B2"
+)
 VALID["widgets.explore"] = lambda: dict(draw=_draw_line, figsize=(2.0, 2.0))
 VALID["widgets.explore_frames"] = lambda: dict(
     draw=_draw_line,

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import matplotlib
 import matplotlib.pyplot as plt
+import torch
 
-from .._checks import check_str
+from .._checks import _got, check_axes, check_str
 
-__all__ = ["PALETTE", "COLORS", "use_course_style", "color_for"]
+__all__ = ["PALETTE", "COLORS", "use_course_style", "color_for", "mean_band"]
 
 #: Okabe & Ito (2008), a palette readable with every common colour-vision deficiency.
 PALETTE = [
@@ -70,3 +71,52 @@ def use_course_style() -> None:
     except ImportError:  # pragma: no cover - outside IPython
         pass
     plt.close("all")
+
+
+def _as_numbers(value, name: str, shape: str) -> torch.Tensor:
+    """A finite, non-empty table of numbers of ``shape`` ("(P,)" or "(S, P)"): a tensor,
+    an array or (nested) lists; returned as float64."""
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"{name} must be numbers of shape {shape}, {_got(value)}")
+    try:
+        table = torch.as_tensor(value, dtype=torch.float64)
+    except (TypeError, ValueError, RuntimeError):
+        raise TypeError(
+            f"{name} must be numbers of shape {shape}, {_got(value)}"
+        ) from None
+    if table.dim() != len(shape.strip("(,)").split(",")) or table.numel() == 0:
+        raise ValueError(
+            f"{name} must have shape {shape}, none of them 0, "
+            f"got shape {tuple(table.shape)}"
+        )
+    if not bool(torch.isfinite(table).all()):
+        raise ValueError(f"{name} must be finite, got a nan or an infinity")
+    return table
+
+
+def mean_band(
+    ax, x, runs, *, color: str, label: str | None = None, band_label: str | None = None
+) -> None:
+    """Several seeds at once: the mean of ``runs`` as a line over ``x``, and the band
+    between their minimum and maximum shaded, as the chapters draw training curves
+    (Chapters 4 and 6).
+
+    Shapes: x (P,) numbers, runs (S, P) with one row per seed (a tensor, an array or S
+    lists of P numbers), all finite. ``label`` names the line and ``band_label`` the
+    band in a legend (None: not in it).
+    """
+    check_axes(ax)
+    check_str(color, "color")
+    for text, text_name in ((label, "label"), (band_label, "band_label")):
+        if text is not None:
+            check_str(text, text_name)
+    runs = _as_numbers(runs, "runs", "(S, P)")
+    points = _as_numbers(x, "x", "(P,)")
+    if len(points) != runs.shape[1]:
+        raise ValueError(
+            f"x must have one value per column of runs ({runs.shape[1]}), "
+            f"got {len(points)}"
+        )
+    ax.plot(points, runs.mean(0), color=color, label=label)
+    low, high = runs.min(0).values, runs.max(0).values
+    ax.fill_between(points, low, high, color=color, alpha=0.2, label=band_label)
