@@ -1,5 +1,4 @@
-"""Generate assignment material from the chapter notebooks \
-(nbgrader-compatible markers).
+"""Generate assignment material from the chapter notebooks (nbgrader markers).
 
 Authoring convention (in ``book/*.ipynb``):
 
@@ -320,45 +319,40 @@ def _instructor_readme(spec: AssignmentSpec) -> str:
         f"| `{e.name}` | {e.points:g} | `{e.solution_id}` | `{e.test_id}` |"
         for e in spec.exercises
     )
-    # A backslash at the end of a line joins the next line to it (a Python escape, not
-    # Markdown): the README's lines are as long as before, the source's fit 88 columns.
     return f"""# Assignment: {spec.chapter}
 
-Generated from `book/{spec.chapter}.ipynb` by `python -m lectures_lib.course.assign`; \
-do not edit by hand.
+Generated from `book/{spec.chapter}.ipynb` by
+`python -m lectures_lib.course.assign`; do not edit by hand.
 
 | exercise | points | solution cell | test cell |
 | --- | --- | --- | --- |
 {rows}
 | **total** | **{spec.total:g}** | | |
 
-- Hand out `student/{spec.chapter}.ipynb`. \
-Each exercise function raises `NotImplementedError`
-  until written; the visible tests under it let students check themselves.
+- Hand out `student/{spec.chapter}.ipynb`. Each exercise function raises
+  `NotImplementedError` until written; the visible tests under it let students check
+  themselves.
 - Grade a submission (from the repository root):
 
       python -m lectures_lib.course.grade SUBMISSION.ipynb --chapter {spec.chapter}
 
   The submission's code runs in a contained child process (time, memory, output, file
-  and process limits; as root also a dropped uid \
-and a private mount namespace that hides
-  these tests); the official visible **and hidden** tests \
-(`autograder/tests.json`) run in
-  the grader's own process and reach the submission's functions \
-only through proxies that
-  exchange data. It prints a score table: per exercise passed or failed, with the first
-  failing check. Errors, loops, exits, tampering with IPython or torch and lying return
-  values are reported and scored, never crash the grader.
-- A whole class: \
-`python -m lectures_lib.course.grade FOLDER --chapter {spec.chapter} --jobs 2`
+  and process limits; as root also a dropped uid and a private mount namespace that
+  hides these tests); the official visible **and hidden** tests
+  (`autograder/tests.json`) run in the grader's own process and reach the submission's
+  functions only through proxies that exchange data. It prints a score table: per
+  exercise passed or failed, with the first failing check. Errors, loops, exits,
+  tampering with IPython or torch and lying return values are reported and scored,
+  never crash the grader.
+- A whole class:
+  `python -m lectures_lib.course.grade FOLDER --chapter {spec.chapter} --jobs 2`
   (CSV gradebook and feedback files in `FOLDER-grades/`).
-- Gradescope: upload `gradescope.zip` as the autograder \
-(see the course's page for instructors).
+- Gradescope: upload `gradescope.zip` as the autograder (see the course's page for
+  instructors).
 - The solution cells, test cells and written-answer cells carry nbgrader metadata
-  (`grade_id`, `points`, \
-`### BEGIN SOLUTION` / `### BEGIN HIDDEN TESTS` markers), so the
-  instructor notebook can also be released with nbgrader directly \
-(`make nbgrader-check`).
+  (`grade_id`, `points`, `### BEGIN SOLUTION` / `### BEGIN HIDDEN TESTS` markers), so
+  the instructor notebook can also be released with nbgrader directly
+  (`make nbgrader-check`).
 """
 
 

@@ -1,5 +1,6 @@
-"""Grade chapter notebooks: \
-``python -m lectures_lib.course.grade SUBMISSION --chapter NAME``.
+"""Grade chapter notebooks against their official tests, in a contained process.
+
+    python -m lectures_lib.course.grade SUBMISSION --chapter NAME
 
 SUBMISSION is one notebook, or a folder of them (one per student: ``NAME.ipynb`` or
 ``NAME/<anything>.ipynb``) graded as a batch with ``--jobs N`` workers, a progress bar,

@@ -47,8 +47,8 @@ SETUP_SH = """#!/usr/bin/env bash
 # Gradescope runs this once, as root, to build the autograder image.
 set -euo pipefail
 apt-get update -qq
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-python3 python3-venv python3-pip >/dev/null
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \\
+  python3 python3-venv python3-pip >/dev/null
 python3 -m venv /autograder/venv
 /autograder/venv/bin/pip install --quiet -r /autograder/source/requirements.txt
 /autograder/venv/bin/pip install --quiet --no-deps /autograder/source/package
@@ -60,9 +60,8 @@ RUN_AUTOGRADER = """#!/usr/bin/env bash
 set -uo pipefail
 ROOT="${{AUTOGRADER_ROOT:-/autograder}}"
 PYTHON="${{AUTOGRADER_PYTHON:-/autograder/venv/bin/python}}"
-# The submission runs as an unprivileged user: \
-keep the tests out of its reach even where
-# the container forbids the private mount namespace the grader would use.
+# The submission runs as an unprivileged user: keep the tests out of its reach even
+# where the container forbids the private mount namespace the grader would use.
 chmod -R go-rwx "$ROOT/source"
 mkdir -p "$ROOT/results"
 exec "$PYTHON" -m lectures_lib.course.gradescope --root "$ROOT" --chapter {chapter}
