@@ -2,13 +2,11 @@
 workers."""
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from by_cost import by_cost, stored_seconds  # noqa: E402
+from by_cost import by_cost, stored_seconds  # tests/ is on the path (conftest.py)
 
 
 def _notebook(path: Path, seconds: list[float]) -> str:
