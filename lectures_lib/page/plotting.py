@@ -6,7 +6,7 @@ import matplotlib
 import matplotlib.pyplot as plt
 import torch
 
-from .._checks import _got, check_axes, check_str
+from .._checks import _got, check_axes, check_str, check_tensor
 
 __all__ = ["PALETTE", "COLORS", "use_course_style", "color_for", "mean_band"]
 
@@ -73,9 +73,9 @@ def use_course_style() -> None:
     plt.close("all")
 
 
-def _as_numbers(value, name: str, shape: str) -> torch.Tensor:
-    """A finite, non-empty table of numbers of ``shape`` ("(P,)" or "(S, P)"): a tensor,
-    an array or (nested) lists; returned as float64."""
+def _as_numbers(value, name: str, shape: str, dims: int) -> torch.Tensor:
+    """Numbers of ``shape`` (a tensor, an array or nested lists) as a finite, non-empty
+    float64 tensor with ``dims`` dimensions (the checks of ``check_tensor``)."""
     if isinstance(value, (str, bytes)):
         raise TypeError(f"{name} must be numbers of shape {shape}, {_got(value)}")
     try:
@@ -84,14 +84,7 @@ def _as_numbers(value, name: str, shape: str) -> torch.Tensor:
         raise TypeError(
             f"{name} must be numbers of shape {shape}, {_got(value)}"
         ) from None
-    if table.dim() != len(shape.strip("(,)").split(",")) or table.numel() == 0:
-        raise ValueError(
-            f"{name} must have shape {shape}, none of them 0, "
-            f"got shape {tuple(table.shape)}"
-        )
-    if not bool(torch.isfinite(table).all()):
-        raise ValueError(f"{name} must be finite, got a nan or an infinity")
-    return table
+    return check_tensor(table, name, dims=dims, finite=True, nonempty=True)
 
 
 def mean_band(
@@ -110,8 +103,8 @@ def mean_band(
     for text, text_name in ((label, "label"), (band_label, "band_label")):
         if text is not None:
             check_str(text, text_name)
-    runs = _as_numbers(runs, "runs", "(S, P)")
-    points = _as_numbers(x, "x", "(P,)")
+    runs = _as_numbers(runs, "runs", "(S, P)", dims=2)
+    points = _as_numbers(x, "x", "(P,)", dims=1)
     if len(points) != runs.shape[1]:
         raise ValueError(
             f"x must have one value per column of runs ({runs.shape[1]}), "
