@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+from pathlib import Path
 
 import pytest
 
@@ -175,23 +176,32 @@ def test_every_name_of_the_imported_subpackages_is_flat_at_the_top(subpackage):
             )
 
 
-def test_import_lectures_lib_loads_no_course_tooling():
+def test_import_lectures_lib_loads_exactly_the_fingerprinted_files():
+    """A fresh ``import lectures_lib`` loads no course tooling, and exactly the files
+    whose digest the stale-output guard records (``fingerprint._package_files``, read
+    from the tree)."""
     import subprocess
     import sys
 
+    from lectures_lib.course import fingerprint
+
     script = (
         "import sys, lectures_lib\n"
-        "print(sorted(m for m in sys.modules if m.startswith('lectures_lib.course')))"
+        "for name, mod in sorted(sys.modules.items()):\n"
+        "    if name == 'lectures_lib' or name.startswith('lectures_lib.'):\n"
+        "        print(name, mod.__file__)\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
-    ).stdout.strip()
-    assert out == "[]", out
+    ).stdout.split("\n")
+    loaded = dict(line.split(" ", 1) for line in out if line.strip())
+    assert not [name for name in loaded if name.startswith("lectures_lib.course")]
+    assert sorted(Path(f) for f in loaded.values()) == list(
+        fingerprint._package_files()
+    )
 
 
 def test_the_tests_mirror_the_package_layout():
-    from pathlib import Path
-
     tests = Path(__file__).resolve().parent
     package = Path(L.__file__).resolve().parent
     folders = sorted(

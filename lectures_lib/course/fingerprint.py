@@ -22,11 +22,9 @@ unnoticed.
 from __future__ import annotations
 
 import argparse
-import functools
 import hashlib
 import platform
 import re
-import subprocess
 import sys
 from pathlib import Path
 
@@ -87,29 +85,23 @@ def _code_hash(nb) -> str:
     )
 
 
-@functools.lru_cache(maxsize=1)
 def _package_files() -> tuple[Path, ...]:
-    """The files ``import lectures_lib`` loads, listed by a fresh interpreter (exact,
-    not guessed).
+    """The files ``import lectures_lib`` loads: every module of the package outside
+    ``course/`` (the commands, which the outputs do not depend on).
 
-    Cached: one interpreter start per process is enough, the package does not change
-    under it.
+    Read from the tree, not from a fresh interpreter (which would cost an import of
+    PyTorch on every check); ``tests/test_package.py`` checks that a fresh
+    ``import lectures_lib`` loads exactly these files.
     """
-    script = (
-        "import sys, lectures_lib\n"
-        "for name, mod in sorted(sys.modules.items()):\n"
-        "    if name == 'lectures_lib' or name.startswith('lectures_lib.'):\n"
-        "        print(getattr(mod, '__file__', None) or '')\n"
+    package = _ROOT / "lectures_lib"
+    return tuple(
+        sorted(
+            f
+            for f in package.rglob("*.py")
+            if "course" not in f.relative_to(package).parts[:-1]
+            and "__pycache__" not in f.parts
+        )
     )
-    out = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=_ROOT,
-        env={"PYTHONPATH": str(_ROOT), "PATH": "/usr/bin:/bin"},
-    ).stdout
-    return tuple(sorted(Path(line) for line in out.splitlines() if line.strip()))
 
 
 def _package_hash() -> str:

@@ -126,6 +126,44 @@ def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
     return _evaluate(model, x, y, lambda out, t: torch.zeros(()))[1]
 
 
+class _SGD:
+    """``torch.optim.SGD`` (no dampening, no Nesterov) as PyTorch runs it on the CPU,
+    written out: the same tensor operations in the same order, so the weights after
+    each step are identical, bit for bit (tests/lab/test_training_tools.py).
+
+        g = grad + weight_decay * param;  v = momentum * v + g  (v = g at first);
+        param -= lr * v   (lr * g without momentum)
+
+    Why not ``torch.optim.SGD`` itself: constructing it imports ``torch._dynamo``, about
+    a second per process (each chapter's kernel, each grading run), for a compiler these
+    experiments never use. Chapter 9 derives the rule (``L.sgd_update``)."""
+
+    def __init__(self, params, *, lr: float, momentum: float, weight_decay: float):
+        self.params = list(params)
+        self.buffers: list[torch.Tensor | None] = [None] * len(self.params)
+        self.lr, self.momentum, self.weight_decay = lr, momentum, weight_decay
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for param in self.params:
+            param.grad = None
+
+    @torch.no_grad()
+    def step(self) -> None:
+        for i, param in enumerate(self.params):
+            if param.grad is None:
+                continue
+            grad = param.grad
+            if self.weight_decay != 0:
+                grad = grad.add(param, alpha=self.weight_decay)
+            if self.momentum != 0:
+                if self.buffers[i] is None:
+                    self.buffers[i] = grad.detach().clone()
+                else:
+                    self.buffers[i].mul_(self.momentum).add_(grad, alpha=1)
+                grad = self.buffers[i]
+            param.add_(grad, alpha=-self.lr)
+
+
 def _check_stop_at(stop_at) -> None:
     if not isinstance(stop_at, tuple) or len(stop_at) != 2:
         raise TypeError(f"stop_at must be a (metric, target) tuple, got {stop_at!r}")
@@ -200,7 +238,7 @@ def train(
             else nn.functional.mse_loss
         )
     if optimizer == "sgd":
-        opt = torch.optim.SGD(
+        opt = _SGD(
             model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay
         )
     elif optimizer == "adam":

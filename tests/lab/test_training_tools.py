@@ -217,6 +217,60 @@ def test_train_learns_and_is_reproducible():
     assert other.train_loss != hist.train_loss
 
 
+@pytest.mark.parametrize(
+    "momentum, weight_decay", [(0.0, 0.0), (0.9, 0.0), (0.9, 1e-3), (0.0, 5e-3)]
+)
+def test_train_updates_the_weights_exactly_as_torch_optim_sgd(momentum, weight_decay):
+    """L.train's SGD is written out (torch.optim.SGD imports torch._dynamo); after 40
+    steps on the same batches the weights are identical to torch.optim.SGD's, bit for
+    bit."""
+    from lectures_lib.lab.training import _SGD
+
+    data = L.load_digits_split(n_train=300, seed=0)
+    L.seed_everything(1)
+    ours = L.mlp([64, 32, 32, 10], "relu")
+    theirs = L.mlp([64, 32, 32, 10], "relu")
+    theirs.load_state_dict(ours.state_dict())
+    settings = dict(lr=0.3, momentum=momentum, weight_decay=weight_decay)
+    optimizers = [
+        (ours, _SGD(ours.parameters(), **settings)),
+        (theirs, torch.optim.SGD(theirs.parameters(), **settings)),
+    ]
+    start = ours.fc1.weight.detach().clone()
+    batches = torch.Generator().manual_seed(0)
+    for _ in range(40):
+        idx = torch.randint(0, 300, (64,), generator=batches)
+        for model, opt in optimizers:
+            opt.zero_grad(set_to_none=True)
+            loss = nn.functional.cross_entropy(
+                model(data.x_train[idx]), data.y_train[idx]
+            )
+            loss.backward()
+            opt.step()
+    for name, value in ours.state_dict().items():
+        assert torch.equal(value, theirs.state_dict()[name]), name
+    assert not torch.equal(ours.fc1.weight, start)  # it trained
+
+
+def test_train_does_not_import_the_compiler():
+    """The reason for the written-out SGD: a chapter's first training run no longer
+    imports torch._dynamo (about a second per kernel)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, lectures_lib as L\n"
+        "data = L.load_digits_split(n_train=100)\n"
+        "L.train(L.mlp([64, 8, 10], 'relu'), data.x_train, data.y_train, steps=3,"
+        " momentum=0.9)\n"
+        "print('torch._dynamo' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "False", out.stdout + out.stderr
+
+
 def test_history_steps_to_and_stop_at():
     hist = L.History(
         steps=[0, 10, 20], train_loss=[2.0, 1.0, 0.5], train_acc=[0.1, 0.6, 0.9]
