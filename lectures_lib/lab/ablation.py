@@ -55,7 +55,7 @@ from .diagnostics import (
     update_to_weight_ratio,
 )
 from .models import ACTIVATION_MODULES, check_init_scheme, mlp
-from .training import _METRICS, History, seed_everything, train
+from .training import _METRICS, _SGD, History, seed_everything, train
 
 __all__ = [
     "AblationConfig",
@@ -942,7 +942,7 @@ def health_checklist(
             rows = torch.randperm(
                 len(x), generator=torch.Generator().manual_seed(seed)
             )[:batch_size]
-            opt = torch.optim.SGD(twin.parameters(), lr=lr)
+            opt = _SGD(twin.parameters(), lr=lr, momentum=0.0, weight_decay=0.0)
             torch.manual_seed(seed)
             nn.functional.cross_entropy(twin(x[rows]), y[rows]).backward()
             opt.step()

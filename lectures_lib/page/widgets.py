@@ -22,12 +22,15 @@ Pattern used by every chapter (Chapter 1 shows it first):
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 from typing import Callable
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 from matplotlib.transforms import Bbox
 from PIL import Image
 
@@ -220,9 +223,11 @@ def _draw_frame(draw, setting, figsize, dpi, positions):
     without a layout pass. If the frame has another number of axes, or would run off
     the picture that way, the same figure is laid out afresh (constrained layout), so
     ``draw`` runs once per frame either way."""
-    fig, _ = plt.subplots(figsize=figsize, dpi=dpi)
+    fig = _canvas(figsize, dpi)
+    fig.clear()
+    fig.set_layout_engine(None)  # as a new figure: placed by hand, or laid out below
     try:
-        draw(fig.axes[0], **setting)
+        draw(fig.add_subplot(), **setting)
         axes = fig.get_axes()
         background = tuple(round(255 * c) for c in fig.get_facecolor()[:3])
         if positions and len(axes) == len(positions):
@@ -236,7 +241,18 @@ def _draw_frame(draw, setting, figsize, dpi, positions):
         fig.set_layout_engine("constrained")
         return _rendered(fig), [a.get_position() for a in axes]
     finally:
-        plt.close(fig)
+        fig.clear()
+
+
+@functools.lru_cache(maxsize=4)
+def _canvas(figsize: tuple[float, float], dpi: int) -> Figure:
+    """One Agg figure per frame size, cleared and reused by every frame: its renderer
+    keeps the measured text (tick labels, mathtext) from frame to frame, about a fifth
+    of a frame's cost; the frames are the same, pixel for pixel. Not a pyplot figure:
+    nothing is shown, and nothing is left open."""
+    fig = Figure(figsize=figsize, dpi=dpi)
+    FigureCanvasAgg(fig)
+    return fig
 
 
 def _rendered(fig) -> Image.Image:
