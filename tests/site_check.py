@@ -69,10 +69,50 @@ MATH_JS = """async () => {
 }"""
 
 
+# axe-core on the whole page except the code cells' inputs: their syntax-highlighting
+# spans are half of a chapter page's elements and a third of axe's time, and the one
+# thing to check in them, the contrast of each token colour, CODE_CONTRAST_JS checks
+# once per colour. (Excluding the spans one by one instead is several times slower.)
+# Inputs never scroll sideways (CODE_WIDTH_JS); outputs stay under axe.
 AXE_RUN_JS = """async () => {
-  const result = await axe.run(document, {resultTypes: ['violations']});
+  const result = await axe.run({exclude: [['div.cell_input']]},
+                               {resultTypes: ['violations']});
   return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
     targets: v.nodes.map(n => n.target.join(' '))}));
+}"""
+
+# WCAG 2 contrast of every token colour in the code inputs against the code background,
+# one measurement per (class, colour): a list of those under 4.5 (WCAG AA, normal text).
+CODE_CONTRAST_JS = """() => {
+  const rgb = c => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = c => {
+    const lin = v => (v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    const [r, g, b] = rgb(c);
+    return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+  };
+  const background = e => {
+    for (; e; e = e.parentElement) {
+      const c = getComputedStyle(e).backgroundColor, v = rgb(c);
+      if (v.length === 3 || (v.length === 4 && v[3] > 0)) return c;
+    }
+    return 'rgb(255, 255, 255)';
+  };
+  const seen = new Set(), low = [];
+  let checked = 0;
+  for (const pre of document.querySelectorAll('div.cell_input pre')) {
+    const bg = background(pre);
+    for (const span of [pre, ...pre.querySelectorAll('span')]) {
+      const key = span.className + '|' + bg;
+      if (seen.has(key) || !span.textContent.trim()) continue;
+      seen.add(key);
+      const fg = getComputedStyle(span).color;
+      const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+      const ratio = (a + 0.05) / (b + 0.05);
+      checked += 1;
+      if (ratio < 4.5) low.push({token: span.className || 'plain', fg, bg, ratio});
+    }
+  }
+  return {checked, low};
 }"""
 
 # Code a reader reads without scrolling sideways. Folded inputs (hide-input) are
@@ -245,13 +285,20 @@ def code_width(page, rel: str) -> list[str]:
 
 
 def accessibility(page) -> list[str]:
-    """axe-core's serious and critical violations on the page, one line each."""
+    """axe-core's serious and critical violations on the page, and code token colours
+    under WCAG AA contrast, one line each."""
     page.add_script_tag(path=str(AXE_JS))
-    return [
+    problems = [
         f"accessibility ({v['impact']}) {v['id']}: {v['help']} - "
         f"{len(v['targets'])} element(s), e.g. {v['targets'][0]}"
         for v in page.evaluate(AXE_RUN_JS)
         if v["impact"] in AXE_BLOCKING
+    ]
+    contrast = page.evaluate(CODE_CONTRAST_JS)
+    return problems + [
+        f"accessibility (serious) color-contrast: code token '{low['token']}' "
+        f"{low['fg']} on {low['bg']} has contrast {low['ratio']:.2f}, under 4.5"
+        for low in contrast["low"]
     ]
 
 

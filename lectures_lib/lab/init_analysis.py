@@ -397,7 +397,14 @@ def plot_layer_histograms(
         shown = v[v != 0] if drop_zeros else v
         # values beyond the shared range (the outer 0.5% tails) are left out, not piled
         # at the edge
-        ax.hist(shown.numpy(), bins=bins, range=(lo, hi), color=color, density=True)
+        ax.hist(
+            shown.numpy(),
+            bins=bins,
+            range=(lo, hi),
+            color=color,
+            density=True,
+            histtype="stepfilled",  # one polygon, not a patch per bar
+        )
         note = f"std {v.std().item():.2g}"
         if drop_zeros:
             note += f"\nzeros {zeros:.0%}"

@@ -114,6 +114,7 @@ def draw_saturation(
         bins=60,
         range=(-lim, lim),
         density=True,
+        histtype="stepfilled",  # one polygon, not 60 bars: the same picture, faster
         color=color_for(activation),
         alpha=0.5,
         label="pre-activations z",
