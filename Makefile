@@ -142,20 +142,25 @@ newcomer: site $(NEWCOMER_STAMP)
 #   the unit tests, the assignment check, the strict site build and check, the newcomer test.
 # Neither line keeps both cores busy on its own (kernel start-ups, the single-threaded
 # Sphinx build), so running them together saves about a third of the wall-clock time.
+# Each part prints its wall-clock time ("make test: nbval took 70 s"), and .ci/run the
+# total, so that CI reports the budget (README, "Two commands").
+timed = start=$$(date +%s); $(MAKE) --no-print-directory $(1) && \
+  echo "make test: $(1) took $$(( $$(date +%s) - start )) s"
+
 test: setup lint fingerprints
 	$(MAKE) --no-print-directory -j 2 --output-sync=target test-notebooks test-rest
 
 test-notebooks: $(STAMP)
-	$(MAKE) --no-print-directory nbval
-	$(MAKE) --no-print-directory nbval-probe
+	@$(call timed,nbval)
+	@$(call timed,nbval-probe)
 
 # site-check and newcomer in one make, so that the site (a phony target) is built once.
 # They come first: the single-threaded site build and the browser leave a core to the
 # notebooks' two workers; the unit tests (two workers) fill both cores at the end.
 test-rest: $(STAMP)
-	$(MAKE) --no-print-directory site-check newcomer
-	$(MAKE) --no-print-directory assignments-check
-	$(MAKE) --no-print-directory unit
+	@$(call timed,site-check newcomer)
+	@$(call timed,assignments-check)
+	@$(call timed,unit)
 
 # Static checks; append more linters to LINTERS. Python: ruff (pinned in requirements.txt,
 # configured in pyproject.toml) formats and lints the package, tests, benchmarks and the
