@@ -18,6 +18,11 @@
 #   make clean  remove build output (keeps .venv/; `make distclean` removes it too)
 
 SHELL := /bin/bash
+# Bytecode caches (__pycache__/: ignored by git, removed by make clean) let each of make
+# test's many processes reuse the code the ones before compiled. Some environments set
+# PYTHONDONTWRITEBYTECODE, and then every process compiles lectures_lib and pytest
+# rewrites every test module afresh (2-3 s per pytest process).
+unexport PYTHONDONTWRITEBYTECODE
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
