@@ -98,8 +98,9 @@ CODE_CONTRAST_JS = """() => {
     return 'rgb(255, 255, 255)';
   };
   const seen = new Set(), low = [];
+  const inputs = document.querySelectorAll('div.cell_input pre');
   let checked = 0;
-  for (const pre of document.querySelectorAll('div.cell_input pre')) {
+  for (const pre of inputs) {
     const bg = background(pre);
     for (const span of [pre, ...pre.querySelectorAll('span')]) {
       const key = span.className + '|' + bg;
@@ -112,7 +113,7 @@ CODE_CONTRAST_JS = """() => {
       if (ratio < 4.5) low.push({token: span.className || 'plain', fg, bg, ratio});
     }
   }
-  return {checked, low};
+  return {inputs: inputs.length, checked, low};
 }"""
 
 # Code a reader reads without scrolling sideways. Folded inputs (hide-input) are
@@ -295,6 +296,11 @@ def accessibility(page) -> list[str]:
         if v["impact"] in AXE_BLOCKING
     ]
     contrast = page.evaluate(CODE_CONTRAST_JS)
+    if contrast["inputs"] and not contrast["checked"]:  # the check must not pass empty
+        problems.append(
+            f"{contrast['inputs']} code inputs but no token colour measured "
+            "(has the highlighting markup changed?)"
+        )
     return problems + [
         f"accessibility (serious) color-contrast: code token '{low['token']}' "
         f"{low['fg']} on {low['bg']} has contrast {low['ratio']:.2f}, under 4.5"
