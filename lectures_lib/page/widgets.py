@@ -223,8 +223,7 @@ def _draw_frame(draw, setting, figsize, dpi, positions):
     without a layout pass. If the frame has another number of axes, or would run off
     the picture that way, the same figure is laid out afresh (constrained layout), so
     ``draw`` runs once per frame either way."""
-    fig = _canvas(figsize, dpi)
-    fig.clear()
+    fig = _canvas(figsize, dpi)  # empty: every frame clears it when done
     fig.set_layout_engine(None)  # as a new figure: placed by hand, or laid out below
     try:
         draw(fig.add_subplot(), **setting)
