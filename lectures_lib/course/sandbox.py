@@ -22,8 +22,9 @@ not root, the network and the files of the user running the grader. Run the grad
 container when that matters.
 
 Children are forked by a per-process fork server (:class:`_ForkServer`, the zygote in
-``_sandbox_child.py``) that has imported IPython and the setup's modules once, so a
-sandbox starts in a fraction of a second; each fork then locks itself down as above.
+``_sandbox_child.py``) that has imported IPython and the setup's modules once (a setup
+that imports more starts a zygote of its own), so a sandbox starts in a fraction of a
+second; each fork then locks itself down as above.
 With ``LECTURES_LIB_SANDBOX_FORK=0`` (or if the zygote cannot start) every child is a
 new interpreter instead.
 """
@@ -199,36 +200,46 @@ def _imported_modules(code: str) -> list[str]:
 
 
 class _ForkServer:
-    """This process's zygote (``_sandbox_child.zygote``): forks sandbox children on
-    request.
+    """A zygote (``_sandbox_child.zygote``): forks sandbox children on request.
 
-    Started on the first sandbox, with the modules that sandbox's setup imports
-    preloaded; one per grader process (a forked grader starts its own). A listener
-    thread collects the zygote's replies and the exit status and CPU time of every child
-    it reaps.
+    Started on the first sandbox whose setup imports modules that no running zygote of
+    this process has preloaded, with those modules preloaded: one per set of imports in
+    a grader process (a forked grader starts its own), so a class's notebooks, one
+    chapter, share one. A listener thread collects the zygote's replies and the exit
+    status and CPU time of every child it reaps.
     """
 
-    _current: "_ForkServer | None" = None
+    _current: "_ForkServer | None" = None  # the one that forked the latest child
+    _started: list["_ForkServer"] = []  # every one started, for finished_sandboxes_cpu
     _lock = threading.Lock()
 
     @classmethod
     def for_this_process(cls, setup: str) -> "_ForkServer | None":
+        needed = _imported_modules(setup)
         with cls._lock:
-            server = cls._current
-            if (
-                server is None
-                or server.pid != os.getpid()
-                or server.dead
-                or server.proc.poll() is not None
-            ):
+            server = next(
+                (
+                    s
+                    for s in reversed(cls._started)
+                    if s.pid == os.getpid()
+                    and not s.dead
+                    and s.proc.poll() is None
+                    and set(needed) <= set(s.modules)
+                ),
+                None,
+            )
+            if server is None:
                 try:
-                    server = cls._current = cls(_imported_modules(setup))
+                    server = cls(needed)
+                    cls._started.append(server)
                 except OSError:
-                    server = cls._current = None
+                    server = None
+            cls._current = server
             return server
 
     def __init__(self, modules: list[str]):
         self.pid, self.dead, self.cpu = os.getpid(), False, 0.0
+        self.modules = tuple(modules)
         self.sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             self.proc = subprocess.Popen(
@@ -338,10 +349,9 @@ class _Child:
 
 
 def finished_sandboxes_cpu() -> float:
-    """CPU seconds used by the sandbox children that this process's fork server
+    """CPU seconds used by the sandbox children that this process's fork servers
     reaped."""
-    server = _ForkServer._current
-    return server.cpu if server is not None and server.pid == os.getpid() else 0.0
+    return sum(s.cpu for s in _ForkServer._started if s.pid == os.getpid())
 
 
 class Sandbox:

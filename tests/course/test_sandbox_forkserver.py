@@ -120,3 +120,23 @@ def test_a_tensor_round_trip_through_a_forked_child(monkeypatch):
         y.sum().backward()
     assert torch.equal(y.detach(), 2 * torch.arange(4.0))
     assert torch.equal(x.grad, torch.full((4,), 2.0))
+
+
+def test_a_setup_that_imports_more_gets_a_zygote_that_preloaded_it(monkeypatch):
+    """A grader that first grades a chapter without PyTorch, then one with it, must not
+    import PyTorch afresh in every child of the second (about a second each): that
+    setup gets its own zygote, which every later sandbox with that setup shares."""
+    monkeypatch.setenv("LECTURES_LIB_SANDBOX_FORK", "1")
+    with sandbox.Sandbox("import math\n", [PROBE], limits=LIMITS) as box:
+        box.start()
+    light = sandbox._ForkServer._current
+    assert light.modules == ("math",)
+    with _box() as box:
+        box.start()
+        assert box.bind("burn")(10) == sum(i * i for i in range(10))
+    heavy = sandbox._ForkServer._current
+    assert heavy is not light and "torch" in heavy.modules
+    for setup, server in ((SETUP, heavy), ("import math\n", light), (SETUP, heavy)):
+        with sandbox.Sandbox(setup, [PROBE], limits=LIMITS) as box:
+            box.start()  # each setup is forked by the zygote that preloaded it
+        assert sandbox._ForkServer._current is server
