@@ -433,4 +433,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    # Run as `python -m lectures_lib.course.assign`, this file is `__main__`, a second
+    # copy of the module: the package's own copy makes the AssignmentSpec that
+    # gradescope.write_bundle and grade accept.
+    from lectures_lib.course.assign import main as _main
+
+    sys.exit(_main(sys.argv[1:]))
