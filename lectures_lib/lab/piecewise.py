@@ -44,6 +44,7 @@ from ..page.plotting import PALETTE
 from ..reference.maxout import Maxout, maxout
 from .approximation import relu_features
 from .models import _assemble_mlp
+from .training import _Adam
 
 __all__ = [
     "TARGETS",
@@ -406,7 +407,7 @@ def _fit(x, y, pieces, units, steps, lr):
         out = h[:, :1] - h[:, 1:2] if units == 2 else h
         return ((out - y) ** 2).mean()
 
-    opt = torch.optim.Adam([weight, bias], lr=lr)
+    opt = _Adam([weight, bias], lr=lr)  # torch.optim.Adam's steps, bit for bit
     best = (math.inf, w0, b0)
     for step in range(steps + 1):
         loss = mse()

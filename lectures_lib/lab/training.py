@@ -134,9 +134,10 @@ class _SGD:
         g = grad + weight_decay * param;  v = momentum * v + g  (v = g at first);
         param -= lr * v   (lr * g without momentum)
 
-    Why not ``torch.optim.SGD`` itself: constructing it imports ``torch._dynamo``, about
-    a second per process (each chapter's kernel, each grading run), for a compiler these
-    experiments never use. Chapter 9 derives the rule (``L.sgd_update``)."""
+    Why not ``torch.optim.SGD`` itself: constructing it (or any ``torch.optim``
+    optimizer) imports ``torch._dynamo``, about a second per process (each chapter's
+    kernel, each grading run), for a compiler these experiments never use. Chapter 9
+    derives the rule (``L.sgd_update``)."""
 
     def __init__(self, params, *, lr: float, momentum: float, weight_decay: float):
         self.params = list(params)
@@ -162,6 +163,67 @@ class _SGD:
                     self.buffers[i].mul_(self.momentum).add_(grad, alpha=1)
                 grad = self.buffers[i]
             param.add_(grad, alpha=-self.lr)
+
+
+class _Adam:
+    """``torch.optim.Adam`` (L2 weight decay, no AMSGrad) as PyTorch runs it on the
+    CPU, written out like ``_SGD`` and for the same reason: the same tensor operations
+    in the same order, so the weights after each step are identical, bit for bit
+    (tests/lab/test_training_tools.py).
+
+        g = grad + weight_decay * param;  m = m + (1 - beta1) * (g - m);
+        v = beta2 * v + (1 - beta2) * g * g;
+        param -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+
+    Chapter 9 derives the rule (``L.adam_update``)."""
+
+    def __init__(
+        self,
+        params,
+        *,
+        lr: float,
+        weight_decay: float = 0.0,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+    ):
+        self.params = list(params)
+        self.lr, self.weight_decay, (self.beta1, self.beta2), self.eps = (
+            lr,
+            weight_decay,
+            betas,
+            eps,
+        )
+        self.state: list[tuple[torch.Tensor, torch.Tensor] | None] = [None] * len(
+            self.params
+        )
+        self.steps = [0.0] * len(self.params)  # a float32 tensor in PyTorch: exact
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for param in self.params:
+            param.grad = None
+
+    @torch.no_grad()
+    def step(self) -> None:
+        beta1, beta2 = self.beta1, self.beta2
+        for i, param in enumerate(self.params):
+            if param.grad is None:
+                continue
+            if self.state[i] is None:
+                self.state[i] = (
+                    torch.zeros_like(param, memory_format=torch.preserve_format),
+                    torch.zeros_like(param, memory_format=torch.preserve_format),
+                )
+            exp_avg, exp_avg_sq = self.state[i]
+            self.steps[i] += 1
+            grad = param.grad
+            if self.weight_decay != 0:
+                grad = grad.add(param, alpha=self.weight_decay)
+            exp_avg.lerp_(grad, 1 - beta1)
+            exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+            step_size = self.lr / (1 - beta1 ** self.steps[i])
+            bias_correction2_sqrt = (1 - beta2 ** self.steps[i]) ** 0.5
+            denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(self.eps)
+            param.addcdiv_(exp_avg, denom, value=-step_size)
 
 
 def _check_stop_at(stop_at) -> None:
@@ -242,7 +304,7 @@ def train(
             model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay
         )
     elif optimizer == "adam":
-        opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+        opt = _Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     else:
         raise ValueError(f"optimizer must be 'sgd' or 'adam', got {optimizer!r}")
 

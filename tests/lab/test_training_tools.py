@@ -252,16 +252,68 @@ def test_train_updates_the_weights_exactly_as_torch_optim_sgd(momentum, weight_d
     assert not torch.equal(ours.fc1.weight, start)  # it trained
 
 
+@pytest.mark.parametrize(
+    "lr, weight_decay, betas, eps",
+    [
+        (1e-3, 0.0, (0.9, 0.999), 1e-8),
+        (0.01, 1e-3, (0.9, 0.999), 1e-8),
+        (0.05, 0.0, (0.5, 0.9), 1e-6),
+    ],
+)
+def test_adam_updates_the_weights_exactly_as_torch_optim_adam(
+    lr, weight_decay, betas, eps
+):
+    """L.train's (and the maxout fits') Adam is written out too; after 40 steps on the
+    same batches the weights are identical to torch.optim.Adam's, bit for bit."""
+    from lectures_lib.lab.training import _Adam
+
+    data = L.load_digits_split(n_train=300, seed=0)
+    L.seed_everything(1)
+    ours = L.mlp([64, 32, 32, 10], "relu")
+    theirs = L.mlp([64, 32, 32, 10], "relu")
+    theirs.load_state_dict(ours.state_dict())
+    settings = dict(lr=lr, weight_decay=weight_decay, betas=betas, eps=eps)
+    optimizers = [
+        (ours, _Adam(ours.parameters(), **settings)),
+        (theirs, torch.optim.Adam(theirs.parameters(), **settings)),
+    ]
+    start = ours.fc1.weight.detach().clone()
+    batches = torch.Generator().manual_seed(0)
+    for _ in range(40):
+        idx = torch.randint(0, 300, (64,), generator=batches)
+        for model, opt in optimizers:
+            opt.zero_grad(set_to_none=True)
+            loss = nn.functional.cross_entropy(
+                model(data.x_train[idx]), data.y_train[idx]
+            )
+            loss.backward()
+            opt.step()
+    for name, value in ours.state_dict().items():
+        assert torch.equal(value, theirs.state_dict()[name]), name
+    assert not torch.equal(ours.fc1.weight, start)  # it trained
+
+
 def test_train_does_not_construct_torch_optim_sgd(monkeypatch):
-    """The reason for the written-out SGD: constructing torch.optim.SGD imports
-    torch._dynamo (about a second in each chapter's kernel); L.train never does."""
+    """The reason for the written-out SGD and Adam: constructing a torch.optim
+    optimizer imports torch._dynamo (about a second in each chapter's kernel); L.train
+    and the maxout fits never do."""
 
     def refuse(*args, **kwargs):
-        raise AssertionError("L.train constructed torch.optim.SGD")
+        raise AssertionError("constructed a torch.optim optimizer")
 
     monkeypatch.setattr(torch.optim, "SGD", refuse)
+    monkeypatch.setattr(torch.optim, "Adam", refuse)
     _, hist, _ = _small_run()
     assert hist.train_loss[-1] < hist.train_loss[0]
+    data = L.load_digits_split(n_train=200, seed=0)
+    L.seed_everything(0)
+    model = L.mlp([64, 16, 10], "relu")
+    adam = L.train(
+        model, data.x_train, data.y_train, steps=20, optimizer="adam", lr=0.01
+    )
+    assert adam.train_loss[-1] < adam.train_loss[0]
+    fit = L.fit_maxout_1d("x^2", pieces=2, steps=20)
+    assert math.isfinite(fit.rmse)
 
 
 def test_history_steps_to_and_stop_at():
