@@ -411,7 +411,8 @@ def _run_forked(header: dict, fds: list) -> None:
 def zygote(sock_fd: int, modules: list) -> None:
     """The fork server: one child per request; reports each child's exit and CPU time.
 
-    Requests arrive on the SEQPACKET socket ``sock_fd`` as JSON ``{"cwd", "env"}`` with
+    Requests arrive on the SEQPACKET socket ``sock_fd`` as JSON ``{"cwd", "env",
+    "modules"}`` (the modules to import before forking, the chapter's setup's) with
     three descriptors (the child's stdin, stdout and response pipe); the reply is
     ``{"pid"}``, and later ``{"exited", "status", "cpu"}`` when the child ends. Exits
     when the grader closes the socket. Single-threaded, so that forking is safe.
@@ -447,11 +448,13 @@ def zygote(sock_fd: int, modules: list) -> None:
         message, fds, _, _ = socket.recv_fds(conn, 1 << 20, 3)
         if not message:
             return  # the grader went away
+        request = json.loads(message)
+        _preload(request.get("modules", []))  # the chapter's imports, once per zygote
         pid = os.fork()
         if pid == 0:
             signal.set_wakeup_fd(-1)
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-            _run_forked(json.loads(message), fds)
+            _run_forked(request, fds)
         for fd in fds:
             os.close(fd)
         conn.send(json.dumps({"pid": pid}).encode())

@@ -22,9 +22,8 @@ not root, the network and the files of the user running the grader. Run the grad
 container when that matters.
 
 Children are forked by a per-process fork server (:class:`_ForkServer`, the zygote in
-``_sandbox_child.py``) that has imported IPython and the setup's modules once (a setup
-that imports more starts a zygote of its own), so a sandbox starts in a fraction of a
-second; each fork then locks itself down as above.
+``_sandbox_child.py``) that has imported IPython and the setups' modules once, so a
+sandbox starts in a fraction of a second; each fork then locks itself down as above.
 With ``LECTURES_LIB_SANDBOX_FORK=0`` (or if the zygote cannot start) every child is a
 new interpreter instead.
 """
@@ -164,7 +163,9 @@ def _start_child(setup: str, workdir: str, resp_w: int):
             server = _ForkServer.for_this_process(setup)
             if server is None:
                 break
-            child = server.spawn(workdir, _scrubbed_env(workdir), resp_w)
+            child = server.spawn(
+                workdir, _scrubbed_env(workdir), resp_w, _imported_modules(setup)
+            )
             if child is not None:
                 return child, _RESPONSE_FD
     proc = subprocess.Popen(
@@ -200,46 +201,41 @@ def _imported_modules(code: str) -> list[str]:
 
 
 class _ForkServer:
-    """A zygote (``_sandbox_child.zygote``): forks sandbox children on request.
+    """This process's zygote (``_sandbox_child.zygote``): forks sandbox children on
+    request.
 
-    Started on the first sandbox whose setup imports modules that no running zygote of
-    this process has preloaded, with those modules preloaded: one per set of imports in
-    a grader process (a forked grader starts its own), so a class's notebooks, one
-    chapter, share one. A listener thread collects the zygote's replies and the exit
-    status and CPU time of every child it reaps.
+    Started on the first sandbox, with the modules that sandbox's setup imports
+    preloaded; one per grader process (a forked grader starts its own). A later setup
+    that imports other modules has the zygote import them before it forks (the setup
+    is the chapter's, trusted; the zygote never runs a submission), so no child imports
+    PyTorch or scikit-learn afresh. A listener thread collects the zygote's replies and
+    the exit status and CPU time of every child it reaps.
     """
 
-    _current: "_ForkServer | None" = None  # the one that forked the latest child
+    _current: "_ForkServer | None" = None
     _started: list["_ForkServer"] = []  # every one started, for finished_sandboxes_cpu
     _lock = threading.Lock()
 
     @classmethod
     def for_this_process(cls, setup: str) -> "_ForkServer | None":
-        needed = _imported_modules(setup)
         with cls._lock:
-            server = next(
-                (
-                    s
-                    for s in reversed(cls._started)
-                    if s.pid == os.getpid()
-                    and not s.dead
-                    and s.proc.poll() is None
-                    and set(needed) <= set(s.modules)
-                ),
-                None,
-            )
-            if server is None:
+            server = cls._current
+            if (
+                server is None
+                or server.pid != os.getpid()
+                or server.dead
+                or server.proc.poll() is not None
+            ):
                 try:
-                    server = cls(needed)
+                    server = cls._current = cls(_imported_modules(setup))
                     cls._started.append(server)
                 except OSError:
-                    server = None
-            cls._current = server
+                    server = cls._current = None
             return server
 
     def __init__(self, modules: list[str]):
         self.pid, self.dead, self.cpu = os.getpid(), False, 0.0
-        self.modules = tuple(modules)
+        self.modules = set(modules)  # what the zygote has imported (or tried to)
         self.sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             self.proc = subprocess.Popen(
@@ -296,11 +292,16 @@ class _ForkServer:
         for child in orphans:
             child._exited(None)
 
-    def spawn(self, workdir: str, env: dict, resp_w: int) -> "_Child | None":
-        """Fork a child with its own stdin/stdout pipes; None if the zygote is gone."""
+    def spawn(
+        self, workdir: str, env: dict, resp_w: int, modules: list[str] = ()
+    ) -> "_Child | None":
+        """Fork a child with its own stdin/stdout pipes, the zygote having imported
+        ``modules`` first; None if the zygote is gone."""
         in_r, in_w = os.pipe()
         out_r, out_w = os.pipe()
-        header = json.dumps({"cwd": workdir, "env": env}).encode()
+        header = json.dumps(
+            {"cwd": workdir, "env": env, "modules": sorted(modules)}
+        ).encode()
         with self._spawning:
             try:
                 if self.dead:
@@ -317,6 +318,7 @@ class _ForkServer:
                 os.close(out_r)
                 self.dead = True
                 return None
+            self.modules.update(modules)
             child = _Child(reply["pid"], in_w, out_r)
             with self._state:
                 if reply["pid"] in self._early:
@@ -387,6 +389,8 @@ class Sandbox:
         self.setup, self.cells, self.limits, self.label = setup, cells, limits, label
         self.hide = [str(Path(p).resolve()) for p in hide]
         self.fault: SubmissionFault | None = None
+        # after start(): each cell that raised, {"cell": index, "type", "message"}
+        self.cell_errors: list[dict] = []
         self.proc = None
         self.uid = None
         self.containment: dict = {}
@@ -436,6 +440,11 @@ class Sandbox:
         notes = [f"sandbox: {w}" for w in self.containment.get("warnings", [])]
         reply, _ = self._receive("running the solution cells", self.limits.call_timeout)
         errors = reply.get("cell_errors")
+        self.cell_errors = [
+            e
+            for e in (errors if isinstance(errors, list) else [])
+            if isinstance(e, dict)
+        ]
         for err in errors[:20] if isinstance(errors, list) else []:
             if isinstance(err, dict):
                 notes.append(

@@ -150,55 +150,54 @@ def test_student_notebook_is_a_reader_edition(generated, chapter):
 
 
 def _split_at_exercises(nb):
-    """(the chapter's body: code cells between the setup cell and the first exercise
-    cell, the part a student's kernel runs beyond it: the setup cells and the exercise
-    section). The setup cells: the course set-up cell (lectures_lib.course.launch; it
-    does nothing here, where lectures_lib imports) and the chapter's own first code
-    cell."""
+    """(the setup cells: the course set-up cell (lectures_lib.course.launch; it does
+    nothing here, where lectures_lib imports) and the chapter's own first code cell;
+    the chapter's body: code cells between them and the first exercise cell; the
+    exercise section)."""
     from lectures_lib.course.launch import is_setup_cell
 
     code = [c for c in nb.cells if c.cell_type == "code"]
     setup = next(i for i, c in enumerate(code) if not is_setup_cell(c)) + 1
     first = next(i for i, c in enumerate(code) if c.get("metadata", {}).get("nbgrader"))
-    return code[setup:first], code[:setup] + code[first:]
+    return code[:setup], code[setup:first], code[first:]
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_student_notebook_runs_except_exercises(generated, chapter):
-    from nbclient import NotebookClient
+    """The student notebook's setup cells, then its exercise section, cell by cell in
+    one IPython shell, as the grader runs a submission (a sandbox forked from a process
+    that has imported the chapter's modules: no kernel and no imports per chapter)."""
+    from lectures_lib.course.sandbox import Limits, Sandbox
 
     nb = nbformat.read(
         generated / chapter / "student" / f"{chapter}.ipynb", as_version=4
     )
     # The chapter's body is the instructor's, cell for cell: nbval already runs it (make
-    # nbval). So only the setup cell and the exercise section are executed here, as the
+    # nbval). So only the setup cells and the exercise section are executed here, as the
     # grader runs them; running the whole chapter again would double the check's cost.
-    body, part = _split_at_exercises(nb)
-    instructor_body, _ = _split_at_exercises(
+    setup, body, section = _split_at_exercises(nb)
+    _, instructor_body, _ = _split_at_exercises(
         nbformat.read(BOOK / f"{chapter}.ipynb", as_version=4)
     )
     assert [c.source for c in body] == [c.source for c in instructor_body], (
         "the student notebook's body differs from the chapter's"
     )
-    nb.cells = part
-    NotebookClient(
-        nb,
-        timeout=300,
-        allow_errors=True,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(BOOK)}},
-    ).execute()
-    for i, cell in enumerate(nb.cells):
-        if cell.cell_type != "code":  # written-answer cells carry nbgrader metadata too
-            continue
-        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+    with Sandbox(
+        "\n\n".join(c.source for c in setup),
+        [c.source for c in section],
+        limits=Limits(call_timeout=300, cpu_total=600),
+        label=f"the student notebook of {chapter}",
+    ) as box:
+        box.start()
+        raised = {e["cell"]: e["type"] for e in box.cell_errors}
+    for i, cell in enumerate(section):
         nbg = cell.get("metadata", {}).get("nbgrader", {})
-        if errors:
+        if i in raised:
             assert nbg.get("grade") or nbg.get("solution"), (
-                f"cell {i} (not an exercise) raised {errors[0]['ename']}"
+                f"exercise-section cell {i} (not an exercise) raised {raised[i]}"
             )
-            assert errors[0]["ename"] == "NotImplementedError", (
-                f"cell {i} raised {errors[0]['ename']}"
+            assert raised[i] == "NotImplementedError", (
+                f"exercise-section cell {i} raised {raised[i]}"
             )
         elif nbg.get("grade"):
             pytest.fail(
