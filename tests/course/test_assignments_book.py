@@ -2,12 +2,14 @@
 
 For every chapter with graded exercises:
 - the generated student notebook leaks no solution line and no hidden-test line;
-- it runs top to bottom, and the only cells that fail are exercise cells, with
+- its setup cells and exercise section run (the chapter's body is the instructor's,
+  which nbval runs), and the only cells that fail are exercise cells, with
   NotImplementedError;
 - it scores 0; filled with the reference solutions it scores full marks; filled with a
   subtly wrong solution it loses exactly that exercise's points.
 
-These run real kernels, so they are slower than the unit tests (about a minute in all).
+These run the chapters' code in grading sandboxes, as the grader does, so they are
+slower than the unit tests (about 20 seconds in all).
 """
 
 import subprocess
