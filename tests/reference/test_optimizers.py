@@ -152,6 +152,32 @@ def test_bad_types_raise_type_error():
         L.SGD([nn.Parameter(torch.zeros(2))], lr="0.1")
 
 
+@pytest.mark.parametrize("name", ["SGD", "Adagrad", "RMSprop", "Adam", "AdamW"])
+def test_step_makes_exactly_the_rules_update(name):
+    """step() checks the hyperparameters once (in the constructor), not per parameter
+    per step, and makes exactly the update of the (checked) rule."""
+    rule = {
+        "SGD": L.sgd_update,
+        "Adagrad": L.adagrad_update,
+        "RMSprop": L.rmsprop_update,
+        "Adam": L.adam_update,
+        "AdamW": L.adam_update,
+    }[name]
+    gen = torch.Generator().manual_seed(0)
+    a = nn.Parameter(torch.randn(3, 4, generator=gen))
+    b = a.detach().clone()
+    opt = getattr(L, name)([a], lr=0.1)
+    state: dict = {}
+    for _ in range(3):
+        grad = torch.randn(3, 4, generator=gen)
+        a.grad = grad.clone()
+        opt.step()
+        rule(b, grad, state, **opt.defaults)
+    assert torch.equal(a.detach(), b)
+    with pytest.raises(RuntimeError, match="gradient of size"):
+        a.grad = torch.ones(4)  # PyTorch keeps a wrong gradient out of step()
+
+
 def test_parameters_without_gradient_are_skipped():
     a, b = nn.Parameter(torch.ones(2)), nn.Parameter(torch.ones(2))
     opt = L.Adam([a, b], lr=0.1)
