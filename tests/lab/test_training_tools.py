@@ -407,6 +407,30 @@ def test_propagate_reproduces_the_depth_behaviour_of_each_initialization():
     assert again.act_std == he.act_std  # seeded
 
 
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid"])
+def test_propagate_measures_the_gradients_a_full_backward_pass_gives(activation):
+    """propagate skips the weights' gradients; the activations' gradients are those of
+    an ordinary backward pass through the same net, bit for bit."""
+    stats = L.propagate(8, 32, activation, "lecun", gain=1.3, n=64, seed=5)
+    torch.manual_seed(5)  # propagate's construction, written out, weights trainable
+    net = L.mlp([32] * 9 + [32], activation, init_scheme="lecun")[:-1]
+    with torch.no_grad():
+        for m in net.modules():
+            if isinstance(m, nn.Linear):
+                m.weight.mul_(1.3)
+                m.bias.zero_()
+    h, hs = torch.randn(64, 32), []
+    for module in net:
+        h = module(h)
+        if not isinstance(module, nn.Linear):
+            h.retain_grad()
+            hs.append(h)
+    h.backward(torch.randn_like(h))
+    assert net[0].weight.grad is not None  # the full pass
+    assert stats.grad_std == [t.grad.std().item() for t in hs]
+    assert stats.act_std == [t.std().item() for t in hs]
+
+
 @pytest.mark.parametrize(
     "kwargs,message",
     [
