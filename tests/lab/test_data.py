@@ -4,9 +4,16 @@ import subprocess
 import sys
 
 import numpy as np
-from sklearn.datasets import load_digits
 
 from lectures_lib.lab import data
+
+
+def load_digits(**kwargs):
+    """scikit-learn's own reader, imported when a test needs it (a second's import
+    that test collection in every worker would otherwise pay)."""
+    from sklearn.datasets import load_digits as sklearn_load_digits
+
+    return sklearn_load_digits(**kwargs)
 
 
 def test_the_digits_are_load_digits_to_the_bit():
