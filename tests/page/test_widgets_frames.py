@@ -10,6 +10,7 @@ import io
 import re
 
 import ipywidgets as w
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -49,6 +50,20 @@ def test_render_frame_is_a_small_deterministic_palette_png_of_fixed_size():
         L.render_frame(_draw, {}, dpi=1000)
     with pytest.raises(ValueError, match="over 4 megapixels"):
         L.render_frame(_draw, {}, figsize=(40.0, 40.0), dpi=100)
+
+
+def test_a_frame_keeps_every_pixel_close_to_the_drawn_colour():
+    """The palette (FRAME_COLORS colours) changes no pixel by more than a few levels of
+    255, and keeps white white, on an explorer frame with lines, text and a filled
+    histogram."""
+    setting = dict(scale=4.0, activation="sigmoid")
+    drawn, _ = widgets._draw_frame(L.draw_saturation, setting, (5.6, 3.2), 90, None)
+    png = L.render_frame(L.draw_saturation, setting)
+    shown = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=int)
+    drawn = np.asarray(drawn, dtype=int)
+    assert np.abs(shown - drawn).max() <= 12
+    white = (drawn == 255).all(axis=2)
+    assert white.any() and (shown[white] == 255).all()
 
 
 def test_frame_html_carries_the_png_and_an_escaped_alt_text():
