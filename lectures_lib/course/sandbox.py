@@ -445,13 +445,12 @@ class Sandbox:
             for e in (errors if isinstance(errors, list) else [])
             if isinstance(e, dict)
         ]
-        for err in errors[:20] if isinstance(errors, list) else []:
-            if isinstance(err, dict):
-                notes.append(
-                    f"cell {err.get('cell')} of the submission's exercise section "
-                    f"raised {_one_line(err.get('type'))}: "
-                    f"{_one_line(err.get('message'))}"
-                )
+        for err in self.cell_errors[:20]:
+            notes.append(
+                f"cell {err.get('cell')} of the submission's exercise section "
+                f"raised {_one_line(err.get('type'))}: "
+                f"{_one_line(err.get('message'))}"
+            )
         return notes
 
     def close(self) -> None:
